@@ -1,0 +1,49 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test lint format install demo sweep bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(INSTALLED): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(INSTALLED)
+
+## make run: install, migrate, load the demo data, start web + Celery worker + beat (Ctrl-C stops all)
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runall
+
+## make test: install what the tests need, lint, and run the whole suite
+test: install
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+
+sweep: install
+	$(PY) manage.py enforce_deadlines
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache test-artifacts

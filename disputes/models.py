@@ -1,0 +1,706 @@
+"""Disputes: the negotiation state machine with exactly one deadline per open dispute, the
+proposals that form its history, its evidence, its append-only timeline, and buyer standing."""
+
+import uuid
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+
+from disputes import policy
+from orders.models import MONEY, Carrier, LineItem, Order, Store
+
+
+class Party(models.TextChoices):
+    BUYER = "buyer", _("Buyer")
+    SELLER = "seller", _("Seller")
+    MEDIATOR = "mediator", _("Mediator")
+
+
+class Dispute(ConcurrentTransitionMixin, models.Model):
+    class State(models.TextChoices):
+        AWAITING_SELLER = "awaiting_seller", _("Awaiting the seller's response")
+        AWAITING_BUYER = "awaiting_buyer", _("Awaiting the buyer's response")
+        AWAITING_RETURN = "awaiting_return", _("Awaiting return shipment")
+        RETURN_IN_TRANSIT = "return_in_transit", _("Return in transit")
+        IN_MEDIATION = "in_mediation", _("In mediation")
+        EVIDENCE_REQUESTED = "evidence_requested", _("In mediation: evidence requested")
+        RESOLVED_BUYER = "resolved_buyer", _("Resolved for the buyer")
+        RESOLVED_SELLER = "resolved_seller", _("Resolved for the seller")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Reason(models.TextChoices):
+        NOT_RECEIVED = "not_received", _("I did not receive the item")
+        EMPTY_PACKAGE = "empty_package", _("The package was empty")
+        NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
+        DAMAGED = "damaged", _("Arrived damaged")
+        DOES_NOT_WORK = "does_not_work", _("Does not work")
+        WRONG_ITEM = "wrong_item", _("Wrong item")
+        WRONG_SIZE_COLOUR = "wrong_size_colour", _("Wrong size or colour")
+        MISSING_PARTS = "missing_parts", _("Parts are missing")
+        CHANGED_MIND = "changed_mind", _("I changed my mind")
+
+    class DeadlineKind(models.TextChoices):
+        GRANT_REQUEST = "grant_request", _("the buyer's request is accepted as asked")
+        WITHDRAW = "withdraw", _("the dispute closes as withdrawn")
+        RESOLVE_FOR_SELLER = (
+            "resolve_for_seller",
+            _("the dispute closes in the seller's favour, with no refund"),
+        )
+        REFUND_ANYWAY = "refund_anyway", _("the refund is paid anyway")
+        BACK_TO_MEDIATOR = "back_to_mediator", _("the mediator decides on the evidence there is")
+        MEDIATION_TARGET = "mediation_target", _("the mediator's decision is overdue")
+
+    class Outcome(models.TextChoices):
+        FULL_REFUND = "full_refund", _("Full refund")
+        PARTIAL_REFUND = "partial_refund", _("Partial refund")
+        NO_REFUND = "no_refund", _("No refund")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the buyer")
+
+    OPEN_STATES = (
+        State.AWAITING_SELLER,
+        State.AWAITING_BUYER,
+        State.AWAITING_RETURN,
+        State.RETURN_IN_TRANSIT,
+        State.IN_MEDIATION,
+        State.EVIDENCE_REQUESTED,
+    )
+    CLOSED_STATES = (State.RESOLVED_BUYER, State.RESOLVED_SELLER, State.WITHDRAWN)
+    MEDIATION_STATES = (State.IN_MEDIATION, State.EVIDENCE_REQUESTED)
+    #: States whose deadline the clock enforces (the mediator's target is only a target).
+    ENFORCED_STATES = (
+        State.AWAITING_SELLER,
+        State.AWAITING_BUYER,
+        State.AWAITING_RETURN,
+        State.RETURN_IN_TRANSIT,
+        State.EVIDENCE_REQUESTED,
+    )
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="disputes")
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="disputes")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="disputes")
+    reason = models.CharField(max_length=24, choices=Reason.choices)
+    item_received = models.BooleanField()
+    description = models.TextField()
+    currency = models.CharField(max_length=3)
+    state = FSMField(default=State.AWAITING_SELLER, choices=State.choices, protected=True)
+
+    #: The buyer's current request (the latest buyer proposal), shown to the seller.
+    #: The most this dispute can refund: what is left to refund on the disputed items.
+    max_refund = models.DecimalField(**MONEY)
+    requested_amount = models.DecimalField(**MONEY)
+    requested_return = models.BooleanField()
+    #: Locked terms once both sides (or a mediator) agreed.
+    agreed_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    agreed_return = models.BooleanField(null=True, blank=True)
+    return_address = models.TextField(blank=True)
+    return_carrier = models.CharField(max_length=16, choices=Carrier.choices, blank=True)
+    return_tracking_number = models.CharField(max_length=64, blank=True)
+    return_shipped_at = models.DateTimeField(null=True, blank=True)
+    return_received_at = models.DateTimeField(null=True, blank=True)
+
+    opened_at = models.DateTimeField()
+    seller_first_response_at = models.DateTimeField(null=True, blank=True)
+    #: The seller has answered with something other than acceptance: escalation is open.
+    seller_disagreed = models.BooleanField(default=False)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalated_by = models.CharField(max_length=8, choices=Party.choices, blank=True)
+    assigned_mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_disputes",
+    )
+    evidence_requested_from = models.CharField(max_length=8, choices=Party.choices, blank=True)
+    evidence_request_note = models.TextField(blank=True)
+
+    #: The one current deadline: who must act, by when, and what happens otherwise.
+    deadline_at = models.DateTimeField(null=True, blank=True)
+    deadline_party = models.CharField(max_length=8, choices=Party.choices, blank=True)
+    deadline_kind = models.CharField(max_length=24, choices=DeadlineKind.choices, blank=True)
+    deadline_extended = models.BooleanField(default=False)
+    #: How many of ``policy.REMINDERS_BEFORE`` went out for the current deadline.
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    next_reminder_at = models.DateTimeField(null=True, blank=True)
+
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    refund_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decided_disputes",
+    )
+    decision_note = models.TextField(blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        permissions = [
+            ("mediate_dispute", "Can work the mediation queue"),
+            ("request_evidence", "Can request evidence in a dispute"),
+            ("decide_dispute", "Can decide a dispute"),
+            ("blacklist_buyer", "Can blacklist a buyer from opening disputes"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(
+                    state__in=[
+                        "awaiting_seller",
+                        "awaiting_buyer",
+                        "awaiting_return",
+                        "return_in_transit",
+                        "in_mediation",
+                        "evidence_requested",
+                    ]
+                ),
+                name="one_open_dispute_per_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(requested_amount__gt=0), name="dispute_requested_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(agreed_amount__isnull=True) | Q(agreed_amount__gt=0),
+                name="dispute_agreed_amount_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(refund_amount__isnull=True) | Q(refund_amount__gte=0),
+                name="dispute_refund_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["resolved_buyer", "resolved_seller", "withdrawn"])
+                | Q(deadline_at__isnull=False),
+                name="open_dispute_has_deadline",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=["resolved_buyer", "resolved_seller", "withdrawn"])
+                | (Q(deadline_at__isnull=True) & ~Q(outcome="")),
+                name="closed_dispute_has_outcome_and_no_deadline",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["deadline_at"],
+                name="dispute_enforced_deadline_idx",
+                condition=Q(
+                    state__in=[
+                        "awaiting_seller",
+                        "awaiting_buyer",
+                        "awaiting_return",
+                        "return_in_transit",
+                        "evidence_requested",
+                    ]
+                ),
+            ),
+            models.Index(
+                fields=["next_reminder_at"],
+                name="dispute_reminder_idx",
+                condition=Q(next_reminder_at__isnull=False),
+            ),
+            models.Index(fields=["buyer", "state", "deadline_at"], name="dispute_buyer_inbox_idx"),
+            models.Index(fields=["store", "state", "deadline_at"], name="dispute_store_inbox_idx"),
+            models.Index(fields=["state", "deadline_at", "escalated_at"], name="dispute_queue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"D-{self.pk} ({self.order.number})" if self.pk else "new dispute"
+
+    @property
+    def reference(self) -> str:
+        return f"D-{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+    @property
+    def in_mediation(self) -> bool:
+        return self.state in self.MEDIATION_STATES
+
+    @property
+    def deadline_protects(self) -> str:
+        """The party who benefits when the deadline passes, and so may extend it once."""
+        return {
+            self.DeadlineKind.GRANT_REQUEST: Party.BUYER,
+            self.DeadlineKind.WITHDRAW: Party.SELLER,
+            self.DeadlineKind.RESOLVE_FOR_SELLER: Party.SELLER,
+            self.DeadlineKind.REFUND_ANYWAY: Party.BUYER,
+        }.get(self.deadline_kind, "")
+
+    # --- the deadline ---------------------------------------------------------------------
+    def set_deadline(self, *, at: datetime | None, party: str = "", kind: str = "") -> None:
+        """Replace the current deadline; a new deadline gets its own reminders and extension."""
+        self.deadline_at, self.deadline_party, self.deadline_kind = (
+            at,
+            party if at else "",
+            kind if at else "",
+        )
+        self.deadline_extended = False
+        self.reminders_sent = 0
+        self.schedule_next_reminder()
+
+    def schedule_next_reminder(self) -> None:
+        """Point ``next_reminder_at`` at the next reminder still to send for this deadline."""
+        self.next_reminder_at = None
+        if self.deadline_at is None or self.deadline_party not in (Party.BUYER, Party.SELLER):
+            return
+        remaining = policy.REMINDERS_BEFORE[self.reminders_sent :]
+        if remaining:
+            self.next_reminder_at = self.deadline_at - remaining[0]
+
+    def extend_deadline(self, *, by: timedelta) -> None:
+        self.deadline_at += by
+        self.deadline_extended = True
+        self.reminders_sent = 0
+        self.schedule_next_reminder()
+
+    def start_clock(self, state: str, at: datetime) -> None:
+        """Set the deadline that comes with entering ``state`` at ``at``."""
+        S, K = self.State, self.DeadlineKind
+        if state == S.AWAITING_SELLER:
+            self.set_deadline(at=at + policy.SELLER_RESPONSE_WINDOW, party=Party.SELLER, kind=K.GRANT_REQUEST)
+        elif state == S.AWAITING_BUYER:
+            self.set_deadline(at=at + policy.BUYER_RESPONSE_WINDOW, party=Party.BUYER, kind=K.WITHDRAW)
+        elif state == S.AWAITING_RETURN:
+            self.set_deadline(
+                at=at + policy.RETURN_SHIPMENT_WINDOW, party=Party.BUYER, kind=K.RESOLVE_FOR_SELLER
+            )
+        elif state == S.RETURN_IN_TRANSIT:
+            self.set_deadline(
+                at=self.return_shipped_at + policy.RETURN_CONFIRMATION_WINDOW,
+                party=Party.SELLER,
+                kind=K.REFUND_ANYWAY,
+            )
+        elif state == S.IN_MEDIATION:
+            self.set_deadline(
+                at=(self.escalated_at or at) + policy.MEDIATION_SERVICE_TARGET,
+                party=Party.MEDIATOR,
+                kind=K.MEDIATION_TARGET,
+            )
+        else:
+            self.set_deadline(at=None)
+
+    def _close(self, *, at: datetime, outcome: str, refund: Decimal) -> None:
+        self.outcome = outcome
+        self.refund_amount = refund
+        self.closed_at = at
+        self.set_deadline(at=None)
+
+    def _agree(self, *, amount: Decimal, with_return: bool, at: datetime) -> str:
+        """Lock the terms and move on: to the return first, or straight to the refund."""
+        self.agreed_amount = amount
+        self.agreed_return = with_return
+        return self._enter(self.State.AWAITING_RETURN if with_return else self.State.RESOLVED_BUYER, at)
+
+    def _enter(self, target: str, at: datetime) -> str:
+        if target == self.State.RESOLVED_BUYER:
+            self._refund_agreed(at)
+        else:
+            self.start_clock(target, at)
+        return target
+
+    def _refund_agreed(self, at: datetime) -> None:
+        full = self.agreed_amount >= self.max_refund
+        self._close(
+            at=at,
+            outcome=self.Outcome.FULL_REFUND if full else self.Outcome.PARTIAL_REFUND,
+            refund=self.agreed_amount,
+        )
+
+    def _seller_has_disagreed(self) -> bool:
+        return self.seller_disagreed
+
+    def _return_address_known(self) -> bool:
+        return bool(self.return_address.strip())
+
+    # --- seller -----------------------------------------------------------------------------
+    @transition(
+        field=state,
+        source=State.AWAITING_SELLER,
+        target=RETURN_VALUE(State.AWAITING_RETURN, State.RESOLVED_BUYER),
+        permission=lambda d, user: d.store.owner_id == user.pk,
+        custom={"label": _("Accept the request"), "admin": False, "party": Party.SELLER},
+    )
+    def accept_request(self, *, at: datetime) -> str:
+        self.seller_first_response_at = self.seller_first_response_at or at
+        return self._agree(amount=self.requested_amount, with_return=self.requested_return, at=at)
+
+    @transition(
+        field=state,
+        source=State.AWAITING_SELLER,
+        target=State.AWAITING_BUYER,
+        permission=lambda d, user: d.store.owner_id == user.pk,
+        custom={"label": _("Make a counter-offer"), "admin": False, "party": Party.SELLER},
+    )
+    def counter_offer(self, *, at: datetime) -> None:
+        self.seller_first_response_at = self.seller_first_response_at or at
+        self.seller_disagreed = True
+        self.start_clock(self.State.AWAITING_BUYER, at)
+
+    @transition(
+        field=state,
+        source=State.AWAITING_SELLER,
+        target=State.AWAITING_BUYER,
+        permission=lambda d, user: d.store.owner_id == user.pk,
+        custom={"label": _("Reject the request"), "admin": False, "party": Party.SELLER},
+    )
+    def reject_request(self, *, at: datetime) -> None:
+        self.seller_first_response_at = self.seller_first_response_at or at
+        self.seller_disagreed = True
+        self.start_clock(self.State.AWAITING_BUYER, at)
+
+    # --- buyer ------------------------------------------------------------------------------
+    @transition(
+        field=state,
+        source=State.AWAITING_BUYER,
+        target=RETURN_VALUE(State.AWAITING_RETURN, State.RESOLVED_BUYER),
+        permission=lambda d, user: d.buyer_id == user.pk,
+        custom={"label": _("Accept the offer"), "admin": False, "party": Party.BUYER},
+    )
+    def accept_offer(self, *, at: datetime, amount: Decimal, with_return: bool) -> str:
+        return self._agree(amount=amount, with_return=with_return, at=at)
+
+    @transition(
+        field=state,
+        source=State.AWAITING_BUYER,
+        target=State.AWAITING_SELLER,
+        permission=lambda d, user: d.buyer_id == user.pk,
+        custom={"label": _("Change my request"), "admin": False, "party": Party.BUYER},
+    )
+    def modify_request(self, *, at: datetime, amount: Decimal, with_return: bool) -> None:
+        self.requested_amount = amount
+        self.requested_return = with_return
+        self.start_clock(self.State.AWAITING_SELLER, at)
+
+    @transition(
+        field=state,
+        source=[State.AWAITING_SELLER, State.AWAITING_BUYER],
+        target=State.IN_MEDIATION,
+        conditions=[_seller_has_disagreed],
+        permission=lambda d, user: user.pk in (d.buyer_id, d.store.owner_id),
+        custom={"label": _("Escalate to a mediator"), "admin": False, "party": "both"},
+    )
+    def escalate(self, *, at: datetime, by: str) -> None:
+        self.escalated_at = at
+        self.escalated_by = by
+        self.start_clock(self.State.IN_MEDIATION, at)
+
+    @transition(
+        field=state,
+        source=[State.AWAITING_SELLER, State.AWAITING_BUYER, State.IN_MEDIATION, State.EVIDENCE_REQUESTED],
+        target=State.WITHDRAWN,
+        permission=lambda d, user: d.buyer_id == user.pk,
+        custom={"label": _("Withdraw the dispute"), "admin": False, "party": Party.BUYER},
+    )
+    def withdraw(self, *, at: datetime) -> None:
+        self._close(at=at, outcome=self.Outcome.WITHDRAWN, refund=Decimal("0.00"))
+
+    # --- the return -------------------------------------------------------------------------
+    @transition(
+        field=state,
+        source=State.AWAITING_RETURN,
+        target=State.RETURN_IN_TRANSIT,
+        permission=lambda d, user: d.buyer_id == user.pk,
+        custom={"label": _("I have shipped the return"), "admin": False, "party": Party.BUYER},
+    )
+    def ship_return(self, *, at: datetime, carrier: str, tracking_number: str) -> None:
+        self.return_carrier = carrier
+        self.return_tracking_number = tracking_number
+        self.return_shipped_at = at
+        self.start_clock(self.State.RETURN_IN_TRANSIT, at)
+
+    @transition(
+        field=state,
+        source=State.RETURN_IN_TRANSIT,
+        target=State.RESOLVED_BUYER,
+        permission=lambda d, user: d.store.owner_id == user.pk,
+        custom={"label": _("Confirm the return arrived"), "admin": False, "party": Party.SELLER},
+    )
+    def confirm_return_received(self, *, at: datetime) -> None:
+        self.return_received_at = at
+        self._refund_agreed(at)
+
+    @transition(
+        field=state,
+        source=State.RETURN_IN_TRANSIT,
+        target=State.IN_MEDIATION,
+        permission=lambda d, user: d.store.owner_id == user.pk,
+        custom={"label": _("Report a problem with the return"), "admin": False, "party": Party.SELLER},
+    )
+    def report_return_problem(self, *, at: datetime) -> None:
+        self.escalated_at = at
+        self.escalated_by = Party.SELLER
+        self.start_clock(self.State.IN_MEDIATION, at)
+
+    # --- mediation --------------------------------------------------------------------------
+    @transition(
+        field=state,
+        source=State.IN_MEDIATION,
+        target=State.EVIDENCE_REQUESTED,
+        permission="disputes.request_evidence",
+        custom={"label": _("Request evidence"), "admin": False, "party": Party.MEDIATOR},
+    )
+    def request_evidence(self, *, at: datetime, party: str, note: str, due_at: datetime) -> None:
+        self.evidence_requested_from = party
+        self.evidence_request_note = note
+        self.set_deadline(at=due_at, party=party, kind=self.DeadlineKind.BACK_TO_MEDIATOR)
+
+    @transition(
+        field=state,
+        source=State.EVIDENCE_REQUESTED,
+        target=State.IN_MEDIATION,
+        permission=lambda d, user: (
+            (d.evidence_requested_from == Party.BUYER and d.buyer_id == user.pk)
+            or (d.evidence_requested_from == Party.SELLER and d.store.owner_id == user.pk)
+        ),
+        custom={"label": _("Send the requested evidence"), "admin": False, "party": "requested"},
+    )
+    def provide_evidence(self, *, at: datetime) -> None:
+        self._back_to_mediator(at)
+
+    def _back_to_mediator(self, at: datetime) -> None:
+        self.evidence_requested_from = ""
+        self.start_clock(self.State.IN_MEDIATION, at)
+
+    @transition(
+        field=state,
+        source=[State.IN_MEDIATION, State.EVIDENCE_REQUESTED],
+        target=RETURN_VALUE(State.RESOLVED_BUYER, State.RESOLVED_SELLER, State.AWAITING_RETURN),
+        permission="disputes.decide_dispute",
+        custom={"label": _("Decide"), "admin": False, "party": Party.MEDIATOR},
+    )
+    def decide(self, *, at: datetime, by, amount: Decimal, with_return: bool, note: str) -> str:
+        self.decided_by = by
+        self.decision_note = note
+        self.evidence_requested_from = ""
+        if amount <= 0:
+            self._close(at=at, outcome=self.Outcome.NO_REFUND, refund=Decimal("0.00"))
+            return self.State.RESOLVED_SELLER
+        return self._agree(amount=amount, with_return=with_return, at=at)
+
+    # --- the clock --------------------------------------------------------------------------
+    @transition(
+        field=state,
+        source=State.AWAITING_SELLER,
+        target=RETURN_VALUE(State.AWAITING_RETURN, State.RESOLVED_BUYER),
+        custom={"admin": False, "automatic": True},
+    )
+    def expire_seller_response(self, *, at: datetime) -> str:
+        # The buyer's request is granted as asked; with no return address, without a return.
+        with_return = self.requested_return and self._return_address_known()
+        return self._agree(amount=self.requested_amount, with_return=with_return, at=at)
+
+    @transition(
+        field=state,
+        source=State.AWAITING_BUYER,
+        target=State.WITHDRAWN,
+        custom={"admin": False, "automatic": True},
+    )
+    def expire_buyer_response(self, *, at: datetime) -> None:
+        self._close(at=at, outcome=self.Outcome.WITHDRAWN, refund=Decimal("0.00"))
+
+    @transition(
+        field=state,
+        source=State.AWAITING_RETURN,
+        target=State.RESOLVED_SELLER,
+        custom={"admin": False, "automatic": True},
+    )
+    def expire_return_shipment(self, *, at: datetime) -> None:
+        self._close(at=at, outcome=self.Outcome.NO_REFUND, refund=Decimal("0.00"))
+
+    @transition(
+        field=state,
+        source=State.RETURN_IN_TRANSIT,
+        target=State.RESOLVED_BUYER,
+        custom={"admin": False, "automatic": True},
+    )
+    def expire_return_confirmation(self, *, at: datetime) -> None:
+        self._refund_agreed(at)
+
+    @transition(
+        field=state,
+        source=State.EVIDENCE_REQUESTED,
+        target=State.IN_MEDIATION,
+        custom={"admin": False, "automatic": True},
+    )
+    def expire_evidence_request(self, *, at: datetime) -> None:
+        self._back_to_mediator(at)
+
+
+class DisputedItem(models.Model):
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="items")
+    line_item = models.ForeignKey(LineItem, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="disputed_quantity_positive"),
+            models.UniqueConstraint(fields=["dispute", "line_item"], name="disputed_item_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.line_item.title}"
+
+
+class Proposal(models.Model):
+    """One step of the negotiation: the buyer's request, a counter-offer, a modification,
+    a rejection, or a mediator's decision. Proposals are never edited."""
+
+    class Kind(models.TextChoices):
+        REQUEST = "request", _("Request")
+        COUNTER_OFFER = "counter_offer", _("Counter-offer")
+        MODIFICATION = "modification", _("Modified request")
+        REJECTION = "rejection", _("Rejection")
+        DECISION = "decision", _("Mediator's decision")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACCEPTED = "accepted", _("Accepted")
+        SUPERSEDED = "superseded", _("Superseded")
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="proposals")
+    party = models.CharField(max_length=8, choices=Party.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    amount = models.DecimalField(**MONEY)
+    with_return = models.BooleanField()
+    note = models.TextField(blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="proposal_amount_not_negative")
+        ]
+        indexes = [models.Index(fields=["dispute", "created_at"], name="proposal_history_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.amount}"
+
+
+def evidence_path(instance: "Evidence", filename: str) -> str:
+    return f"evidence/{instance.dispute_id}/{uuid.uuid4().hex}{instance.extension}"
+
+
+def derivative_path(instance: "Evidence", filename: str) -> str:
+    return f"evidence/{instance.dispute_id}/derived/{uuid.uuid4().hex}{filename[filename.rfind('.') :]}"
+
+
+class Evidence(models.Model):
+    """One file of evidence. The original is kept as received, with its SHA-256 and receipt
+    time; parties see a re-encoded copy without metadata."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("Photo")
+        VIDEO = "video", _("Video")
+
+    class Status(models.TextChoices):
+        PROCESSING = "processing", _("Processing")
+        READY = "ready", _("Ready")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="evidence")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    party = models.CharField(max_length=8, choices=Party.choices)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    content_type = models.CharField(max_length=40)
+    extension = models.CharField(max_length=8)
+    original = models.FileField(upload_to=evidence_path, max_length=200)
+    original_name = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    display = models.FileField(upload_to=derivative_path, max_length=200, blank=True)
+    thumbnail = models.FileField(upload_to=derivative_path, max_length=200, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["dispute", "received_at"], name="evidence_dispute_idx")]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class DisputeEvent(models.Model):
+    """Append-only timeline of a dispute. ``actor`` is ``None`` when the clock acted."""
+
+    class Type(models.TextChoices):
+        OPENED = "opened", _("Dispute opened")
+        ACCEPTED = "accepted", _("Request accepted")
+        COUNTER_OFFERED = "counter_offered", _("Counter-offer made")
+        REJECTED = "rejected", _("Request rejected")
+        OFFER_ACCEPTED = "offer_accepted", _("Offer accepted")
+        MODIFIED = "modified", _("Request changed")
+        ESCALATED = "escalated", _("Escalated to mediation")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        RETURN_SHIPPED = "return_shipped", _("Return shipped")
+        RETURN_RECEIVED = "return_received", _("Return received")
+        RETURN_PROBLEM = "return_problem", _("Problem reported with the return")
+        EVIDENCE_ADDED = "evidence_added", _("Evidence added")
+        EVIDENCE_REQUESTED = "evidence_requested", _("Evidence requested")
+        EVIDENCE_PROVIDED = "evidence_provided", _("Requested evidence sent")
+        DECIDED = "decided", _("Decided by a mediator")
+        AUTO_RESOLVED = "auto_resolved", _("Decided automatically")
+        DEADLINE_EXTENDED = "deadline_extended", _("Deadline extended")
+        ASSIGNED = "assigned", _("Mediator assigned")
+        REMINDER_SENT = "reminder_sent", _("Reminder sent")
+        MEDIATOR_MESSAGE = "mediator_message", _("Message from the mediator")
+        REFUND_ISSUED = "refund_issued", _("Refund issued")
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="events")
+    type = models.CharField(max_length=24, choices=Type.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    party = models.CharField(max_length=8, choices=Party.choices, blank=True)
+    from_state = models.CharField(max_length=24, blank=True)
+    to_state = models.CharField(max_length=24, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["dispute", "created_at"], name="dispute_event_timeline_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.type}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("Dispute events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Dispute events are append-only.")
+
+
+class BuyerStanding(models.Model):
+    """What mediators know about a buyer: a blacklist and the wins-in-a-row flag."""
+
+    buyer = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="standing")
+    blacklisted = models.BooleanField(default=False)
+    blacklist_reason = models.TextField(blank=True)
+    blacklisted_at = models.DateTimeField(null=True, blank=True)
+    blacklisted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    wins_in_a_row = models.PositiveIntegerField(default=0)
+    flagged = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"standing of {self.buyer}"
+
+    def record_outcome(self, *, buyer_won: bool) -> None:
+        self.wins_in_a_row = self.wins_in_a_row + 1 if buyer_won else 0
+        if self.wins_in_a_row >= policy.WINS_IN_A_ROW_FLAG:
+            self.flagged = True

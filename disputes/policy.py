@@ -1,0 +1,51 @@
+"""Every number of the disputes side (SPEC "Disputes"), as named settings with defaults.
+
+A deployment overrides any of them in Django settings, prefixed with ``DISPUTES_``.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+
+
+def _setting(name: str, default):
+    return getattr(settings, f"DISPUTES_{name}", default)
+
+
+#: "Not received" can be claimed this long after shipment at the earliest (seed 003).
+NOT_RECEIVED_AFTER_SHIPMENT: timedelta = _setting("NOT_RECEIVED_AFTER_SHIPMENT", timedelta(days=6))
+
+#: Windows of the negotiation table (SPEC "Negotiation and deadlines").
+SELLER_RESPONSE_WINDOW: timedelta = _setting("SELLER_RESPONSE_WINDOW", timedelta(days=15))
+BUYER_RESPONSE_WINDOW: timedelta = _setting("BUYER_RESPONSE_WINDOW", timedelta(days=7))
+RETURN_SHIPMENT_WINDOW: timedelta = _setting("RETURN_SHIPMENT_WINDOW", timedelta(days=10))
+RETURN_CONFIRMATION_WINDOW: timedelta = _setting("RETURN_CONFIRMATION_WINDOW", timedelta(days=30))
+EVIDENCE_RESPONSE_WINDOW: timedelta = _setting("EVIDENCE_RESPONSE_WINDOW", timedelta(days=5))
+MEDIATION_SERVICE_TARGET: timedelta = _setting("MEDIATION_SERVICE_TARGET", timedelta(days=5))
+
+#: A deadline may be extended once, by the party it protects, by up to this long.
+MAX_DEADLINE_EXTENSION: timedelta = _setting("MAX_DEADLINE_EXTENSION", timedelta(days=15))
+DEFAULT_DEADLINE_EXTENSION: timedelta = _setting("DEFAULT_DEADLINE_EXTENSION", timedelta(days=7))
+
+#: Reminders go to the party who must act this long before the deadline.
+REMINDERS_BEFORE: tuple[timedelta, ...] = _setting(
+    "REMINDERS_BEFORE", (timedelta(hours=48), timedelta(hours=24))
+)
+
+#: Evidence limits (SPEC "Opening").
+MAX_EVIDENCE_FILES: int = _setting("MAX_EVIDENCE_FILES", 10)
+MAX_PHOTO_BYTES: int = _setting("MAX_PHOTO_BYTES", 10 * 1024 * 1024)
+MAX_VIDEO_BYTES: int = _setting("MAX_VIDEO_BYTES", 100 * 1024 * 1024)
+#: Decoded images above this many pixels are refused (decompression bombs, "pixel floods").
+MAX_IMAGE_PIXELS: int = _setting("MAX_IMAGE_PIXELS", 50_000_000)
+DISPLAY_IMAGE_MAX_SIDE: int = _setting("DISPLAY_IMAGE_MAX_SIDE", 1600)
+THUMBNAIL_SIDE: int = _setting("THUMBNAIL_SIDE", 320)
+
+#: A buyer who won this many disputes in a row is flagged to mediators (seed 004).
+WINS_IN_A_ROW_FLAG: int = _setting("WINS_IN_A_ROW_FLAG", 3)
+
+#: Text limits on what people write.
+MAX_DESCRIPTION_LENGTH: int = _setting("MAX_DESCRIPTION_LENGTH", 4000)
+
+#: How many due dispute deadlines the sweep claims per batch.
+SWEEP_BATCH_SIZE: int = _setting("SWEEP_BATCH_SIZE", 200)

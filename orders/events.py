@@ -1,0 +1,123 @@
+"""One constructor per order timeline event. ``actor=None`` means the clock acted."""
+
+from datetime import datetime
+
+from orders.models import Order, OrderEvent
+from portal.accounts.models import User
+
+T = OrderEvent.Type
+
+
+def order_event(
+    *,
+    order: Order,
+    type: str,
+    at: datetime,
+    actor: User | None = None,
+    note: str = "",
+    data: dict | None = None,
+) -> OrderEvent:
+    return OrderEvent.objects.create(
+        order=order, type=type, actor=actor, note=note, data=data or {}, created_at=at
+    )
+
+
+def order_placed(*, order: Order, at: datetime) -> OrderEvent:
+    return order_event(order=order, type=T.PLACED, at=at, data={"total": str(order.total_paid)})
+
+
+def order_shipped(*, order: Order, actor: User, at: datetime) -> OrderEvent:
+    shipment = order.shipment
+    return order_event(
+        order=order,
+        type=T.SHIPPED,
+        actor=actor,
+        at=at,
+        note=f"{shipment.get_carrier_display()} {shipment.tracking_number}",
+        data={"carrier": shipment.carrier, "tracking_number": shipment.tracking_number},
+    )
+
+
+def order_delivered(*, order: Order, actor: User | None, at: datetime) -> OrderEvent:
+    return order_event(order=order, type=T.DELIVERED, actor=actor, at=at)
+
+
+def order_confirmed(*, order: Order, actor: User | None, at: datetime) -> OrderEvent:
+    if actor is None:
+        return order_event(
+            order=order,
+            type=T.AUTO_CONFIRMED,
+            at=at,
+            data={"rule": "protection_ended", "deadline": order.protection_ends_at.isoformat()},
+        )
+    return order_event(order=order, type=T.CONFIRMED, actor=actor, at=at)
+
+
+def order_settled(*, order: Order, at: datetime) -> OrderEvent:
+    return order_event(order=order, type=T.SETTLED, at=at, data={"amount": str(order.settled_amount)})
+
+
+def order_auto_cancelled(*, order: Order, at: datetime) -> OrderEvent:
+    return order_event(
+        order=order,
+        type=T.AUTO_CANCELLED,
+        at=at,
+        data={"rule": "handling_time_missed", "deadline": order.handling_due_at.isoformat()},
+    )
+
+
+def order_refunded(*, order: Order, at: datetime, note: str = "") -> OrderEvent:
+    return order_event(order=order, type=T.REFUNDED, at=at, note=note)
+
+
+def extension_requested(*, order: Order, actor: User, at: datetime) -> OrderEvent:
+    return order_event(
+        order=order, type=T.EXTENSION_REQUESTED, actor=actor, at=at, note=order.extension_request_note
+    )
+
+
+def extension_granted(*, order: Order, actor: User, at: datetime, days: int) -> OrderEvent:
+    return order_event(
+        order=order,
+        type=T.EXTENSION_GRANTED,
+        actor=actor,
+        at=at,
+        data={"days": days, "protection_ends_at": order.protection_ends_at.isoformat()},
+    )
+
+
+def extension_declined(*, order: Order, actor: User, at: datetime) -> OrderEvent:
+    return order_event(order=order, type=T.EXTENSION_DECLINED, actor=actor, at=at)
+
+
+def refund_issued(*, order: Order, refund, at: datetime) -> OrderEvent:
+    return order_event(
+        order=order,
+        type=T.REFUND_ISSUED,
+        at=at,
+        note=refund.get_reason_display(),
+        data={"refund": refund.pk, "amount": str(refund.amount), "currency": refund.currency},
+    )
+
+
+def refund_paid(*, order: Order, refund, at: datetime) -> OrderEvent:
+    return order_event(
+        order=order,
+        type=T.REFUND_PAID,
+        at=at,
+        data={"refund": refund.pk, "amount": str(refund.amount), "reference": refund.provider_reference},
+    )
+
+
+def refund_failed(*, order: Order, refund, at: datetime) -> OrderEvent:
+    return order_event(
+        order=order, type=T.REFUND_FAILED, at=at, note=refund.failure_reason, data={"refund": refund.pk}
+    )
+
+
+def order_held(*, order: Order, at: datetime, note: str = "") -> OrderEvent:
+    return order_event(order=order, type=T.HELD, at=at, note=note)
+
+
+def order_resumed(*, order: Order, at: datetime, note: str = "") -> OrderEvent:
+    return order_event(order=order, type=T.RESUMED, at=at, note=note)

@@ -1,0 +1,465 @@
+"""Orders after checkout: stores and their return policies, orders with their buyer-protection
+clock, shipments, the refund ledger and the order timeline."""
+
+import uuid
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from orders import policy
+from orders.policy import CarrierClass
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class Carrier(models.TextChoices):
+    DHL = "dhl", "DHL"
+    TNT = "tnt", "TNT"
+    UPS = "ups", "UPS"
+    FEDEX = "fedex", "FedEx"
+    EMS = "ems", "EMS"
+    SF_EXPRESS = "sf_express", "SF Express"
+    CHINA_POST = "china_post", "China Post"
+    HONGKONG_POST = "hongkong_post", "Hong Kong Post"
+    OTHER_POST = "other_post", _("Other postal service")
+
+
+CARRIER_CLASS: dict[str, str] = {
+    Carrier.DHL: CarrierClass.EXPRESS,
+    Carrier.TNT: CarrierClass.EXPRESS,
+    Carrier.UPS: CarrierClass.EXPRESS,
+    Carrier.FEDEX: CarrierClass.EXPRESS,
+    Carrier.EMS: CarrierClass.EMS,
+    Carrier.SF_EXPRESS: CarrierClass.EMS,
+    Carrier.CHINA_POST: CarrierClass.POSTAL,
+    Carrier.HONGKONG_POST: CarrierClass.POSTAL,
+    Carrier.OTHER_POST: CarrierClass.POSTAL,
+}
+
+
+def protection_period(carrier: str) -> timedelta:
+    """How long delivery protection runs from shipment with this carrier."""
+    return policy.PROTECTION_BY_CARRIER_CLASS[CARRIER_CLASS[carrier]]
+
+
+class Store(models.Model):
+    """A seller's store and its return policy (SPEC "Seller return policy")."""
+
+    class ReturnShippingPayer(models.TextChoices):
+        BUYER = "buyer", _("The buyer")
+        SELLER = "seller", _("The seller")
+
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="store")
+    name = models.CharField(_("store name"), max_length=120)
+    accepts_returns = models.BooleanField(_("accepts returns"), default=True)
+    return_window_days = models.PositiveSmallIntegerField(
+        _("return window (days after delivery)"),
+        default=policy.RETURN_WINDOW_DEFAULT_DAYS,
+        validators=[
+            MinValueValidator(policy.RETURN_WINDOW_MIN_DAYS),
+            MaxValueValidator(policy.RETURN_WINDOW_MAX_DAYS),
+        ],
+    )
+    return_shipping_paid_by = models.CharField(
+        _("return shipping is paid by"),
+        max_length=8,
+        choices=ReturnShippingPayer.choices,
+        default=ReturnShippingPayer.BUYER,
+    )
+    refund_without_return_threshold = models.DecimalField(
+        _("refund without return for items under"),
+        **MONEY,
+        default=policy.REFUND_WITHOUT_RETURN_THRESHOLD,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("In the order's currency. Cheaper items are refunded without being sent back."),
+    )
+    returns_personalised_items = models.BooleanField(
+        _("accepts returns of personalised items"), default=False
+    )
+    returns_used_items = models.BooleanField(_("accepts returns of used items"), default=False)
+    return_address = models.TextField(
+        _("return address"),
+        blank=True,
+        help_text=_("Where buyers send returns. Copied into each dispute that agrees on a return."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(return_window_days__gte=policy.RETURN_WINDOW_MIN_DAYS)
+                & Q(return_window_days__lte=policy.RETURN_WINDOW_MAX_DAYS),
+                name="store_return_window_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(refund_without_return_threshold__gte=0), name="store_threshold_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FreeReturnCountry(models.Model):
+    """The store's free-return programme for one destination country, with its item-value cap."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="free_return_countries")
+    country = models.CharField(_("destination country"), max_length=2)
+    max_item_value = models.DecimalField(_("maximum item value covered"), **MONEY)
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "country"], name="free_return_country_once_per_store"),
+            models.CheckConstraint(condition=Q(max_item_value__gt=0), name="free_return_cap_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country} ≤ {self.max_item_value} {self.currency}"
+
+
+class Order(ConcurrentTransitionMixin, models.Model):
+    """One paid order and its buyer-protection clock.
+
+    ``deadline_at``/``deadline_kind`` hold the single next thing the clock will do to this
+    order; the transitions keep them up to date and the sweep reads them through an index.
+    """
+
+    class State(models.TextChoices):
+        PAID = "paid", _("Awaiting shipment")
+        SHIPPED = "shipped", _("Shipped")
+        DELIVERED = "delivered", _("Delivered")
+        COMPLETED = "completed", _("Completed")
+        SETTLED = "settled", _("Settled")
+        CANCELLED = "cancelled", _("Cancelled and refunded")
+        REFUNDED = "refunded", _("Refunded")
+
+    class DeadlineKind(models.TextChoices):
+        AUTO_CANCEL = "auto_cancel", _("cancel and refund: not shipped in time")
+        AUTO_CONFIRM = "auto_confirm", _("confirm receipt: protection ended")
+        SETTLE = "settle", _("release payment to the seller")
+
+    class PaymentMethod(models.TextChoices):
+        CARD = "card", _("Card")
+        WALLET = "wallet", _("Wallet")
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        OTHER = "other", _("Other")
+
+    number = models.CharField(_("order number"), max_length=32, unique=True)
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders")
+    currency = models.CharField(max_length=3)
+    total_paid = models.DecimalField(_("paid"), **MONEY)
+    payment_method = models.CharField(
+        max_length=16, choices=PaymentMethod.choices, default=PaymentMethod.CARD
+    )
+    ship_to_country = models.CharField(_("destination country"), max_length=2)
+    ship_to_address = models.TextField(blank=True)
+    state = FSMField(default=State.PAID, choices=State.choices, protected=True)
+
+    paid_at = models.DateTimeField()
+    handling_due_at = models.DateTimeField()
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    protection_ends_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_automatically = models.BooleanField(default=False)
+    dispute_window_ends_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    settled_amount = models.DecimalField(**MONEY, null=True, blank=True)
+
+    extension_requested_at = models.DateTimeField(null=True, blank=True)
+    extension_request_note = models.CharField(max_length=500, blank=True)
+    extensions_granted = models.PositiveSmallIntegerField(default=0)
+
+    #: An open dispute holds the clock: nothing automatic happens to the order meanwhile.
+    on_hold = models.BooleanField(default=False)
+    deadline_at = models.DateTimeField(null=True, blank=True)
+    deadline_kind = models.CharField(max_length=16, choices=DeadlineKind.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(total_paid__gt=0), name="order_total_paid_positive"),
+            models.CheckConstraint(
+                condition=Q(deadline_at__isnull=True) | ~Q(deadline_kind=""), name="order_deadline_has_kind"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["deadline_at"], name="order_due_deadline_idx", condition=Q(deadline_at__isnull=False)
+            ),
+            models.Index(fields=["buyer", "state", "-paid_at"], name="order_buyer_state_idx"),
+            models.Index(fields=["store", "state", "-paid_at"], name="order_store_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    # --- the clock ------------------------------------------------------------------------
+    def scheduled_deadline(self) -> tuple[datetime | None, str]:
+        """The next automatic step for the order's current state, ignoring holds."""
+        if self.state == self.State.PAID:
+            return self.handling_due_at, self.DeadlineKind.AUTO_CANCEL
+        if self.state in (self.State.SHIPPED, self.State.DELIVERED):
+            return self.protection_ends_at, self.DeadlineKind.AUTO_CONFIRM
+        if self.state == self.State.COMPLETED:
+            return self.dispute_window_ends_at, self.DeadlineKind.SETTLE
+        return None, ""
+
+    def reschedule(self) -> None:
+        """Point ``deadline_at`` at the next automatic step, or at nothing while on hold."""
+        at, kind = (None, "") if self.on_hold else self.scheduled_deadline()
+        self.deadline_at, self.deadline_kind = at, kind if at else ""
+
+    def _not_on_hold(self) -> bool:
+        return not self.on_hold
+
+    # --- transitions (memory only: the services save, log and notify) ----------------------
+    @transition(
+        field=state,
+        source=State.PAID,
+        target=State.SHIPPED,
+        permission=lambda order, user: order.store.owner_id == user.pk,
+        custom={"label": _("Mark as shipped"), "admin": False},
+    )
+    def ship(self, *, at: datetime, carrier: str) -> None:
+        self.shipped_at = at
+        self.protection_ends_at = at + protection_period(carrier)
+
+    @transition(
+        field=state,
+        source=State.SHIPPED,
+        target=State.DELIVERED,
+        permission=lambda order, user: order.store.owner_id == user.pk,
+        custom={"label": _("Mark as delivered"), "admin": False},
+    )
+    def mark_delivered(self, *, at: datetime) -> None:
+        self.delivered_at = at
+        self.protection_ends_at = min(self.protection_ends_at, at + policy.PROTECTION_AFTER_DELIVERY)
+
+    @transition(
+        field=state,
+        source=[State.SHIPPED, State.DELIVERED],
+        target=State.COMPLETED,
+        conditions=[_not_on_hold],
+        permission=lambda order, user: order.buyer_id == user.pk,
+        custom={"label": _("Confirm receipt"), "admin": False},
+    )
+    def confirm_receipt(self, *, at: datetime) -> None:
+        self._complete(at=at, automatically=False)
+
+    @transition(
+        field=state,
+        source=[State.SHIPPED, State.DELIVERED],
+        target=State.COMPLETED,
+        conditions=[_not_on_hold],
+        custom={"admin": False, "automatic": True},
+    )
+    def auto_confirm(self, *, at: datetime) -> None:
+        self._complete(at=at, automatically=True)
+
+    def _complete(self, *, at: datetime, automatically: bool) -> None:
+        self.confirmed_at = at
+        self.confirmed_automatically = automatically
+        self.dispute_window_ends_at = at + policy.POST_CONFIRMATION_DISPUTE_WINDOW
+
+    @transition(
+        field=state,
+        source=State.COMPLETED,
+        target=State.SETTLED,
+        conditions=[_not_on_hold],
+        custom={"admin": False, "automatic": True},
+    )
+    def settle(self, *, at: datetime, amount: Decimal) -> None:
+        self.closed_at = at
+        self.settled_amount = amount
+
+    @transition(
+        field=state,
+        source=State.PAID,
+        target=State.CANCELLED,
+        custom={"admin": False, "automatic": True},
+    )
+    def cancel_unshipped(self, *, at: datetime) -> None:
+        self.closed_at = at
+        self.settled_amount = Decimal("0.00")
+
+    @transition(
+        field=state,
+        source=[State.SHIPPED, State.DELIVERED, State.COMPLETED],
+        target=State.REFUNDED,
+        custom={"admin": False, "automatic": True},
+    )
+    def close_refunded(self, *, at: datetime) -> None:
+        self.closed_at = at
+        self.settled_amount = Decimal("0.00")
+
+
+class LineItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    title = models.CharField(max_length=200)
+    sku = models.CharField(max_length=64, blank=True)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(**MONEY)
+    is_personalised = models.BooleanField(_("personalised"), default=False)
+    is_used = models.BooleanField(_("used / opened"), default=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="line_item_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="line_item_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.title}"
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+class Shipment(models.Model):
+    """The outbound parcel: carrier and tracking number entered by the seller."""
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="shipment")
+    carrier = models.CharField(max_length=16, choices=Carrier.choices)
+    tracking_number = models.CharField(max_length=64)
+    shipped_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_carrier_display()} {self.tracking_number}"
+
+    @property
+    def carrier_class(self) -> str:
+        return CARRIER_CLASS[self.carrier]
+
+
+class Refund(ConcurrentTransitionMixin, models.Model):
+    """One entry of the refund ledger, paid by a background job through the payment provider.
+
+    ``idempotency_key`` travels to the provider with every attempt, so a retried job can never
+    pay twice.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Processing")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+
+    class Reason(models.TextChoices):
+        NOT_SHIPPED = "not_shipped", _("Seller did not ship in time")
+        DISPUTE = "dispute", _("Dispute resolved for the buyer")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    dispute = models.ForeignKey(
+        "disputes.Dispute", on_delete=models.PROTECT, related_name="refunds", null=True, blank=True
+    )
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    note = models.CharField(max_length=500, blank=True)
+    status = FSMField(default=Status.PENDING, choices=Status.choices, protected=True)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    provider_reference = models.CharField(max_length=100, blank=True)
+    failure_reason = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    #: When the sweep pays this refund if the queued job has not (lost message, provider outage).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(next_attempt_at__isnull=True),
+                name="refund_only_pending_is_retried",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="refund_due_idx", condition=Q(next_attempt_at__isnull=False)
+            ),
+            models.Index(fields=["order", "status"], name="refund_order_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} ({self.get_status_display()})"
+
+    @transition(field=status, source=Status.PENDING, target=Status.PAID, custom={"admin": False})
+    def mark_paid(self, *, at: datetime, reference: str) -> None:
+        self.next_attempt_at = None
+        self.paid_at = at
+        self.provider_reference = reference
+        self.failure_reason = ""
+
+    @transition(field=status, source=Status.PENDING, target=Status.FAILED, custom={"admin": False})
+    def mark_failed(self, *, reason: str) -> None:
+        self.next_attempt_at = None
+        self.failure_reason = reason[:500]
+
+
+class OrderEvent(models.Model):
+    """Append-only timeline of an order. ``actor`` is ``None`` when the clock acted."""
+
+    class Type(models.TextChoices):
+        PLACED = "placed", _("Order paid")
+        SHIPPED = "shipped", _("Shipped")
+        DELIVERED = "delivered", _("Delivered")
+        CONFIRMED = "confirmed", _("Receipt confirmed")
+        AUTO_CONFIRMED = "auto_confirmed", _("Receipt confirmed automatically")
+        SETTLED = "settled", _("Payment released to the seller")
+        AUTO_CANCELLED = "auto_cancelled", _("Cancelled: not shipped in time")
+        REFUNDED = "refunded", _("Closed with a full refund")
+        EXTENSION_REQUESTED = "extension_requested", _("Protection extension requested")
+        EXTENSION_GRANTED = "extension_granted", _("Protection extended")
+        EXTENSION_DECLINED = "extension_declined", _("Protection extension declined")
+        REFUND_ISSUED = "refund_issued", _("Refund issued")
+        REFUND_PAID = "refund_paid", _("Refund paid")
+        REFUND_FAILED = "refund_failed", _("Refund failed")
+        HELD = "held", _("Protection clock paused by a dispute")
+        RESUMED = "resumed", _("Protection clock resumed")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
+    type = models.CharField(max_length=32, choices=Type.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["order", "created_at"], name="order_event_timeline_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.type}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("Order events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Order events are append-only.")
+
+
+class FakeProviderPayout(models.Model):
+    """The fake payment provider's own ledger: one row per idempotency key, never two."""
+
+    idempotency_key = models.UUIDField(unique=True)
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    reference = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.reference

@@ -1,0 +1,43 @@
+"""The only gate to orders and stores: "not yours" is a 404, exactly like "does not exist"."""
+
+from django.http import Http404
+
+from orders.models import Order, Store
+from portal.accounts.models import User
+
+
+def is_order_buyer(order: Order, user: User) -> bool:
+    return user.is_authenticated and order.buyer_id == user.pk
+
+
+def is_order_seller(order: Order, user: User) -> bool:
+    return user.is_authenticated and order.store.owner_id == user.pk
+
+
+def get_order_for_user(user: User, number: str) -> Order:
+    """The order with this number if ``user`` is its buyer or its seller; 404 otherwise."""
+    order = (
+        Order.objects.select_related("store", "store__owner", "buyer", "shipment")
+        .filter(number=number)
+        .first()
+    )
+    if order is None or not (is_order_buyer(order, user) or is_order_seller(order, user)):
+        raise Http404("No such order.")
+    return order
+
+
+def get_store_for_seller(user: User) -> Store:
+    """The store ``user`` owns; 404 for anyone who is not a seller."""
+    store = Store.objects.filter(owner_id=user.pk).first() if user.is_authenticated else None
+    if store is None:
+        raise Http404("You do not have a store.")
+    return store
+
+
+def available_order_actions(order: Order, user: User) -> set[str]:
+    """Names of the transitions ``user`` may trigger on ``order`` now (the clock's are excluded)."""
+    return {
+        transition.name
+        for transition in order.get_available_user_state_transitions(user)
+        if not transition.custom.get("automatic")
+    }

@@ -1,0 +1,79 @@
+"""Every number of the orders side of buyer protection (SPEC "Orders and buyer protection",
+"Seller return policy"), as named settings with defaults.
+
+A deployment overrides any of them in Django settings under the same name prefixed with
+``ORDERS_`` (e.g. ``ORDERS_HANDLING_TIME = timedelta(days=5)``).
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+
+
+def _setting(name: str, default):
+    return getattr(settings, f"ORDERS_{name}", default)
+
+
+class CarrierClass:
+    EXPRESS = "express"
+    EMS = "ems"
+    POSTAL = "postal"
+
+
+#: The seller must ship within this long after payment, or the order is cancelled and refunded.
+HANDLING_TIME: timedelta = _setting("HANDLING_TIME", timedelta(days=7))
+
+#: Delivery protection from shipment, by carrier class (seed 003).
+PROTECTION_BY_CARRIER_CLASS: dict[str, timedelta] = _setting(
+    "PROTECTION_BY_CARRIER_CLASS",
+    {
+        CarrierClass.EXPRESS: timedelta(days=23),
+        CarrierClass.EMS: timedelta(days=27),
+        CarrierClass.POSTAL: timedelta(days=39),
+    },
+)
+
+#: Once tracking says delivered, what remains of protection shrinks to this (seed 004).
+PROTECTION_AFTER_DELIVERY: timedelta = _setting("PROTECTION_AFTER_DELIVERY", timedelta(days=5))
+
+#: After the buyer confirms receipt, a dispute can still be opened this long; escrow waits as long.
+POST_CONFIRMATION_DISPUTE_WINDOW: timedelta = _setting("POST_CONFIRMATION_DISPUTE_WINDOW", timedelta(days=15))
+
+#: A seller may extend protection by at most this much, and only this many times per order.
+MAX_PROTECTION_EXTENSION: timedelta = _setting("MAX_PROTECTION_EXTENSION", timedelta(days=30))
+DEFAULT_PROTECTION_EXTENSION: timedelta = _setting("DEFAULT_PROTECTION_EXTENSION", timedelta(days=15))
+MAX_PROTECTION_EXTENSIONS: int = _setting("MAX_PROTECTION_EXTENSIONS", 1)
+
+#: The store's return window after delivery must lie within these bounds (seed 000).
+RETURN_WINDOW_MIN_DAYS: int = _setting("RETURN_WINDOW_MIN_DAYS", 14)
+RETURN_WINDOW_MAX_DAYS: int = _setting("RETURN_WINDOW_MAX_DAYS", 30)
+RETURN_WINDOW_DEFAULT_DAYS: int = _setting("RETURN_WINDOW_DEFAULT_DAYS", 15)
+
+#: Items under this value (order currency) are refunded without a return by default (seed 001).
+REFUND_WITHOUT_RETURN_THRESHOLD: Decimal = _setting("REFUND_WITHOUT_RETURN_THRESHOLD", Decimal("10.00"))
+
+#: Free-return programme caps by destination country (seed 001): country -> (max item value, currency).
+FREE_RETURN_PROGRAMME: dict[str, tuple[Decimal, str]] = _setting(
+    "FREE_RETURN_PROGRAMME",
+    {
+        "US": (Decimal("50.00"), "USD"),
+        "FR": (Decimal("40.00"), "EUR"),
+        "ES": (Decimal("40.00"), "EUR"),
+        "RU": (Decimal("3000.00"), "RUB"),
+    },
+)
+
+#: Refunds reach the buyer within this range, depending on the payment method (seed 004).
+REFUND_TIMING_DAYS: dict[str, tuple[int, int]] = _setting(
+    "REFUND_TIMING_DAYS",
+    {"card": (3, 7), "wallet": (3, 5), "bank_transfer": (7, 14), "other": (3, 14)},
+)
+
+#: How many due deadlines the sweep applies per batch, and how many batches per run at most.
+SWEEP_BATCH_SIZE: int = _setting("SWEEP_BATCH_SIZE", 200)
+
+#: A refund the queued job has not paid is picked up by the sweep after this long.
+REFUND_RETRY_DELAY: timedelta = _setting("REFUND_RETRY_DELAY", timedelta(minutes=5))
+#: After this many failed provider calls a refund is marked failed for a person to look at.
+REFUND_MAX_ATTEMPTS: int = _setting("REFUND_MAX_ATTEMPTS", 5)

@@ -1,0 +1,200 @@
+"""Every read query of the orders side, and the facts order pages display."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from orders import policy
+from orders.models import Order, OrderEvent, Refund, Store
+from portal.accounts.models import User
+
+BUYER_FILTERS: dict[str, tuple[str, list[str]]] = {
+    "active": (_("In progress"), [Order.State.PAID, Order.State.SHIPPED, Order.State.DELIVERED]),
+    "completed": (_("Completed"), [Order.State.COMPLETED, Order.State.SETTLED]),
+    "closed": (_("Cancelled or refunded"), [Order.State.CANCELLED, Order.State.REFUNDED]),
+}
+
+SELLER_TABS: dict[str, tuple[str, list[str]]] = {
+    "to_ship": (_("To ship"), [Order.State.PAID]),
+    "shipped": (_("Shipped"), [Order.State.SHIPPED]),
+    "delivered": (_("Delivered"), [Order.State.DELIVERED]),
+    "completed": (_("Completed"), [Order.State.COMPLETED, Order.State.SETTLED]),
+    "closed": (_("Cancelled or refunded"), [Order.State.CANCELLED, Order.State.REFUNDED]),
+}
+
+ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=12, decimal_places=2))
+
+
+def _list_queryset() -> QuerySet[Order]:
+    return (
+        Order.objects.select_related("store", "buyer", "shipment")
+        .annotate(item_count=Coalesce(Sum("items__quantity"), 0))
+        .order_by("-paid_at", "-id")
+    )
+
+
+def orders_for_buyer(*, buyer: User, status: str | None) -> QuerySet[Order]:
+    orders = _list_queryset().filter(buyer=buyer)
+    if status in BUYER_FILTERS:
+        orders = orders.filter(state__in=BUYER_FILTERS[status][1])
+    return orders
+
+
+def orders_for_store(*, store: Store, tab: str) -> QuerySet[Order]:
+    orders = _list_queryset().filter(store=store, state__in=SELLER_TABS[tab][1])
+    if tab == "to_ship":
+        # Most urgent first: the order closest to its handling deadline.
+        orders = orders.order_by("handling_due_at", "id")
+    return orders
+
+
+def seller_tab_counts(*, store: Store) -> dict[str, int]:
+    counts = Order.objects.filter(store=store).aggregate(
+        **{tab: Count("id", filter=Q(state__in=states)) for tab, (_label, states) in SELLER_TABS.items()}
+    )
+    return counts
+
+
+def order_for_page(order: Order) -> Order:
+    """The order with everything its page shows, in a fixed number of queries."""
+    return (
+        Order.objects.select_related("store", "store__owner", "buyer", "shipment")
+        .prefetch_related(
+            "items",
+            "store__free_return_countries",
+            Prefetch(
+                "events", queryset=OrderEvent.objects.select_related("actor").order_by("created_at", "id")
+            ),
+            Prefetch("refunds", queryset=Refund.objects.order_by("created_at", "id")),
+        )
+        .get(pk=order.pk)
+    )
+
+
+def refunded_total_prefetched(order: Order) -> Decimal:
+    """Sum of non-failed refunds, from the prefetched ``refunds`` (no query)."""
+    return sum((r.amount for r in order.refunds.all() if r.status != Refund.Status.FAILED), Decimal("0.00"))
+
+
+@dataclass(frozen=True)
+class ProtectionStatus:
+    """What the order page says about buyer protection right now."""
+
+    headline: str
+    detail: str
+    deadline: datetime | None
+    tone: str  # a Bootstrap contextual colour
+
+
+def protection_status(order: Order, *, viewer_is_buyer: bool) -> ProtectionStatus:
+    """The sentence, deadline and tone of the order's protection banner."""
+    S = Order.State
+    if order.on_hold:
+        return ProtectionStatus(
+            _("A dispute is open"),
+            _(
+                "The protection clock is paused until the dispute is closed. "
+                "The dispute page says who acts next."
+            ),
+            None,
+            "warning",
+        )
+    if order.state == S.PAID:
+        detail = (
+            _("If the seller has not shipped by then, the order is cancelled and you are refunded in full.")
+            if viewer_is_buyer
+            else _("Ship before then, or the order is cancelled and the buyer refunded in full.")
+        )
+        return ProtectionStatus(_("Awaiting shipment"), detail, order.handling_due_at, "info")
+    if order.state in (S.SHIPPED, S.DELIVERED):
+        detail = (
+            _(
+                "Confirm receipt when everything is fine, or open a dispute if something is wrong. "
+                "When protection ends the order is confirmed automatically."
+            )
+            if viewer_is_buyer
+            else _("When protection ends with no dispute, the order is confirmed automatically.")
+        )
+        return ProtectionStatus(_("Buyer protection runs until"), detail, order.protection_ends_at, "primary")
+    if order.state == S.COMPLETED:
+        detail = (
+            _("You can still open a dispute until then. After that the payment is released to the seller.")
+            if viewer_is_buyer
+            else _("The payment is released to you then, unless the buyer opens a dispute.")
+        )
+        return ProtectionStatus(
+            _("Receipt confirmed. Dispute window open until"), detail, order.dispute_window_ends_at, "success"
+        )
+    if order.state == S.SETTLED:
+        return ProtectionStatus(
+            _("Order complete"), _("The payment was released to the seller."), None, "secondary"
+        )
+    if order.state == S.CANCELLED:
+        return ProtectionStatus(
+            _("Cancelled and refunded"),
+            _("The seller did not ship in time; the payment was refunded."),
+            None,
+            "secondary",
+        )
+    return ProtectionStatus(_("Refunded"), _("The order was closed with a full refund."), None, "secondary")
+
+
+@dataclass(frozen=True)
+class ReturnPolicySummary:
+    lines: list[str]
+    free_return_cap: tuple[Decimal, str] | None
+
+
+def return_policy_summary(order: Order) -> ReturnPolicySummary:
+    """The store's return policy, as it applies to this order, in plain sentences."""
+    store = order.store
+    lines: list[str] = []
+    if not store.accepts_returns:
+        lines.append(str(_("This store does not accept returns for a change of mind.")))
+    else:
+        lines.append(
+            str(_("Returns accepted within %(days)d days of delivery.")) % {"days": store.return_window_days}
+        )
+        payer = (
+            _("You pay return shipping.")
+            if store.return_shipping_paid_by == Store.ReturnShippingPayer.BUYER
+            else _("The seller pays return shipping.")
+        )
+        lines.append(str(payer))
+    if store.refund_without_return_threshold > 0:
+        lines.append(
+            str(_("Items under %(amount)s %(currency)s are refunded without sending them back."))
+            % {"amount": store.refund_without_return_threshold, "currency": order.currency}
+        )
+    excluded = []
+    if not store.returns_personalised_items:
+        excluded.append(str(_("personalised items")))
+    if not store.returns_used_items:
+        excluded.append(str(_("used items")))
+    if excluded:
+        lines.append(
+            str(_("Not returnable for a change of mind: %(items)s.")) % {"items": ", ".join(excluded)}
+        )
+    lines.append(str(_("Return shipping costs are never refunded.")))
+    cap = None
+    for programme in store.free_return_countries.all():
+        if programme.country == order.ship_to_country:
+            cap = (programme.max_item_value, programme.currency)
+            lines.append(
+                str(_("Free returns to %(country)s for items up to %(amount)s %(currency)s."))
+                % {
+                    "country": programme.country,
+                    "amount": programme.max_item_value,
+                    "currency": programme.currency,
+                }
+            )
+    return ReturnPolicySummary(lines=lines, free_return_cap=cap)
+
+
+def refund_timing(order: Order) -> tuple[int, int]:
+    """How many days a refund takes to reach the buyer's payment method (seed 004)."""
+    return policy.REFUND_TIMING_DAYS.get(order.payment_method, policy.REFUND_TIMING_DAYS["other"])

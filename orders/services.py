@@ -1,0 +1,375 @@
+"""Every write use case of the orders side: shipping, delivery, confirmation, protection
+extensions, the clock's automatic steps, and the refund ledger.
+
+Services take ``now`` from the caller, lock the order row, re-check, drive the FSM
+transition, write the timeline event and queue side effects after commit.
+"""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from orders import events, policy
+from orders.models import FreeReturnCountry, Order, OrderEvent, Refund, Shipment, Store
+from orders.payments import PaymentProviderError, get_provider
+from portal import deadlines
+from portal.accounts.models import User
+
+
+class OrderError(Exception):
+    """A rule said no. ``str(error)`` is a sentence for the person who tried."""
+
+
+class ActionNotAllowed(OrderError):
+    pass
+
+
+class ExtensionNotAllowed(OrderError):
+    pass
+
+
+class RefundExceedsPaid(OrderError):
+    pass
+
+
+def lock_order(pk: int) -> Order:
+    """Re-read the order under a row lock (inside the caller's transaction)."""
+    return Order.objects.select_for_update(of=("self",)).select_related("store").get(pk=pk)
+
+
+def _notify(event: OrderEvent) -> None:
+    from portal.notifications.tasks import notify_order_event
+
+    transaction.on_commit(partial(notify_order_event.delay, event_id=event.pk))
+
+
+def _check(order: Order, transition, user: User | None, message: str) -> None:
+    if not can_proceed(transition) or (user is not None and not has_transition_perm(transition, user)):
+        raise ActionNotAllowed(message)
+
+
+# --- seller ------------------------------------------------------------------------------------
+@transaction.atomic
+def ship_order(*, order: Order, seller: User, carrier: str, tracking_number: str, now: datetime) -> Order:
+    """Record the parcel and start delivery protection for its carrier.
+
+    :raises ActionNotAllowed: the order is not awaiting shipment, or this is not the seller
+    """
+    order = lock_order(order.pk)
+    _check(order, order.ship, seller, _("This order cannot be marked as shipped now."))
+    order.ship(at=now, carrier=carrier)
+    order.reschedule()
+    order.save()
+    Shipment.objects.create(
+        order=order, carrier=carrier, tracking_number=tracking_number.strip(), shipped_at=now
+    )
+    _notify(events.order_shipped(order=order, actor=seller, at=now))
+    return order
+
+
+@transaction.atomic
+def mark_order_delivered(*, order: Order, actor: User | None, now: datetime) -> Order:
+    """Tracking says delivered: what remains of protection shrinks to the policy's few days.
+
+    Called by a carrier-tracking integration (``actor=None``) or by the seller.
+
+    :raises ActionNotAllowed: the order is not in transit, or ``actor`` is not its seller
+    """
+    order = lock_order(order.pk)
+    _check(order, order.mark_delivered, actor, _("This order cannot be marked as delivered now."))
+    order.mark_delivered(at=now)
+    order.reschedule()
+    order.save()
+    Shipment.objects.filter(order=order).update(delivered_at=now)
+    _notify(events.order_delivered(order=order, actor=actor, at=now))
+    return order
+
+
+# --- buyer -------------------------------------------------------------------------------------
+@transaction.atomic
+def confirm_receipt(*, order: Order, buyer: User, now: datetime) -> Order:
+    """The buyer confirms the parcel arrived; escrow is released when the dispute window closes.
+
+    :raises ActionNotAllowed: nothing to confirm, a dispute is open, or this is not the buyer
+    """
+    order = lock_order(order.pk)
+    _check(order, order.confirm_receipt, buyer, _("You cannot confirm receipt of this order now."))
+    order.confirm_receipt(at=now)
+    order.reschedule()
+    order.save()
+    _notify(events.order_confirmed(order=order, actor=buyer, at=now))
+    return order
+
+
+def can_request_extension(order: Order, now: datetime) -> bool:
+    """Whether the buyer may ask the seller for more protection time right now."""
+    return (
+        order.state in (Order.State.SHIPPED, Order.State.DELIVERED)
+        and not order.on_hold
+        and order.extension_requested_at is None
+        and order.extensions_granted < policy.MAX_PROTECTION_EXTENSIONS
+        and order.protection_ends_at is not None
+        and now < order.protection_ends_at
+    )
+
+
+@transaction.atomic
+def request_protection_extension(*, order: Order, buyer: User, note: str, now: datetime) -> Order:
+    """Ask the seller to extend delivery protection (e.g. the parcel is late).
+
+    :raises ExtensionNotAllowed: not the buyer, already asked or extended, or protection is over
+    """
+    order = lock_order(order.pk)
+    if order.buyer_id != buyer.pk or not can_request_extension(order, now):
+        raise ExtensionNotAllowed(_("You cannot ask for a protection extension on this order now."))
+    order.extension_requested_at = now
+    order.extension_request_note = note.strip()
+    order.save(update_fields=["extension_requested_at", "extension_request_note"])
+    _notify(events.extension_requested(order=order, actor=buyer, at=now))
+    return order
+
+
+def _pending_extension(order: Order, seller: User) -> None:
+    if order.store.owner_id != seller.pk or order.extension_requested_at is None:
+        raise ExtensionNotAllowed(_("There is no extension request to answer on this order."))
+    if order.state not in (Order.State.SHIPPED, Order.State.DELIVERED):
+        raise ExtensionNotAllowed(_("Protection on this order has already ended."))
+
+
+@transaction.atomic
+def grant_protection_extension(*, order: Order, seller: User, days: int, now: datetime) -> Order:
+    """The seller extends protection by ``days`` (within the policy's maximum).
+
+    :raises ExtensionNotAllowed: no pending request, not the seller, or too many days
+    """
+    order = lock_order(order.pk)
+    _pending_extension(order, seller)
+    if not 1 <= days <= policy.MAX_PROTECTION_EXTENSION.days:
+        raise ExtensionNotAllowed(
+            _("Choose between 1 and %(max)d days.") % {"max": policy.MAX_PROTECTION_EXTENSION.days}
+        )
+    order.protection_ends_at = max(order.protection_ends_at, now) + timedelta(days=days)
+    order.extensions_granted += 1
+    order.extension_requested_at = None
+    order.reschedule()
+    order.save()
+    _notify(events.extension_granted(order=order, actor=seller, at=now, days=days))
+    return order
+
+
+@transaction.atomic
+def decline_protection_extension(*, order: Order, seller: User, now: datetime) -> Order:
+    """The seller says no to the buyer's extension request.
+
+    :raises ExtensionNotAllowed: no pending request, or not the seller
+    """
+    order = lock_order(order.pk)
+    _pending_extension(order, seller)
+    order.extension_requested_at = None
+    order.save(update_fields=["extension_requested_at"])
+    _notify(events.extension_declined(order=order, actor=seller, at=now))
+    return order
+
+
+@transaction.atomic
+def update_return_policy(
+    *, store: Store, seller: User, changes: dict, free_return_countries: list[str]
+) -> Store:
+    """Save the seller's return policy (validated by the form) and free-return programme.
+
+    :raises ActionNotAllowed: ``seller`` does not own the store
+    """
+    if store.owner_id != seller.pk:
+        raise ActionNotAllowed(_("Only the store's owner can change its return policy."))
+    for name, value in changes.items():
+        setattr(store, name, value)
+    store.full_clean()
+    store.save()
+    store.free_return_countries.exclude(country__in=free_return_countries).delete()
+    joined = set(store.free_return_countries.values_list("country", flat=True))
+    FreeReturnCountry.objects.bulk_create(
+        FreeReturnCountry(store=store, country=country, max_item_value=cap, currency=currency)
+        for country, (cap, currency) in policy.FREE_RETURN_PROGRAMME.items()
+        if country in free_return_countries and country not in joined
+    )
+    return store
+
+
+# --- disputes hold the clock -------------------------------------------------------------------
+def hold_for_dispute(*, order: Order, now: datetime) -> Order:
+    """Pause the order's clock while a dispute is open (caller holds the order lock)."""
+    order.on_hold = True
+    order.reschedule()
+    order.save()
+    events.order_held(order=order, at=now)
+    return order
+
+
+def release_from_dispute(*, order: Order, now: datetime, finished: bool) -> Order:
+    """Restart the order's clock when its dispute closes (caller holds the order lock).
+
+    ``finished`` means the dispute settled the order for good (a refund or a decision): what is
+    left of the payment goes to the seller now and nothing more can be disputed. A withdrawn
+    dispute leaves the order where its clock says.
+    """
+    order.on_hold = False
+    if finished:
+        remaining = order.total_paid - refunded_total(order)
+        if remaining <= 0:
+            order.close_refunded(at=now)
+            order.reschedule()
+            order.save()
+            events.order_refunded(order=order, at=now)
+            return order
+        if order.state in (Order.State.SHIPPED, Order.State.DELIVERED):
+            order.auto_confirm(at=now)
+            events.order_confirmed(order=order, actor=None, at=now)
+        if order.state == Order.State.COMPLETED:
+            order.settle(at=now, amount=remaining)
+            order.reschedule()
+            order.save()
+            _notify(events.order_settled(order=order, at=now))
+            return order
+    order.reschedule()
+    order.save()
+    events.order_resumed(order=order, at=now)
+    return order
+
+
+# --- refunds -----------------------------------------------------------------------------------
+def refunded_total(order: Order) -> Decimal:
+    """What has been or is being refunded on the order (failed refunds do not count)."""
+    total = order.refunds.exclude(status=Refund.Status.FAILED).aggregate(total=Sum("amount"))["total"]
+    return total or Decimal("0.00")
+
+
+def refundable_amount(order: Order) -> Decimal:
+    return order.total_paid - refunded_total(order)
+
+
+def issue_refund(
+    *, order: Order, amount: Decimal, reason: str, now: datetime, dispute=None, note: str = ""
+) -> Refund:
+    """Write a refund to the ledger and queue its payment (caller holds the order lock).
+
+    :raises RefundExceedsPaid: the order's refunds would exceed what the buyer paid
+    """
+    if amount <= 0 or amount > refundable_amount(order):
+        raise RefundExceedsPaid(
+            _("A refund of %(amount)s %(currency)s would exceed what is left to refund on this order.")
+            % {"amount": amount, "currency": order.currency}
+        )
+    refund = Refund.objects.create(
+        order=order,
+        dispute=dispute,
+        amount=amount,
+        currency=order.currency,
+        reason=reason,
+        note=note,
+        created_at=now,
+        next_attempt_at=now + policy.REFUND_RETRY_DELAY,
+    )
+    events.refund_issued(order=order, refund=refund, at=now)
+    from orders.tasks import pay_refund as pay_refund_task
+
+    transaction.on_commit(partial(pay_refund_task.delay, refund_id=refund.pk))
+    return refund
+
+
+def pay_refund(*, refund_id: int, now: datetime) -> Refund:
+    """Pay a pending refund through the provider; a paid or failed refund is left alone.
+
+    A provider error keeps the refund pending for a later attempt, until the policy's maximum
+    attempts mark it failed.
+    """
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update(of=("self",)).select_related("order").get(pk=refund_id)
+        if refund.status != Refund.Status.PENDING:
+            return refund
+        refund.attempts += 1
+        try:
+            reference = get_provider().refund(
+                idempotency_key=refund.idempotency_key,
+                order_number=refund.order.number,
+                amount=refund.amount,
+                currency=refund.currency,
+            )
+        except PaymentProviderError as error:
+            if refund.attempts >= policy.REFUND_MAX_ATTEMPTS:
+                refund.mark_failed(reason=str(error) or "provider error")
+                refund.save()
+                events.refund_failed(order=refund.order, refund=refund, at=now)
+            else:
+                refund.failure_reason = str(error)[:500]
+                refund.next_attempt_at = now + policy.REFUND_RETRY_DELAY * refund.attempts
+                refund.save()
+            return refund
+        refund.mark_paid(at=now, reference=reference)
+        refund.save()
+        _notify(events.refund_paid(order=refund.order, refund=refund, at=now))
+        return refund
+
+
+# --- the clock ---------------------------------------------------------------------------------
+def apply_order_deadline(order: Order, now: datetime) -> None:
+    """Do what the order's due deadline says (caller holds the lock and re-checked it is due)."""
+    kind = order.deadline_kind
+    if kind == Order.DeadlineKind.AUTO_CANCEL:
+        order.cancel_unshipped(at=now)
+        order.reschedule()
+        order.save()
+        event = events.order_auto_cancelled(order=order, at=now)
+        issue_refund(order=order, amount=order.total_paid, reason=Refund.Reason.NOT_SHIPPED, now=now)
+        _notify(event)
+    elif kind == Order.DeadlineKind.AUTO_CONFIRM:
+        order.auto_confirm(at=now)
+        order.reschedule()
+        order.save()
+        _notify(events.order_confirmed(order=order, actor=None, at=now))
+    elif kind == Order.DeadlineKind.SETTLE:
+        order.settle(at=now, amount=order.total_paid - refunded_total(order))
+        order.reschedule()
+        order.save()
+        _notify(events.order_settled(order=order, at=now))
+
+
+def _lock_due_order(pk: int, now: datetime) -> Order | None:
+    return (
+        Order.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("store")
+        .filter(pk=pk, deadline_at__lte=now, on_hold=False)
+        .first()
+    )
+
+
+def _lock_due_refund(pk: int, now: datetime) -> Refund | None:
+    return (
+        Refund.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk=pk, status=Refund.Status.PENDING, next_attempt_at__lte=now)
+        .first()
+    )
+
+
+def enforce_order_deadlines(*, now: datetime) -> int:
+    """Apply every due order deadline, then pay every refund whose job did not."""
+    applied = deadlines.apply_due(
+        queryset=Order.objects.all(),
+        now=now,
+        apply=apply_order_deadline,
+        lock=lambda pk: _lock_due_order(pk, now),
+        batch_size=policy.SWEEP_BATCH_SIZE,
+    )
+    applied += deadlines.apply_due(
+        queryset=Refund.objects.filter(status=Refund.Status.PENDING),
+        now=now,
+        apply=lambda refund, at: pay_refund(refund_id=refund.pk, now=at),
+        lock=lambda pk: _lock_due_refund(pk, now),
+        batch_size=policy.SWEEP_BATCH_SIZE,
+        due_field="next_attempt_at",
+    )
+    return applied

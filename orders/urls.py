@@ -1,0 +1,22 @@
+from django.urls import path
+
+from orders import views
+
+app_name = "orders"
+
+urlpatterns = [
+    path("orders/", views.BuyerOrderListView.as_view(), name="list"),
+    path("orders/<str:number>/", views.OrderDetailView.as_view(), name="detail"),
+    path("orders/<str:number>/ship/", views.ShipOrderView.as_view(), name="ship"),
+    path("orders/<str:number>/delivered/", views.MarkDeliveredView.as_view(), name="mark_delivered"),
+    path("orders/<str:number>/confirm/", views.ConfirmReceiptView.as_view(), name="confirm"),
+    path("orders/<str:number>/extension/", views.RequestExtensionView.as_view(), name="request_extension"),
+    path("orders/<str:number>/extension/grant/", views.GrantExtensionView.as_view(), name="grant_extension"),
+    path(
+        "orders/<str:number>/extension/decline/",
+        views.DeclineExtensionView.as_view(),
+        name="decline_extension",
+    ),
+    path("seller/orders/", views.SellerOrderListView.as_view(), name="seller_list"),
+    path("seller/return-policy/", views.ReturnPolicyView.as_view(), name="return_policy"),
+]

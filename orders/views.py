@@ -1,0 +1,244 @@
+"""Order pages for buyers and sellers. Each view parses, gates, makes one service call, responds."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from orders import permissions, selectors, services
+from orders.forms import GrantExtensionForm, RequestExtensionForm, ReturnPolicyForm, ShipOrderForm
+from orders.models import Order
+from portal.accounts.roles import is_mediator, is_seller
+
+PAGE_SIZE = 20
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each person to the page they work from."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    if is_seller(request.user):
+        return redirect("orders:seller_list")
+    if is_mediator(request.user):
+        return redirect("admin:index")
+    return redirect("orders:list")
+
+
+class BuyerOrderListView(LoginRequiredMixin, TemplateView):
+    template_name = "orders/order_list.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        status = self.request.GET.get("status") or None
+        orders = selectors.orders_for_buyer(buyer=self.request.user, status=status)
+        page = Paginator(orders, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        return {
+            **super().get_context_data(**kwargs),
+            "page": page,
+            "status": status if status in selectors.BUYER_FILTERS else "",
+            "filters": [(key, label) for key, (label, _states) in selectors.BUYER_FILTERS.items()],
+        }
+
+
+class SellerOrderListView(LoginRequiredMixin, TemplateView):
+    template_name = "orders/seller_order_list.html"
+
+    def setup(self, request: HttpRequest, *args, **kwargs) -> None:
+        super().setup(request, *args, **kwargs)
+        self.store = None
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated:
+            self.store = permissions.get_store_for_seller(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs) -> dict:
+        tab = self.request.GET.get("tab")
+        if tab not in selectors.SELLER_TABS:
+            tab = "to_ship"
+        orders = selectors.orders_for_store(store=self.store, tab=tab)
+        page = Paginator(orders, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        counts = selectors.seller_tab_counts(store=self.store)
+        return {
+            **super().get_context_data(**kwargs),
+            "store": self.store,
+            "page": page,
+            "tab": tab,
+            "tabs": [(key, label, counts[key]) for key, (label, _states) in selectors.SELLER_TABS.items()],
+        }
+
+
+def order_page_context(request: HttpRequest, order: Order, **forms) -> dict:
+    """Everything the order page shows to this viewer, precomputed for the template."""
+    order = selectors.order_for_page(order)
+    user = request.user
+    viewer_is_buyer = permissions.is_order_buyer(order, user)
+    actions = permissions.available_order_actions(order, user)
+    now = timezone.now()
+    number = order.number
+    can_request_extension = viewer_is_buyer and services.can_request_extension(order, now)
+    can_answer_extension = (
+        not viewer_is_buyer
+        and order.extension_requested_at is not None
+        and order.state
+        in (
+            Order.State.SHIPPED,
+            Order.State.DELIVERED,
+        )
+    )
+    context = {
+        "order": order,
+        "viewer_is_buyer": viewer_is_buyer,
+        "actions": actions,
+        "protection": selectors.protection_status(order, viewer_is_buyer=viewer_is_buyer),
+        "return_policy": selectors.return_policy_summary(order),
+        "refunded_total": selectors.refunded_total_prefetched(order),
+        "refund_days": selectors.refund_timing(order),
+        "can_request_extension": can_request_extension,
+        "can_answer_extension": can_answer_extension,
+        "ship_form": forms.get("ship_form")
+        or (ShipOrderForm(action=reverse("orders:ship", args=[number])) if "ship" in actions else None),
+        "extension_form": forms.get("extension_form")
+        or (
+            RequestExtensionForm(action=reverse("orders:request_extension", args=[number]))
+            if can_request_extension
+            else None
+        ),
+        "grant_form": forms.get("grant_form")
+        or (
+            GrantExtensionForm(action=reverse("orders:grant_extension", args=[number]))
+            if can_answer_extension
+            else None
+        ),
+    }
+    from disputes.selectors import dispute_panel_for_order
+
+    context["dispute_panel"] = dispute_panel_for_order(order=order, user=user, now=now)
+    return context
+
+
+class OrderViewMixin(LoginRequiredMixin):
+    """Loads the order through the gatekeeper: a stranger's order is a 404."""
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated:
+            self.order = permissions.get_order_for_user(request.user, kwargs["number"])
+        return super().dispatch(request, *args, **kwargs)
+
+
+class OrderDetailView(OrderViewMixin, View):
+    def get(self, request: HttpRequest, number: str) -> HttpResponse:
+        return render(request, "orders/order_detail.html", order_page_context(request, self.order))
+
+
+class OrderActionView(OrderViewMixin, View):
+    """POST-only action on an order: validate the form, call one service, report the outcome."""
+
+    form_class = None
+    form_context_name = ""
+    success_message = ""
+
+    def perform(self, form) -> None:
+        raise NotImplementedError
+
+    def post(self, request: HttpRequest, number: str) -> HttpResponse:
+        form = self.form_class(request.POST, action=request.path) if self.form_class else None
+        if form is not None and not form.is_valid():
+            context = order_page_context(request, self.order, **{self.form_context_name: form})
+            return render(request, "orders/order_detail.html", context, status=400)
+        try:
+            self.perform(form)
+        except services.OrderError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, self.success_message)
+        return HttpResponseRedirect(reverse("orders:detail", args=[number]))
+
+
+class ShipOrderView(OrderActionView):
+    form_class = ShipOrderForm
+    form_context_name = "ship_form"
+    success_message = _("Marked as shipped. The buyer has been told.")
+
+    def perform(self, form) -> None:
+        services.ship_order(
+            order=self.order,
+            seller=self.request.user,
+            carrier=form.cleaned_data["carrier"],
+            tracking_number=form.cleaned_data["tracking_number"],
+            now=timezone.now(),
+        )
+
+
+class MarkDeliveredView(OrderActionView):
+    success_message = _("Marked as delivered. The buyer's protection now ends in a few days.")
+
+    def perform(self, form) -> None:
+        services.mark_order_delivered(order=self.order, actor=self.request.user, now=timezone.now())
+
+
+class ConfirmReceiptView(OrderActionView):
+    success_message = _("Thank you. Receipt confirmed.")
+
+    def perform(self, form) -> None:
+        services.confirm_receipt(order=self.order, buyer=self.request.user, now=timezone.now())
+
+
+class RequestExtensionView(OrderActionView):
+    form_class = RequestExtensionForm
+    form_context_name = "extension_form"
+    success_message = _("Extension requested. The seller has been asked.")
+
+    def perform(self, form) -> None:
+        services.request_protection_extension(
+            order=self.order, buyer=self.request.user, note=form.cleaned_data["note"], now=timezone.now()
+        )
+
+
+class GrantExtensionView(OrderActionView):
+    form_class = GrantExtensionForm
+    form_context_name = "grant_form"
+    success_message = _("Protection extended. The buyer has been told.")
+
+    def perform(self, form) -> None:
+        services.grant_protection_extension(
+            order=self.order, seller=self.request.user, days=form.cleaned_data["days"], now=timezone.now()
+        )
+
+
+class DeclineExtensionView(OrderActionView):
+    success_message = _("Extension declined. The buyer has been told.")
+
+    def perform(self, form) -> None:
+        services.decline_protection_extension(order=self.order, seller=self.request.user, now=timezone.now())
+
+
+class ReturnPolicyView(LoginRequiredMixin, View):
+    template_name = "orders/store_return_policy.html"
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated:
+            self.store = permissions.get_store_for_seller(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template_name, {"form": ReturnPolicyForm(instance=self.store)})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = ReturnPolicyForm(request.POST, instance=self.store)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form}, status=400)
+        changes = {name: form.cleaned_data[name] for name in ReturnPolicyForm.Meta.fields}
+        services.update_return_policy(
+            store=self.store,
+            seller=request.user,
+            changes=changes,
+            free_return_countries=form.cleaned_data["free_return_countries"],
+        )
+        messages.success(request, _("Return policy saved. Buyers see it on every order page."))
+        return redirect("orders:return_policy")

@@ -1,0 +1,35 @@
+"""Who is who. One predicate per role, used by views, admin, templates and tests alike."""
+
+from django.contrib.auth.models import AnonymousUser
+
+from portal.accounts.models import User
+
+MEDIATORS_GROUP = "Mediators"
+
+
+def is_mediator(user: User | AnonymousUser) -> bool:
+    """A mediator is active staff in the Mediators group; superusers count as mediators."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    if not user.is_staff:
+        return False
+    cached = getattr(user, "_is_mediator", None)
+    if cached is None:
+        cached = user.groups.filter(name=MEDIATORS_GROUP).exists()
+        user._is_mediator = cached
+    return cached
+
+
+def is_seller(user: User | AnonymousUser) -> bool:
+    """A seller is a user who owns a store."""
+    if not user.is_authenticated:
+        return False
+    cached = getattr(user, "_is_seller", None)
+    if cached is None:
+        from orders.models import Store
+
+        cached = Store.objects.filter(owner=user).exists()
+        user._is_seller = cached
+    return cached

@@ -1,0 +1,36 @@
+"""Apply every due deadline now, without any Celery worker (cron-friendly)."""
+
+import time
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from portal import deadlines
+
+
+class Command(BaseCommand):
+    help = "Apply every due order and dispute deadline once; --loop repeats every N seconds."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--loop", type=float, default=0, help="Repeat every this many seconds.")
+        parser.add_argument(
+            "--now", help="Pretend the time is this ISO-8601 timestamp (for demos and rehearsals)."
+        )
+
+    def handle(self, *args, loop: float, now: str | None, **options) -> None:
+        while True:
+            at = parse_datetime(now) if now else timezone.now()
+            if at is None or timezone.is_naive(at):
+                self.stderr.write(
+                    "--now needs an ISO-8601 timestamp with a time zone, e.g. 2026-12-01T12:00:00Z"
+                )
+                return
+            applied = deadlines.enforce_all(now=at)
+            self.stdout.write(
+                f"{at.isoformat()} applied: "
+                + ", ".join(f"{name}={count}" for name, count in applied.items())
+            )
+            if not loop:
+                return
+            time.sleep(loop)

@@ -1,0 +1,146 @@
+"""What each event tells whom. Titles and bodies are translatable and formatted per recipient."""
+
+from collections.abc import Iterator
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from portal.accounts.models import User
+from portal.notifications.services import Message
+
+BUYER, SELLER = "buyer", "seller"
+
+# event type -> [(who, title, body, essential)]
+ORDER_MESSAGES: dict[str, list[tuple[str, str, str, bool]]] = {
+    "shipped": [
+        (
+            BUYER,
+            _("Order %(number)s has shipped"),
+            _("%(carrier)s, tracking %(tracking)s. You are protected until %(protection_ends_at)s."),
+            False,
+        )
+    ],
+    "delivered": [
+        (
+            BUYER,
+            _("Order %(number)s was delivered"),
+            _(
+                "Check the item and confirm receipt, or open a dispute before %(protection_ends_at)s. "
+                "After that the order is confirmed automatically."
+            ),
+            True,
+        )
+    ],
+    "confirmed": [
+        (
+            SELLER,
+            _("Order %(number)s: receipt confirmed"),
+            _("The buyer confirmed receipt. The payment is released to you on %(dispute_window_ends_at)s."),
+            False,
+        )
+    ],
+    "auto_confirmed": [
+        (
+            BUYER,
+            _("Order %(number)s was confirmed automatically"),
+            _("Protection ended. You can still open a dispute until %(dispute_window_ends_at)s."),
+            True,
+        ),
+        (
+            SELLER,
+            _("Order %(number)s was confirmed automatically"),
+            _("The payment is released to you on %(dispute_window_ends_at)s."),
+            False,
+        ),
+    ],
+    "settled": [
+        (
+            SELLER,
+            _("Payment released for order %(number)s"),
+            _("%(settled_amount)s %(currency)s has been released to you."),
+            False,
+        )
+    ],
+    "auto_cancelled": [
+        (
+            BUYER,
+            _("Order %(number)s was cancelled and refunded"),
+            _("The seller did not ship in time. %(total_paid)s %(currency)s is on its way back to you."),
+            True,
+        ),
+        (
+            SELLER,
+            _("Order %(number)s was cancelled"),
+            _("It was not shipped by %(handling_due_at)s, so the buyer was refunded in full."),
+            True,
+        ),
+    ],
+    "extension_requested": [
+        (
+            SELLER,
+            _("Order %(number)s: the buyer asks for more protection time"),
+            _("Protection ends %(protection_ends_at)s. Grant or decline the extension on the order page."),
+            True,
+        )
+    ],
+    "extension_granted": [
+        (
+            BUYER,
+            _("Order %(number)s: protection extended"),
+            _("You are now protected until %(protection_ends_at)s."),
+            True,
+        )
+    ],
+    "extension_declined": [
+        (
+            BUYER,
+            _("Order %(number)s: extension declined"),
+            _("The seller declined. Protection still ends %(protection_ends_at)s."),
+            True,
+        )
+    ],
+    "refund_paid": [
+        (
+            BUYER,
+            _("Refund paid on order %(number)s"),
+            _("%(amount)s %(currency)s was sent to your payment method. It can take a few days to show."),
+            False,
+        )
+    ],
+}
+
+
+def for_order_event(event) -> Iterator[tuple[User, Message]]:
+    """The messages one order event produces, one per recipient."""
+    order = event.order
+    specs = ORDER_MESSAGES.get(event.type)
+    if not specs:
+        return
+    shipment = getattr(order, "shipment", None)
+    params = {
+        "number": order.number,
+        "currency": order.currency,
+        "total_paid": order.total_paid,
+        "settled_amount": order.settled_amount,
+        "protection_ends_at": order.protection_ends_at,
+        "dispute_window_ends_at": order.dispute_window_ends_at,
+        "handling_due_at": order.handling_due_at,
+        "carrier": shipment.get_carrier_display() if shipment else "",
+        "tracking": shipment.tracking_number if shipment else "",
+        "amount": event.data.get("amount", ""),
+    }
+    url = reverse("orders:detail", kwargs={"number": order.number})
+    for who, title, body, essential in specs:
+        recipient = order.buyer if who == BUYER else order.store.owner
+        yield (
+            recipient,
+            Message(
+                kind=f"order.{event.type}",
+                title=title,
+                body=body,
+                url=url,
+                dedupe_key=f"order-event:{event.pk}",
+                params=params,
+                essential=essential,
+            ),
+        )
