@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint format install demo sweep bench clean
+.PHONY: run test lint format install messages demo sweep clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -17,18 +17,26 @@ $(INSTALLED): pyproject.toml | $(PY)
 install: $(INSTALLED)
 
 ## make run: install, migrate, load the demo data, start web + Celery worker + beat (Ctrl-C stops all)
-run: install
+run: install messages
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runall
 
 ## make test: install what the tests need, lint, and run the whole suite
-test: install
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
+test: install messages
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest
+
+## Compile translations when there are any; without gettext's msgfmt the pages stay in English.
+messages: install
+	@if ! find . -path ./$(VENV) -prune -o -name '*.po' -print | grep -q .; then \
+		true; \
+	elif command -v msgfmt >/dev/null 2>&1; then \
+		$(PY) manage.py compilemessages --ignore=$(VENV) -v 0; \
+	else \
+		echo "gettext is not installed (apt-get install gettext): translations are not compiled."; \
+	fi
 
 lint: install
 	$(PY) -m ruff check .

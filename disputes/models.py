@@ -559,7 +559,7 @@ class Proposal(models.Model):
         REJECTION = "rejection", _("Rejection")
         DECISION = "decision", _("Mediator's decision")
 
-    class Status(models.TextChoices):
+    class Resolution(models.TextChoices):
         OPEN = "open", _("Open")
         ACCEPTED = "accepted", _("Accepted")
         SUPERSEDED = "superseded", _("Superseded")
@@ -573,7 +573,7 @@ class Proposal(models.Model):
     amount = models.DecimalField(**MONEY)
     with_return = models.BooleanField()
     note = models.TextField(blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    resolution = models.CharField(max_length=12, choices=Resolution.choices, default=Resolution.OPEN)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -605,6 +605,7 @@ class Evidence(models.Model):
     class Status(models.TextChoices):
         PROCESSING = "processing", _("Processing")
         READY = "ready", _("Ready")
+        FAILED = "failed", _("Could not be displayed")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="evidence")
@@ -704,3 +705,16 @@ class BuyerStanding(models.Model):
         self.wins_in_a_row = self.wins_in_a_row + 1 if buyer_won else 0
         if self.wins_in_a_row >= policy.WINS_IN_A_ROW_FLAG:
             self.flagged = True
+
+
+class BuyerStandingChange(models.Model):
+    """Append-only record of every blacklist decision, with who made it and why."""
+
+    standing = models.ForeignKey(BuyerStanding, on_delete=models.PROTECT, related_name="changes")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    blacklisted = models.BooleanField()
+    reason = models.TextField()
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.standing} blacklisted={self.blacklisted}"

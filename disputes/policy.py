@@ -49,3 +49,6 @@ MAX_DESCRIPTION_LENGTH: int = _setting("MAX_DESCRIPTION_LENGTH", 4000)
 
 #: How many due dispute deadlines the sweep claims per batch.
 SWEEP_BATCH_SIZE: int = _setting("SWEEP_BATCH_SIZE", 200)
+
+#: Evidence still unprocessed this long after upload (its job was lost) is processed by the sweep.
+EVIDENCE_PROCESSING_GRACE: timedelta = _setting("EVIDENCE_PROCESSING_GRACE", timedelta(minutes=2))

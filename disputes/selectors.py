@@ -1,11 +1,230 @@
-"""Read queries of the disputes side."""
+"""Every read query of the disputes side, and the sentences dispute pages and e-mails show."""
 
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
-from orders.models import Order
+from django.db.models import Prefetch, QuerySet
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from disputes.models import Dispute, DisputedItem, DisputeEvent, Evidence, Party, Proposal
+from orders.models import Order, Store
 from portal.accounts.models import User
 
+K = Dispute.DeadlineKind
+S = Dispute.State
 
-def dispute_panel_for_order(*, order: Order, user: User, now: datetime) -> dict | None:
-    """What the order page shows about disputes for this viewer."""
-    return None
+INBOX_FILTERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "open": (gettext_lazy("Open"), Dispute.OPEN_STATES),
+    "mediation": (gettext_lazy("In mediation"), Dispute.MEDIATION_STATES),
+    "closed": (gettext_lazy("Closed"), Dispute.CLOSED_STATES),
+}
+
+
+def _when(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "j M Y, H:i")
+
+
+def _inbox(queryset: QuerySet[Dispute], state_filter: str | None) -> QuerySet[Dispute]:
+    states = INBOX_FILTERS.get(state_filter or "open", INBOX_FILTERS["open"])[1]
+    queryset = queryset.filter(state__in=states).select_related("order", "store", "buyer")
+    if state_filter == "closed":
+        return queryset.order_by("-closed_at", "-id")
+    # Soonest deadline first: what needs attention now is at the top.
+    return queryset.order_by("deadline_at", "id")
+
+
+def disputes_for_buyer(*, buyer: User, state_filter: str | None) -> QuerySet[Dispute]:
+    return _inbox(Dispute.objects.filter(buyer=buyer), state_filter)
+
+
+def disputes_for_store(*, store: Store, state_filter: str | None) -> QuerySet[Dispute]:
+    return _inbox(Dispute.objects.filter(store=store), state_filter)
+
+
+def dispute_for_page(dispute: Dispute) -> Dispute:
+    """The dispute with everything its page shows, in a fixed number of queries."""
+    return (
+        Dispute.objects.select_related(
+            "order", "order__shipment", "store", "store__owner", "buyer", "decided_by"
+        )
+        .prefetch_related(
+            Prefetch("items", queryset=DisputedItem.objects.select_related("line_item").order_by("id")),
+            Prefetch(
+                "proposals", queryset=Proposal.objects.select_related("author").order_by("created_at", "id")
+            ),
+            Prefetch(
+                "events", queryset=DisputeEvent.objects.select_related("actor").order_by("created_at", "id")
+            ),
+            Prefetch(
+                "evidence",
+                queryset=Evidence.objects.select_related("uploaded_by").order_by("received_at", "id"),
+            ),
+            "refunds",
+        )
+        .get(pk=dispute.pk)
+    )
+
+
+# --- the deadline, in words -----------------------------------------------------------------------
+def _money(amount: Decimal, currency: str) -> str:
+    return f"{amount} {currency}"
+
+
+def automatic_outcome(dispute: Dispute) -> str:
+    """What happens if nobody acts by the deadline, with the amount."""
+    money = _money(dispute.requested_amount, dispute.currency)
+    agreed = _money(dispute.agreed_amount or Decimal("0"), dispute.currency)
+    if dispute.deadline_kind == K.GRANT_REQUEST:
+        if dispute.requested_return:
+            return _("the buyer's request is accepted: a refund of %(money)s after the item is returned") % {
+                "money": money
+            }
+        return _("the buyer's request is accepted: a refund of %(money)s is paid") % {"money": money}
+    if dispute.deadline_kind == K.WITHDRAW:
+        return _("the dispute closes as withdrawn and no refund is paid")
+    if dispute.deadline_kind == K.RESOLVE_FOR_SELLER:
+        return _("the dispute closes in the seller's favour and no refund is paid")
+    if dispute.deadline_kind == K.REFUND_ANYWAY:
+        return _("the refund of %(money)s is paid anyway") % {"money": agreed}
+    if dispute.deadline_kind == K.BACK_TO_MEDIATOR:
+        return _("the mediator decides on the evidence already provided")
+    return _("the case is overdue and moves to the top of the mediators' queue")
+
+
+def who_must_act(dispute: Dispute) -> str:
+    return {
+        Party.BUYER: _("the buyer"),
+        Party.SELLER: _("the seller"),
+        Party.MEDIATOR: _("the mediator"),
+    }.get(dispute.deadline_party, "")
+
+
+def required_action(dispute: Dispute) -> str:
+    """What the party who must act has to do, in a few words."""
+    return {
+        S.AWAITING_SELLER: _("accept, make a counter-offer, or reject with a reason"),
+        S.AWAITING_BUYER: _("accept the offer, change the request, escalate, or withdraw"),
+        S.AWAITING_RETURN: _("ship the item back and enter the tracking number"),
+        S.RETURN_IN_TRANSIT: _("confirm the return arrived, or report a problem"),
+        S.EVIDENCE_REQUESTED: _("send the evidence the mediator asked for"),
+        S.IN_MEDIATION: _("decide the case"),
+    }.get(dispute.state, "")
+
+
+def deadline_sentence(dispute: Dispute) -> str:
+    """ "If nobody acts by <time in the active time zone>, <outcome and amount>." """
+    if dispute.deadline_at is None:
+        return ""
+    if dispute.deadline_kind == K.MEDIATION_TARGET:
+        return _("A mediator aims to decide by %(when)s.") % {"when": _when(dispute.deadline_at)}
+    return _("If nobody acts by %(when)s, %(outcome)s.") % {
+        "when": _when(dispute.deadline_at),
+        "outcome": automatic_outcome(dispute),
+    }
+
+
+def next_step_sentence(dispute: Dispute) -> str:
+    """Who must act next, what, and by when; then what happens otherwise."""
+    if not dispute.is_open:
+        return outcome_sentence(dispute)
+    return _("Next: %(who)s must %(what)s by %(when)s. %(otherwise)s") % {
+        "who": who_must_act(dispute),
+        "what": required_action(dispute),
+        "when": _when(dispute.deadline_at),
+        "otherwise": deadline_sentence(dispute),
+    }
+
+
+def outcome_sentence(dispute: Dispute) -> str:
+    money = _money(dispute.refund_amount or Decimal("0"), dispute.currency)
+    if dispute.state == S.RESOLVED_BUYER:
+        return _("Resolved for the buyer: a refund of %(money)s.") % {"money": money}
+    if dispute.state == S.RESOLVED_SELLER:
+        return _("Resolved for the seller: no refund.")
+    if dispute.state == S.WITHDRAWN:
+        return _("Withdrawn: no refund.")
+    return ""
+
+
+RULE_SENTENCES = {
+    "seller_silent": gettext_lazy("the seller did not respond by %(when)s"),
+    "buyer_silent": gettext_lazy("the buyer did not respond by %(when)s"),
+    "return_not_shipped": gettext_lazy("the return was not shipped by %(when)s"),
+    "return_not_confirmed": gettext_lazy("the seller did not confirm the return by %(when)s"),
+    "evidence_not_provided": gettext_lazy("the requested evidence did not arrive by %(when)s"),
+}
+
+
+def event_sentence(event: DisputeEvent) -> str:
+    """The line the timeline shows for an event, in the active language and time zone."""
+    if event.type == DisputeEvent.Type.AUTO_RESOLVED:
+        deadline = datetime.fromisoformat(event.data["deadline"])
+        rule = RULE_SENTENCES.get(event.data.get("rule"), gettext_lazy("a deadline passed at %(when)s"))
+        return _("Decided automatically: %(rule)s.") % {"rule": rule % {"when": _when(deadline)}}
+    if event.type == DisputeEvent.Type.REMINDER_SENT:
+        return _("Reminder sent to %(party)s: %(hours)d hours left.") % {
+            "party": Party(event.party).label.lower() if event.party else "",
+            "hours": event.data.get("before_hours", 0),
+        }
+    if event.type == DisputeEvent.Type.DEADLINE_EXTENDED:
+        return _("Deadline extended by %(days)d days, to %(when)s.") % {
+            "days": event.data.get("days", 0),
+            "when": _when(datetime.fromisoformat(event.data["deadline"])),
+        }
+    if event.type in (
+        DisputeEvent.Type.COUNTER_OFFERED,
+        DisputeEvent.Type.OFFER_ACCEPTED,
+        DisputeEvent.Type.ACCEPTED,
+    ):
+        terms = _money(Decimal(event.data.get("amount", "0")), event.dispute.currency)
+        suffix = _(" with return") if event.data.get("with_return") else _(" without return")
+        return f"{event.get_type_display()}: {terms}{suffix}"
+    return event.get_type_display()
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    event: DisputeEvent
+    sentence: str
+    by_clock: bool
+
+
+def timeline(dispute: Dispute) -> list[TimelineEntry]:
+    """The prefetched events as timeline lines (no query)."""
+    return [
+        TimelineEntry(event=event, sentence=event_sentence(event), by_clock=event.actor_id is None)
+        for event in dispute.events.all()
+    ]
+
+
+# --- the order page's dispute panel ----------------------------------------------------------------
+def open_dispute_on(order: Order) -> Dispute | None:
+    return order.disputes.filter(state__in=Dispute.OPEN_STATES).first()
+
+
+def dispute_panel_for_order(*, order: Order, user: User, now: datetime) -> dict:
+    """What the order page shows about disputes for this viewer: the current or past disputes,
+    and whether (and from when) the buyer may open one."""
+    from disputes.services import DisputeError, check_can_open, dispute_window
+
+    disputes = list(order.disputes.order_by("-opened_at", "-id"))
+    current = next((d for d in disputes if d.is_open), None)
+    panel = {
+        "current": current,
+        "past": [d for d in disputes if not d.is_open],
+        "can_open": False,
+        "why_not": "",
+    }
+    if order.buyer_id != user.pk or current is not None:
+        return panel
+    try:
+        window = check_can_open(order=order, buyer=user, now=now)
+    except DisputeError as refusal:
+        panel["why_not"] = str(refusal)
+        return panel
+    panel["can_open"] = True
+    panel["window"] = window if window.closes_at else dispute_window(order)
+    return panel

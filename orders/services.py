@@ -58,10 +58,15 @@ def _check(order: Order, transition, user: User | None, message: str) -> None:
 def ship_order(*, order: Order, seller: User, carrier: str, tracking_number: str, now: datetime) -> Order:
     """Record the parcel and start delivery protection for its carrier.
 
-    :raises ActionNotAllowed: the order is not awaiting shipment, or this is not the seller
+    :raises ActionNotAllowed: the order is not awaiting shipment, its handling time is over, or
+        this is not the seller
     """
     order = lock_order(order.pk)
     _check(order, order.ship, seller, _("This order cannot be marked as shipped now."))
+    if now >= order.handling_due_at:
+        # From its handling deadline on the order belongs to the clock: however late the sweep
+        # runs, the buyer gets the cancellation and full refund the order page promised.
+        raise ActionNotAllowed(_("The handling time for this order is over: it is being cancelled and the buyer refunded."))
     order.ship(at=now, carrier=carrier)
     order.reschedule()
     order.save()

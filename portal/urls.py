@@ -7,5 +7,8 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("portal.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("messages/", include("portal.messaging.urls")),
+    path("notifications/", include("portal.notifications.urls")),
     path("", include("orders.urls")),
+    path("", include("disputes.urls")),
 ]

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.factories import OrderFactory, StoreFactory, UserFactory, mediator_user
+from tests.factories import FlakyPaymentProvider, OrderFactory, StoreFactory, UserFactory, mediator_user
 
 
 @pytest.fixture
@@ -55,3 +55,27 @@ def staff_non_mediator(db):
 @pytest.fixture
 def order(buyer, store, now):
     return OrderFactory(buyer=buyer, store=store, paid_at=now)
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root_admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def celery_eager():
+    """Run Celery tasks in-process the moment they are queued, raising their errors."""
+    from portal.celery import app
+
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture
+def flaky_provider(monkeypatch) -> FlakyPaymentProvider:
+    """The payment provider the refund services use; set ``failures_left`` to simulate an outage."""
+    provider = FlakyPaymentProvider()
+    monkeypatch.setattr("orders.services.get_provider", lambda: provider)
+    return provider

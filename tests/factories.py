@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 
 from orders import services as order_services
 from orders.models import Carrier, LineItem, Order, Store
+from orders.payments import FakePaymentProvider, PaymentProviderError
 from orders.policy import HANDLING_TIME
 from portal.accounts.models import User
 from portal.accounts.roles import MEDIATORS_GROUP
@@ -38,6 +39,8 @@ class StoreFactory(factory.django.DjangoModelFactory):
 class OrderFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Order
+        # The items hook writes its own rows; the order itself needs no second save.
+        skip_postgeneration_save = True
 
     number = factory.Sequence(lambda n: f"AE-{100000 + n}")
     buyer = factory.SubFactory(UserFactory)
@@ -84,3 +87,95 @@ def confirm(order: Order, *, at: datetime) -> Order:
 def shipped_order(*, paid_at: datetime, shipped_after: timedelta = timedelta(days=1), **kwargs) -> Order:
     order = OrderFactory(paid_at=paid_at, **kwargs)
     return ship(order, at=paid_at + shipped_after)
+
+
+def delivered_order(
+    *,
+    paid_at: datetime,
+    shipped_after: timedelta = timedelta(days=1),
+    delivered_after: timedelta = timedelta(days=4),
+    **kwargs,
+) -> Order:
+    order = shipped_order(paid_at=paid_at, shipped_after=shipped_after, **kwargs)
+    return deliver(order, at=paid_at + delivered_after)
+
+
+def completed_order(
+    *,
+    paid_at: datetime,
+    shipped_after: timedelta = timedelta(days=1),
+    confirmed_after: timedelta = timedelta(days=5),
+    **kwargs,
+) -> Order:
+    order = shipped_order(paid_at=paid_at, shipped_after=shipped_after, **kwargs)
+    return confirm(order, at=paid_at + confirmed_after)
+
+
+class FlakyPaymentProvider(FakePaymentProvider):
+    """The fake provider, refusing the next ``failures_left`` refunds as if it were down."""
+
+    def __init__(self, failures_left: int = 0) -> None:
+        self.failures_left = failures_left
+        self.calls = 0
+
+    def refund(self, **kwargs) -> str:
+        self.calls += 1
+        if self.failures_left:
+            self.failures_left -= 1
+            raise PaymentProviderError("provider unavailable")
+        return super().refund(**kwargs)
+
+
+# --- disputes ---------------------------------------------------------------------------------------
+def image_upload(name: str = "photo.jpg", *, image_format: str = "JPEG", size=(64, 48), color=(200, 40, 40)):
+    """A real picture made in memory with Pillow, as the browser would upload it."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, image_format)
+    content_type = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}[image_format]
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type)
+
+
+def evidence_files(*names: str) -> list:
+    """Checked evidence (the (CheckedUpload, file) pairs services take), one photo per name."""
+    from disputes.forms import check_evidence
+
+    return check_evidence([image_upload(name) for name in names or ("photo.jpg",)])
+
+
+def dispute_claim(
+    order: Order,
+    *,
+    reason: str = "not_received",
+    item_received: bool | None = None,
+    items: list | None = None,
+    amount: Decimal | None = None,
+    with_return: bool = False,
+    description: str = "Something is wrong with this order.",
+    evidence: list | None = None,
+):
+    """A claim over the whole order (or ``items``); evidence is attached unless "not received"."""
+    from disputes.services import DisputeClaim
+
+    if evidence is None:
+        evidence = [] if reason == "not_received" else evidence_files("proof.jpg")
+    return DisputeClaim(
+        reason=reason,
+        item_received=reason != "not_received" if item_received is None else item_received,
+        items=[(item, item.quantity) for item in order.items.order_by("id")] if items is None else items,
+        amount=amount,
+        with_return=with_return,
+        description=description,
+        evidence=evidence,
+    )
+
+
+def open_dispute_for(order: Order, *, at: datetime, **claim):
+    """Open a dispute on ``order`` as its buyer, through the real service."""
+    from disputes import services
+
+    return services.open_dispute(order=order, buyer=order.buyer, claim=dispute_claim(order, **claim), now=at)

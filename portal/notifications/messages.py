@@ -144,3 +144,64 @@ def for_order_event(event) -> Iterator[tuple[User, Message]]:
                 essential=essential,
             ),
         )
+
+
+DISPUTE_TITLES: dict[str, str] = {
+    "opened": _("Dispute %(reference)s opened on order %(number)s"),
+    "accepted": _("Dispute %(reference)s: the seller accepted the request"),
+    "counter_offered": _("Dispute %(reference)s: the seller made a counter-offer"),
+    "rejected": _("Dispute %(reference)s: the seller rejected the request"),
+    "offer_accepted": _("Dispute %(reference)s: the buyer accepted the offer"),
+    "modified": _("Dispute %(reference)s: the buyer changed the request"),
+    "escalated": _("Dispute %(reference)s was escalated to a mediator"),
+    "withdrawn": _("Dispute %(reference)s was withdrawn"),
+    "return_shipped": _("Dispute %(reference)s: the return is on its way"),
+    "return_received": _("Dispute %(reference)s: the return arrived"),
+    "return_problem": _("Dispute %(reference)s: a problem with the return was reported"),
+    "evidence_requested": _("Dispute %(reference)s: the mediator asks for evidence"),
+    "evidence_provided": _("Dispute %(reference)s: the requested evidence was sent"),
+    "decided": _("Dispute %(reference)s was decided by a mediator"),
+    "auto_resolved": _("Dispute %(reference)s: a deadline passed"),
+    "deadline_extended": _("Dispute %(reference)s: a deadline was extended"),
+    "reminder_sent": _("Reminder: dispute %(reference)s needs your action"),
+    "mediator_message": _("Dispute %(reference)s: a message from the mediator"),
+}
+
+#: Events that only the party who must act next hears about.
+TO_ACTING_PARTY_ONLY = {"reminder_sent"}
+
+
+def for_dispute_event(event) -> Iterator[tuple[User, Message]]:
+    """The messages one dispute event produces: each party except the one who acted."""
+    from disputes.selectors import event_sentence, next_step_sentence
+
+    title = DISPUTE_TITLES.get(event.type)
+    if title is None:
+        return
+    dispute = event.dispute
+    parties = {BUYER: dispute.buyer, SELLER: dispute.store.owner}
+    url = reverse("disputes:detail", kwargs={"pk": dispute.pk})
+    for party, recipient in parties.items():
+        if event.actor_id == recipient.pk:
+            continue
+        if event.type in TO_ACTING_PARTY_ONLY and dispute.deadline_party != party:
+            continue
+        must_act = dispute.is_open and dispute.deadline_party == party
+        yield (
+            recipient,
+            Message(
+                kind=f"dispute.{event.type}",
+                title=title,
+                body=_("%(what)s %(note)s\n\n%(next)s"),
+                url=url,
+                dedupe_key=f"dispute-event:{event.pk}",
+                params={
+                    "reference": dispute.reference,
+                    "number": dispute.order.number,
+                    "what": lambda event=event: event_sentence(event) + ".",
+                    "note": f"“{event.note}”" if event.note else "",
+                    "next": lambda: next_step_sentence(dispute),
+                },
+                essential=must_act or not dispute.is_open or event.type in TO_ACTING_PARTY_ONLY,
+            ),
+        )

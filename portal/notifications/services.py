@@ -17,7 +17,7 @@ from portal.notifications.models import Notification
 @dataclass(frozen=True)
 class Message:
     """What to tell one recipient. ``title``/``body`` are lazy strings formatted with ``params``
-    inside the recipient's language and time zone."""
+    inside the recipient's language and time zone; a callable param is called there too."""
 
     kind: str
     title: str
@@ -29,6 +29,9 @@ class Message:
 
 
 def _localise(value):
+    if callable(value):
+        # Sentences that contain times are built inside the recipient's language and time zone.
+        value = value()
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%d %b %Y, %H:%M %Z")
     return value

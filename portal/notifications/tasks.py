@@ -19,3 +19,22 @@ def notify_order_event(*, event_id: int) -> None:
     now = timezone.now()
     for recipient, message in messages.for_order_event(event):
         services.deliver(recipient=recipient, message=message, now=now)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def notify_dispute_event(*, event_id: int) -> None:
+    """Tell the parties about one dispute event: what happened, who acts next and by when."""
+    from disputes.models import DisputeEvent
+
+    event = (
+        DisputeEvent.objects.select_related(
+            "dispute__order", "dispute__buyer", "dispute__store__owner", "actor"
+        )
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None:
+        return
+    now = timezone.now()
+    for recipient, message in messages.for_dispute_event(event):
+        services.deliver(recipient=recipient, message=message, now=now)

@@ -162,6 +162,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         # Moving fetched messages inside var/ keeps the hand-off an atomic rename.
         "store_processed": True,
     }
+    for _folder in ("queue", "control", "processed"):
+        (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

@@ -1,0 +1,60 @@
+"""The only gate to disputes and their evidence: "not yours" is a 404, like "does not exist"."""
+
+from django.http import Http404
+
+from disputes.models import Dispute, Evidence, Party
+from portal.accounts.models import User
+from portal.accounts.roles import is_mediator
+
+
+def is_dispute_buyer(dispute: Dispute, user: User) -> bool:
+    return user.is_authenticated and dispute.buyer_id == user.pk
+
+
+def is_dispute_seller(dispute: Dispute, user: User) -> bool:
+    return user.is_authenticated and dispute.store.owner_id == user.pk
+
+
+def can_view_dispute(dispute: Dispute, user: User) -> bool:
+    """The buyer, the order's seller and mediators; nobody else."""
+    return is_dispute_buyer(dispute, user) or is_dispute_seller(dispute, user) or is_mediator(user)
+
+
+def get_dispute_for_user(user: User, pk: int) -> Dispute:
+    """The dispute if ``user`` may see it; 404 otherwise."""
+    dispute = Dispute.objects.select_related("store", "order", "buyer").filter(pk=pk).first()
+    if dispute is None or not can_view_dispute(dispute, user):
+        raise Http404("No such dispute.")
+    return dispute
+
+
+def get_evidence_for_user(user: User, public_id) -> Evidence:
+    """Evidence only ever reaches the dispute's buyer, its seller and mediators; 404 otherwise."""
+    evidence = Evidence.objects.select_related("dispute__store").filter(public_id=public_id).first()
+    if evidence is None or not can_view_dispute(evidence.dispute, user):
+        raise Http404("No such file.")
+    return evidence
+
+
+def can_view_originals(user: User) -> bool:
+    """Originals (with their metadata) are for mediators; parties see the cleaned copy."""
+    return is_mediator(user)
+
+
+def viewer_party(dispute: Dispute, user: User) -> str:
+    if is_dispute_buyer(dispute, user):
+        return Party.BUYER
+    if is_dispute_seller(dispute, user):
+        return Party.SELLER
+    if is_mediator(user):
+        return Party.MEDIATOR
+    return ""
+
+
+def available_dispute_actions(dispute: Dispute, user: User) -> set[str]:
+    """Names of the transitions ``user`` may take on ``dispute`` now (never the clock's)."""
+    return {
+        transition.name
+        for transition in dispute.get_available_user_state_transitions(user)
+        if not transition.custom.get("automatic") and transition.custom.get("party") != Party.MEDIATOR
+    }

@@ -1,0 +1,243 @@
+"""Opening a dispute: who may, when, for what, and for how much."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from disputes import events, policy
+from disputes.models import BuyerStanding, Dispute, DisputedItem, Party, Proposal
+from disputes.services.common import notify, save_evidence
+from disputes.services.errors import (
+    AmountNotAllowed,
+    BuyerBlacklisted,
+    ClaimNotAllowed,
+    DisputeAlreadyOpen,
+    DisputeWindowClosed,
+    EvidenceRequired,
+)
+from orders import services as order_services
+from orders.models import LineItem, Order
+from portal.accounts.models import User
+
+R = Dispute.Reason
+DISPUTABLE_STATES = (Order.State.SHIPPED, Order.State.DELIVERED, Order.State.COMPLETED)
+
+
+@dataclass(frozen=True)
+class DisputeClaim:
+    """What the buyer asks for, as the open-dispute form collected it."""
+
+    reason: str
+    item_received: bool
+    items: list[tuple[LineItem, int]]
+    #: ``None`` asks for a full refund of the chosen items.
+    amount: Decimal | None
+    with_return: bool
+    description: str
+    #: (CheckedUpload, UploadedFile) pairs, already checked by content.
+    evidence: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DisputeWindow:
+    """When the buyer may open a dispute on an order."""
+
+    not_received_from: datetime | None
+    closes_at: datetime | None
+
+
+def _when(moment: datetime) -> str:
+    from django.utils import timezone
+
+    return formats.date_format(timezone.localtime(moment), "j M Y, H:i")
+
+
+def dispute_window(order: Order) -> DisputeWindow:
+    """The order's dispute window, from its timestamps (never from a clock that may lag)."""
+    not_received_from = order.shipped_at + policy.NOT_RECEIVED_AFTER_SHIPMENT if order.shipped_at else None
+    if order.state in (Order.State.SHIPPED, Order.State.DELIVERED):
+        closes_at = order.protection_ends_at
+    elif order.state == Order.State.COMPLETED:
+        closes_at = order.dispute_window_ends_at
+    else:
+        closes_at = None
+    return DisputeWindow(not_received_from=not_received_from, closes_at=closes_at)
+
+
+def check_can_open(*, order: Order, buyer: User, now: datetime) -> DisputeWindow:
+    """Refuse if this buyer cannot open any dispute on this order right now.
+
+    :raises BuyerBlacklisted: a mediator blacklisted the buyer
+    :raises DisputeAlreadyOpen: the order already has an open dispute
+    :raises DisputeWindowClosed: the order is not (or no longer) disputable
+    """
+    standing = BuyerStanding.objects.filter(buyer=buyer).first()
+    if standing is not None and standing.blacklisted:
+        raise BuyerBlacklisted(
+            _("You cannot open disputes: a mediator blocked it. Reason given: %(reason)s")
+            % {"reason": standing.blacklist_reason or _("none")},
+            field=None,
+        )
+    if order.on_hold or order.disputes.filter(state__in=Dispute.OPEN_STATES).exists():
+        raise DisputeAlreadyOpen(_("This order already has an open dispute."))
+    window = dispute_window(order)
+    if order.state == Order.State.PAID:
+        raise DisputeWindowClosed(
+            _(
+                "The seller has not shipped yet. "
+                "If it is not shipped by %(date)s, you are refunded automatically."
+            )
+            % {"date": _when(order.handling_due_at)},
+            field=None,
+        )
+    if window.closes_at is None or now >= window.closes_at:
+        raise DisputeWindowClosed(_("The dispute window for this order has closed."), field=None)
+    return window
+
+
+def _check_reason(*, order: Order, claim: DisputeClaim, window: DisputeWindow, now: datetime) -> None:
+    if claim.reason == R.NOT_RECEIVED:
+        if claim.item_received:
+            raise ClaimNotAllowed(
+                _("You said you received the item; choose what is wrong with it instead."), field="reason"
+            )
+        if now < window.not_received_from:
+            raise DisputeWindowClosed(
+                _("Parcels often take a few days. You can report it as not received from %(date)s.")
+                % {"date": _when(window.not_received_from)}
+            )
+        return
+    arrived = claim.item_received or order.delivered_at is not None or order.state == Order.State.COMPLETED
+    if not arrived:
+        raise DisputeWindowClosed(
+            _("You can open a dispute for this reason once the parcel has arrived."), field="item_received"
+        )
+    if claim.reason == R.CHANGED_MIND:
+        _check_change_of_mind(order=order, claim=claim, now=now)
+
+
+def _check_change_of_mind(*, order: Order, claim: DisputeClaim, now: datetime) -> None:
+    store = order.store
+    if not store.accepts_returns:
+        raise ClaimNotAllowed(
+            _("%(store)s does not accept returns for a change of mind.") % {"store": store.name}
+        )
+    received_at = order.delivered_at or order.confirmed_at
+    if received_at is None or now >= received_at + timedelta(days=store.return_window_days):
+        raise ClaimNotAllowed(
+            _("The store's %(days)d-day return window has passed.") % {"days": store.return_window_days}
+        )
+    for item, _quantity in claim.items:
+        if (item.is_personalised and not store.returns_personalised_items) or (
+            item.is_used and not store.returns_used_items
+        ):
+            raise ClaimNotAllowed(
+                _("“%(item)s” cannot be returned for a change of mind.") % {"item": item.title}, field="items"
+            )
+    if not claim.with_return:
+        raise ClaimNotAllowed(
+            _("A change of mind is refunded only after the item is sent back."), field="with_return"
+        )
+
+
+def max_refund_for(order: Order, items: list[tuple[LineItem, int]]) -> Decimal:
+    """The most a dispute over these items can refund.
+
+    All of the order's items in full may claim everything still refundable (shipping
+    included); part of the order may claim at most those items' price.
+    """
+    refundable = order_services.refundable_amount(order)
+    whole_order = {item.pk: item.quantity for item in order.items.all()}
+    claimed = {item.pk: quantity for item, quantity in items}
+    if claimed == whole_order:
+        return refundable
+    items_value = sum((item.unit_price * quantity for item, quantity in items), Decimal("0.00"))
+    return min(refundable, items_value)
+
+
+def check_amount(amount: Decimal, *, ceiling: Decimal, currency: str) -> None:
+    """:raises AmountNotAllowed: not a positive amount of at most ``ceiling``"""
+    if amount <= 0:
+        raise AmountNotAllowed(_("Enter an amount greater than zero."))
+    if amount > ceiling:
+        raise AmountNotAllowed(
+            _(
+                "The most you can ask for is %(max)s %(currency)s "
+                "(what was paid for these items, less refunds)."
+            )
+            % {"max": ceiling, "currency": currency}
+        )
+
+
+@transaction.atomic
+def open_dispute(*, order: Order, buyer: User, claim: DisputeClaim, now: datetime) -> Dispute:
+    """Open a dispute on the order and start the seller's response clock.
+
+    :raises BuyerBlacklisted: the buyer may not open disputes
+    :raises DisputeAlreadyOpen: the order has an open dispute
+    :raises DisputeWindowClosed: outside the window for this reason
+    :raises ClaimNotAllowed: the reason, items or return choice break a rule
+    :raises AmountNotAllowed: the amount is not positive or exceeds what can be refunded
+    :raises EvidenceRequired: no evidence for a reason that needs it
+    """
+    order = order_services.lock_order(order.pk)
+    if order.buyer_id != buyer.pk:
+        raise ClaimNotAllowed(_("Only the buyer can open a dispute on this order."))
+    window = check_can_open(order=order, buyer=buyer, now=now)
+    if not claim.items or any(quantity <= 0 for _item, quantity in claim.items):
+        raise ClaimNotAllowed(_("Choose at least one item and how many are affected."), field="items")
+    for item, quantity in claim.items:
+        if item.order_id != order.pk or quantity > item.quantity:
+            raise ClaimNotAllowed(_("Choose items and quantities from this order."), field="items")
+    _check_reason(order=order, claim=claim, window=window, now=now)
+    ceiling = max_refund_for(order, claim.items)
+    amount = ceiling if claim.amount is None else claim.amount
+    check_amount(amount, ceiling=ceiling, currency=order.currency)
+    if claim.reason != R.NOT_RECEIVED and not claim.evidence:
+        raise EvidenceRequired(_("Add at least one photo or video that shows the problem."))
+    if len(claim.evidence) > policy.MAX_EVIDENCE_FILES:
+        raise EvidenceRequired(_("You can attach at most %(n)d files.") % {"n": policy.MAX_EVIDENCE_FILES})
+
+    dispute = Dispute(
+        order=order,
+        buyer=buyer,
+        store=order.store,
+        reason=claim.reason,
+        item_received=claim.item_received,
+        description=claim.description.strip(),
+        currency=order.currency,
+        max_refund=ceiling,
+        requested_amount=amount,
+        requested_return=claim.with_return,
+        opened_at=now,
+    )
+    dispute.start_clock(Dispute.State.AWAITING_SELLER, now)
+    dispute.save()
+    DisputedItem.objects.bulk_create(
+        DisputedItem(dispute=dispute, line_item=item, quantity=quantity) for item, quantity in claim.items
+    )
+    Proposal.objects.create(
+        dispute=dispute,
+        party=Party.BUYER,
+        author=buyer,
+        kind=Proposal.Kind.REQUEST,
+        amount=amount,
+        with_return=claim.with_return,
+        note=dispute.description,
+        created_at=now,
+    )
+    order_services.hold_for_dispute(order=order, now=now)
+    event = events.dispute_opened(dispute=dispute, actor=buyer, at=now)
+    if claim.evidence:
+        evidence = save_evidence(
+            dispute=dispute, user=buyer, party=Party.BUYER, files=claim.evidence, now=now
+        )
+        events.evidence_added(
+            dispute=dispute, actor=buyer, party=Party.BUYER, evidence=evidence, note="", at=now
+        )
+    notify(event)
+    return dispute

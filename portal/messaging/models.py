@@ -1,0 +1,155 @@
+"""Order conversations: one per order between its buyer and its seller, where a mediator may also
+speak once the order is disputed. Everything said is evidence, so messages and their photos are
+append-only: saving a sent message again, or deleting one, raises."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Order
+
+
+class PermanentRecordError(Exception):
+    """Something tried to edit or delete a message or a photo once sent."""
+
+
+class Party(models.TextChoices):
+    BUYER = "buyer", _("Buyer")
+    SELLER = "seller", _("Seller")
+    MEDIATOR = "mediator", _("Mediator")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk ``update()``/``delete()`` would bypass the models' guards, so they refuse too."""
+
+    def update(self, **kwargs):
+        raise PermanentRecordError(f"{self.model.__name__} rows are never edited once written.")
+
+    def delete(self):
+        raise PermanentRecordError(f"{self.model.__name__} rows are never deleted.")
+
+    delete.queryset_only = True
+
+
+class Conversation(models.Model):
+    """The one conversation of an order, created with its first message."""
+
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="conversation")
+    created_at = models.DateTimeField()
+    #: Orders the inbox: the newest conversation first.
+    last_message_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return str(_("Conversation about order %(number)s") % {"number": self.order.number})
+
+
+class Message(models.Model):
+    """One message as sent. Never edited, never deleted."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="messages")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sender_party = models.CharField(max_length=8, choices=Party.choices)
+    #: May be empty only when the message carries photos (checked by the service).
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sender_party__in=["buyer", "seller", "mediator"]),
+                name="message_sender_party_known",
+            )
+        ]
+        indexes = [models.Index(fields=["conversation", "created_at"], name="message_thread_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.sender_party} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise PermanentRecordError("A message is never edited once sent.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermanentRecordError("A message is never deleted.")
+
+
+def attachment_path(instance: "MessageAttachment", filename: str) -> str:
+    return f"messages/{instance.message.conversation_id}/{uuid.uuid4().hex}.{instance.extension}"
+
+
+def derivative_path(instance: "MessageAttachment", filename: str) -> str:
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"messages/{instance.message.conversation_id}/derived/{uuid.uuid4().hex}.{extension}"
+
+
+class MessageAttachment(models.Model):
+    """One photo of a message. The original is kept as received, with its SHA-256; the parties
+    only ever see the re-encoded display and thumbnail copies, which carry no metadata."""
+
+    class Status(models.TextChoices):
+        PROCESSING = "processing", _("Processing")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Could not be processed")
+
+    #: Filled in once, when the derivatives are made; everything else is written at send time.
+    DERIVED_FIELDS = frozenset({"display", "thumbnail", "status"})
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="attachments")
+    content_type = models.CharField(max_length=40)
+    extension = models.CharField(max_length=8)
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    display = models.FileField(upload_to=derivative_path, max_length=200, blank=True)
+    thumbnail = models.FileField(upload_to=derivative_path, max_length=200, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
+    created_at = models.DateTimeField()
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["message", "id"], name="attachment_message_idx")]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def save(self, *args, **kwargs) -> None:
+        update_fields = kwargs.get("update_fields")
+        if not self._state.adding and (
+            update_fields is None or not set(update_fields) <= self.DERIVED_FIELDS
+        ):
+            raise PermanentRecordError("A photo is never changed once sent; only its copies are added.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermanentRecordError("A photo is never deleted once sent.")
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+
+class ConversationReadState(models.Model):
+    """How far one participant has read a conversation; later messages from others are unread."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="read_states")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    last_read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "user"], name="read_state_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.conversation_id} up to {self.last_read_at:%Y-%m-%d %H:%M}"

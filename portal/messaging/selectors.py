@@ -1,0 +1,123 @@
+"""Every read query of order conversations: the inbox, a thread, unread counts."""
+
+from datetime import UTC, datetime
+
+from django.db.models import (
+    Count,
+    DateTimeField,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Substr
+
+from portal.accounts.models import User
+from portal.messaging import policy
+from portal.messaging.models import Conversation, ConversationReadState, Message, MessageAttachment
+
+#: "Never read": earlier than any message.
+NEVER = Value(datetime(2000, 1, 1, tzinfo=UTC), output_field=DateTimeField())
+
+
+def _last_read_at(user: User, conversation_ref: str):
+    """When ``user`` last read the conversation at ``conversation_ref`` (or ``NEVER``)."""
+    return Coalesce(
+        Subquery(
+            ConversationReadState.objects.filter(conversation=OuterRef(conversation_ref), user=user).values(
+                "last_read_at"
+            )[:1]
+        ),
+        NEVER,
+    )
+
+
+def _participant_filter(user: User, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}order__buyer": user}) | Q(**{f"{prefix}order__store__owner": user})
+
+
+def inbox_for_user(*, user: User) -> QuerySet[Conversation]:
+    """Conversations ``user`` takes part in as buyer or seller, newest message first.
+
+    Each row carries ``unread_count`` and the latest message's ``last_preview``,
+    ``last_sender_id``, ``last_sender_party`` and ``last_photo_count``, all computed in the one
+    query, so a page of the inbox costs the same whatever its length.
+    """
+    latest = Message.objects.filter(conversation=OuterRef("pk")).order_by("-created_at", "-id")
+    unread = (
+        Message.objects.filter(conversation=OuterRef("pk"), created_at__gt=OuterRef("last_read_at"))
+        .exclude(sender=user)
+        .order_by()
+        .values("conversation")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    photos = (
+        MessageAttachment.objects.filter(message=OuterRef("last_message_id"))
+        .order_by()
+        .values("message")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Conversation.objects.filter(_participant_filter(user))
+        .select_related("order", "order__store", "order__buyer")
+        .annotate(
+            last_read_at=_last_read_at(user, "pk"),
+            last_message_id=Subquery(latest.values("pk")[:1]),
+            last_preview=Subquery(
+                latest.annotate(preview=Substr("body", 1, policy.PREVIEW_LENGTH)).values("preview")[:1]
+            ),
+            last_sender_id=Subquery(latest.values("sender_id")[:1]),
+            last_sender_party=Subquery(latest.values("sender_party")[:1]),
+        )
+        .annotate(
+            unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
+            last_photo_count=Coalesce(Subquery(photos, output_field=IntegerField()), 0),
+        )
+        .order_by("-last_message_at", "-id")
+    )
+
+
+def unread_total(user: User) -> int:
+    """Messages from others that ``user`` has not read yet, over all their conversations."""
+    if not user.is_authenticated:
+        return 0
+    return (
+        Message.objects.filter(_participant_filter(user, prefix="conversation__"))
+        .exclude(sender=user)
+        .alias(last_read_at=_last_read_at(user, "conversation"))
+        .filter(created_at__gt=F("last_read_at"))
+        .count()
+    )
+
+
+def last_read_at(*, conversation: Conversation, user: User) -> datetime | None:
+    """When ``user`` last read ``conversation``, or ``None`` if never."""
+    if conversation.pk is None:
+        return None
+    return (
+        ConversationReadState.objects.filter(conversation=conversation, user=user)
+        .values_list("last_read_at", flat=True)
+        .first()
+    )
+
+
+def thread_for_viewer(*, conversation: Conversation, viewer: User) -> list[Message]:
+    """The conversation's messages oldest first, with senders and photos, each marked ``is_own``
+    for the viewer."""
+    if conversation.pk is None:
+        return []
+    messages = list(
+        Message.objects.filter(conversation=conversation)
+        .select_related("sender")
+        .prefetch_related(Prefetch("attachments", queryset=MessageAttachment.objects.order_by("id")))
+        .order_by("created_at", "id")
+    )
+    for message in messages:
+        message.is_own = message.sender_id == viewer.pk
+    return messages

@@ -1,0 +1,222 @@
+"""Every write use case of order conversations: sending, mediators posting, reading, and making
+the copies of a photo that the parties see.
+
+Services take ``now`` from the caller and queue side effects (photo processing, notifications)
+after commit. Messages are append-only evidence: nothing here edits or deletes one.
+"""
+
+import logging
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils.translation import gettext as _
+
+from orders.models import Order
+from portal import uploads
+from portal.accounts.models import User
+from portal.jobs import enqueue_after_commit
+from portal.messaging import policy
+from portal.messaging.models import Conversation, ConversationReadState, Message, MessageAttachment, Party
+
+logger = logging.getLogger(__name__)
+
+MEDIATE_PERMISSION = "disputes.mediate_dispute"
+
+
+class MessagingError(Exception):
+    """A rule said no. ``str(error)`` is a sentence for the person who tried."""
+
+
+class NotAParticipant(MessagingError):
+    pass
+
+
+class OrderNotDisputed(MessagingError):
+    pass
+
+
+class InvalidMessage(MessagingError):
+    """The text is empty (with no photos) or too long."""
+
+
+class InvalidAttachments(MessagingError):
+    """A photo failed the content checks; ``messages`` holds one sentence per problem."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__(" ".join(messages))
+        self.messages = messages
+
+
+def party_of(order: Order, user: User) -> str | None:
+    """Which side of the order ``user`` is on: buyer, seller, or neither (``None``)."""
+    if not user.is_authenticated:
+        return None
+    if order.buyer_id == user.pk:
+        return Party.BUYER
+    if order.store.owner_id == user.pk:
+        return Party.SELLER
+    return None
+
+
+def _clean_body(body: str, *, has_photos: bool) -> str:
+    body = (body or "").strip()
+    if not body and not has_photos:
+        raise InvalidMessage(_("Write a message or attach a photo."))
+    if len(body) > policy.MAX_BODY_LENGTH:
+        raise InvalidMessage(
+            _("Keep the message under %(max)d characters (it has %(length)d).")
+            % {"max": policy.MAX_BODY_LENGTH, "length": len(body)}
+        )
+    return body
+
+
+def _check_photos(photos: list[UploadedFile]) -> list[uploads.CheckedUpload]:
+    try:
+        return uploads.check_uploads(
+            photos,
+            max_files=policy.MAX_PHOTOS_PER_MESSAGE,
+            allow_video=False,
+            max_photo_bytes=policy.MAX_PHOTO_BYTES,
+            max_video_bytes=0,
+            max_pixels=policy.MAX_IMAGE_PIXELS,
+        )
+    except ValidationError as error:
+        raise InvalidAttachments(list(error.messages)) from error
+
+
+def _append(*, order: Order, sender: User, party: str, body: str, now: datetime) -> Message:
+    """Add a message to the order's conversation, starting the conversation if it is the first."""
+    conversation, created = Conversation.objects.get_or_create(
+        order=order, defaults={"created_at": now, "last_message_at": now}
+    )
+    if not created:
+        # Greatest keeps the inbox order right when two senders commit out of order.
+        Conversation.objects.filter(pk=conversation.pk).update(
+            last_message_at=Greatest(F("last_message_at"), now)
+        )
+    message = Message.objects.create(
+        conversation=conversation, sender=sender, sender_party=party, body=body, created_at=now
+    )
+    if party != Party.MEDIATOR:
+        # The sender has read everything up to their own message.
+        _advance_read_state(conversation=conversation, user=sender, to=now)
+    from portal.messaging.tasks import notify_new_message
+
+    enqueue_after_commit(notify_new_message, message_id=message.pk)
+    return message
+
+
+@transaction.atomic
+def send_message(
+    *, order: Order, sender: User, body: str, photos: list[UploadedFile], now: datetime
+) -> Message:
+    """Send a message, with up to the policy's number of photos, to the other side of the order.
+
+    The photos' originals are stored privately with their SHA-256; the copies the parties see are
+    made after commit.
+
+    :raises NotAParticipant: ``sender`` is neither the order's buyer nor its seller
+    :raises InvalidMessage: no text and no photos, or the text is too long
+    :raises InvalidAttachments: a photo failed the content checks, or there are too many
+    """
+    party = party_of(order, sender)
+    if party is None:
+        raise NotAParticipant(_("Only the buyer and the seller of this order can write here."))
+    photos = [photo for photo in photos if photo]
+    body = _clean_body(body, has_photos=bool(photos))
+    checked = _check_photos(photos) if photos else []
+    message = _append(order=order, sender=sender, party=party, body=body, now=now)
+    from portal.messaging.tasks import process_attachment
+
+    for photo, upload in zip(photos, checked, strict=True):
+        attachment = MessageAttachment(
+            message=message,
+            content_type=upload.content_type,
+            extension=upload.extension.lstrip(".").lower(),
+            original_name=(upload.original_name or "photo")[:120],
+            size=upload.size,
+            sha256=upload.sha256,
+            width=upload.width,
+            height=upload.height,
+            created_at=now,
+        )
+        attachment.file.save(f"photo.{attachment.extension}", photo, save=False)
+        attachment.save()
+        enqueue_after_commit(process_attachment, attachment_id=attachment.pk)
+    return message
+
+
+@transaction.atomic
+def post_mediator_message(*, order: Order, mediator: User, body: str, now: datetime) -> Message:
+    """A mediator writes into a disputed order's conversation; both parties see it.
+
+    :raises NotAParticipant: ``mediator`` may not work disputes
+    :raises OrderNotDisputed: the order has never been disputed
+    :raises InvalidMessage: the text is empty or too long
+    """
+    if not (mediator.is_authenticated and mediator.is_active and mediator.has_perm(MEDIATE_PERMISSION)):
+        raise NotAParticipant(_("Only a mediator can post into a dispute's conversation."))
+    if not order.disputes.exists():
+        raise OrderNotDisputed(_("Mediators only write in conversations of disputed orders."))
+    body = _clean_body(body, has_photos=False)
+    return _append(order=order, sender=mediator, party=Party.MEDIATOR, body=body, now=now)
+
+
+def _advance_read_state(*, conversation: Conversation, user: User, to: datetime) -> ConversationReadState:
+    state, created = ConversationReadState.objects.get_or_create(
+        conversation=conversation, user=user, defaults={"last_read_at": to}
+    )
+    if not created and state.last_read_at < to:
+        state.last_read_at = to
+        state.save(update_fields=["last_read_at"])
+    return state
+
+
+@transaction.atomic
+def mark_conversation_read(*, conversation: Conversation, user: User, now: datetime) -> ConversationReadState:
+    """Everything in the conversation up to ``now`` counts as read by ``user`` (a read receipt).
+
+    :raises NotAParticipant: ``user`` is neither the order's buyer nor its seller
+    """
+    if party_of(conversation.order, user) is None:
+        raise NotAParticipant(_("Only the buyer and the seller of this order have read receipts here."))
+    return _advance_read_state(conversation=conversation, user=user, to=now)
+
+
+def process_attachment(*, attachment_id: int) -> MessageAttachment | None:
+    """Make the re-encoded display and thumbnail copies of a photo; a done photo is left alone.
+
+    A photo that passed the checks but still cannot be decoded is marked failed, so the page
+    says so instead of waiting forever.
+    """
+    with transaction.atomic():
+        attachment = (
+            MessageAttachment.objects.select_for_update(of=("self",))
+            .select_related("message")
+            .filter(pk=attachment_id)
+            .first()
+        )
+        if attachment is None or attachment.status != MessageAttachment.Status.PROCESSING:
+            return attachment
+        try:
+            with attachment.file.open("rb") as source:
+                display, thumbnail = uploads.make_image_derivatives(
+                    source,
+                    display_max_side=policy.DISPLAY_IMAGE_MAX_SIDE,
+                    thumb_side=policy.THUMBNAIL_SIDE,
+                )
+        except Exception:
+            # Decoders report broken input with many exception types; all mean the same here.
+            logger.exception("Photo attachment %s could not be re-encoded", attachment.pk)
+            attachment.status = MessageAttachment.Status.FAILED
+            attachment.save(update_fields=["status"])
+            return attachment
+        attachment.display.save(display.name or "display.jpg", display, save=False)
+        attachment.thumbnail.save(thumbnail.name or "thumb.jpg", thumbnail, save=False)
+        attachment.status = MessageAttachment.Status.READY
+        attachment.save(update_fields=["display", "thumbnail", "status"])
+        return attachment

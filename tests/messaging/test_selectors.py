@@ -1,0 +1,108 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from portal.messaging import selectors, services
+from portal.messaging.models import Party
+from tests.factories import OrderFactory, StoreFactory
+from tests.messaging.conftest import photo
+
+#: Session, user, the navigation bar (seller?, notifications, messages), the page's count and rows
+#: (7 today), plus one spare for the navigation bar.
+INBOX_QUERY_BUDGET = 8
+#: Session, user, order, conversation, messages, photos, read state, the read receipt (with its
+#: savepoints) and the navigation bar: 16 today.
+CONVERSATION_QUERY_BUDGET = 16
+
+
+@pytest.mark.django_db
+def test_the_inbox_row_carries_the_latest_message_and_the_unread_count(order, buyer, seller, now, send):
+    send(order, seller, "Hello")
+    send(order, seller, "x" * 500, after=timedelta(minutes=1))
+
+    [row] = selectors.inbox_for_user(user=buyer)
+
+    assert row.unread_count == 2
+    assert row.last_preview == "x" * 140
+    assert (row.last_sender_id, row.last_sender_party) == (seller.pk, Party.SELLER)
+    assert row.last_message_at == now + timedelta(minutes=1)
+
+
+@pytest.mark.django_db
+def test_the_inbox_counts_the_photos_of_a_photo_only_latest_message(order, buyer, seller, send):
+    send(order, seller, "", photos=[photo(), photo("b.jpg")])
+
+    [row] = selectors.inbox_for_user(user=buyer)
+
+    assert row.last_preview == "" and row.last_photo_count == 2
+
+
+@pytest.mark.django_db
+def test_the_inbox_holds_the_conversations_of_both_roles_newest_first(buyer, seller, store, now, send):
+    as_buyer = OrderFactory(buyer=seller, store=StoreFactory())
+    as_seller = OrderFactory(buyer=buyer, store=store)
+    send(as_buyer, seller, "I am buying", after=timedelta(hours=1))
+    send(as_seller, seller, "I am selling", after=timedelta(hours=2))
+
+    assert [c.order for c in selectors.inbox_for_user(user=seller)] == [as_seller, as_buyer]
+    assert [c.order for c in selectors.inbox_for_user(user=buyer)] == [as_seller]
+
+
+@pytest.mark.django_db
+def test_strangers_and_mediators_have_no_conversations_in_their_inbox(
+    disputed_order, buyer, other_buyer, mediator, now, send
+):
+    send(disputed_order, buyer, "Hello")
+    services.post_mediator_message(order=disputed_order, mediator=mediator, body="Mediator", now=now)
+
+    assert not selectors.inbox_for_user(user=other_buyer).exists()
+    assert not selectors.inbox_for_user(user=mediator).exists()
+    assert selectors.unread_total(mediator) == 0
+
+
+@pytest.mark.django_db
+def test_unread_total_adds_up_over_conversations(order, buyer, seller, store, send):
+    second = OrderFactory(buyer=buyer, store=store)
+    send(order, seller, "One")
+    send(second, seller, "Two")
+    send(second, seller, "Three", after=timedelta(minutes=1))
+
+    assert selectors.unread_total(buyer) == 3
+
+
+def _conversations(count: int, *, buyer, send) -> None:
+    for n in range(count):
+        order = OrderFactory(buyer=buyer)
+        send(order, order.store.owner, f"Message {n}", photos=[photo()] if n % 2 else [])
+        send(order, buyer, f"Reply {n}", after=timedelta(minutes=n))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 50])
+def test_the_inbox_costs_the_same_number_of_queries_for_1_or_50_conversations(
+    client, buyer, count, send, django_assert_max_num_queries
+):
+    _conversations(count, buyer=buyer, send=send)
+    client.force_login(buyer)
+
+    with django_assert_max_num_queries(INBOX_QUERY_BUDGET):
+        response = client.get(reverse("messaging:inbox"))
+
+    assert response.status_code == 200
+    assert response.content.decode().count("list-group-item-action") == min(count, 20)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 30])
+def test_the_conversation_page_costs_the_same_number_of_queries_however_long_the_thread(
+    client, order, buyer, seller, count, send, django_assert_max_num_queries
+):
+    for n in range(count):
+        send(order, seller if n % 2 else buyer, f"Message {n}", photos=[photo()], after=timedelta(minutes=n))
+    client.force_login(buyer)
+
+    with django_assert_max_num_queries(CONVERSATION_QUERY_BUDGET):
+        response = client.get(reverse("messaging:conversation", args=[order.number]))
+
+    assert response.status_code == 200
