@@ -266,6 +266,8 @@ class Order(ConcurrentTransitionMixin, models.Model):
         self._complete(at=at, automatically=True)
 
     def _complete(self, *, at: datetime, automatically: bool) -> None:
+        # A request for more protection time is moot once receipt is confirmed.
+        self.extension_requested_at = None
         self.confirmed_at = at
         self.confirmed_automatically = automatically
         self.dispute_window_ends_at = at + policy.POST_CONFIRMATION_DISPUTE_WINDOW

@@ -5,6 +5,7 @@ Services take ``now`` from the caller, lock the order row, re-check, drive the F
 transition, write the timeline event and queue side effects after commit.
 """
 
+import logging
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -19,6 +20,8 @@ from orders.models import FreeReturnCountry, Order, OrderEvent, Refund, Shipment
 from orders.payments import PaymentProviderError, get_provider
 from portal import deadlines
 from portal.accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 
 class OrderError(Exception):
@@ -66,7 +69,9 @@ def ship_order(*, order: Order, seller: User, carrier: str, tracking_number: str
     if now >= order.handling_due_at:
         # From its handling deadline on the order belongs to the clock: however late the sweep
         # runs, the buyer gets the cancellation and full refund the order page promised.
-        raise ActionNotAllowed(_("The handling time for this order is over: it is being cancelled and the buyer refunded."))
+        raise ActionNotAllowed(
+            _("The handling time for this order is over: it is being cancelled and the buyer refunded.")
+        )
     order.ship(at=now, carrier=carrier)
     order.reschedule()
     order.save()
@@ -304,7 +309,10 @@ def pay_refund(*, refund_id: int, now: datetime) -> Refund:
                 amount=refund.amount,
                 currency=refund.currency,
             )
-        except PaymentProviderError as error:
+        except Exception as error:
+            # Not only PaymentProviderError: an unexpected error must not retry forever uncounted.
+            if not isinstance(error, PaymentProviderError):
+                logger.exception("refund %s: unexpected provider error", refund.pk)
             if refund.attempts >= policy.REFUND_MAX_ATTEMPTS:
                 refund.mark_failed(reason=str(error) or "provider error")
                 refund.save()

@@ -538,7 +538,7 @@ def test_an_extension_cannot_be_granted_once_the_buyer_has_confirmed(extension_r
     order = extension_requested
     confirm(order, at=now + timedelta(days=21))
 
-    with pytest.raises(ExtensionNotAllowed, match="already ended"):
+    with pytest.raises(ExtensionNotAllowed, match="no extension request"):
         services.grant_protection_extension(order=order, seller=seller, days=10, now=now + timedelta(days=22))
 
     order.refresh_from_db()
