@@ -13,6 +13,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 
 from disputes import policy
 from orders.models import MONEY, Carrier, LineItem, Order, Store
+from portal.records import AppendOnlyModel
 
 
 class Party(models.TextChoices):
@@ -632,7 +633,7 @@ class Evidence(models.Model):
         return self.original_name
 
 
-class DisputeEvent(models.Model):
+class DisputeEvent(AppendOnlyModel):
     """Append-only timeline of a dispute. ``actor`` is ``None`` when the clock acted."""
 
     class Type(models.TextChoices):
@@ -676,14 +677,6 @@ class DisputeEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.dispute_id} {self.type}"
 
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise ValueError("Dispute events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Dispute events are append-only.")
-
 
 class BuyerStanding(models.Model):
     """What mediators know about a buyer: a blacklist and the wins-in-a-row flag."""
@@ -707,7 +700,7 @@ class BuyerStanding(models.Model):
             self.flagged = True
 
 
-class BuyerStandingChange(models.Model):
+class BuyerStandingChange(AppendOnlyModel):
     """Append-only record of every blacklist decision, with who made it and why."""
 
     standing = models.ForeignKey(BuyerStanding, on_delete=models.PROTECT, related_name="changes")

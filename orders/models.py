@@ -14,6 +14,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from orders import policy
 from orders.policy import CarrierClass
+from portal.records import AppendOnlyModel
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -409,7 +410,7 @@ class Refund(ConcurrentTransitionMixin, models.Model):
         self.failure_reason = reason[:500]
 
 
-class OrderEvent(models.Model):
+class OrderEvent(AppendOnlyModel):
     """Append-only timeline of an order. ``actor`` is ``None`` when the clock acted."""
 
     class Type(models.TextChoices):
@@ -444,14 +445,6 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} {self.type}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise ValueError("Order events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Order events are append-only.")
 
 
 class FakeProviderPayout(models.Model):

@@ -6,28 +6,10 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.forms import MultipleFileField, MultipleFileInput
 from portal.messaging import policy
 
 ACCEPTED_PHOTO_TYPES = "image/jpeg,image/png,image/webp"
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """A file field that takes several files and cleans to a list (empty when none were sent)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None) -> list:
-        single_file_clean = super().clean
-        files = data if isinstance(data, list | tuple) else [data]
-        return [
-            cleaned for cleaned in (single_file_clean(item, initial) for item in files if item) if cleaned
-        ]
 
 
 class SendMessageForm(forms.Form):

@@ -10,28 +10,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order
-
-
-class PermanentRecordError(Exception):
-    """Something tried to edit or delete a message or a photo once sent."""
+from portal.records import AppendOnlyModel, AppendOnlyQuerySet, PermanentRecordError
 
 
 class Party(models.TextChoices):
     BUYER = "buyer", _("Buyer")
     SELLER = "seller", _("Seller")
     MEDIATOR = "mediator", _("Mediator")
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    """Bulk ``update()``/``delete()`` would bypass the models' guards, so they refuse too."""
-
-    def update(self, **kwargs):
-        raise PermanentRecordError(f"{self.model.__name__} rows are never edited once written.")
-
-    def delete(self):
-        raise PermanentRecordError(f"{self.model.__name__} rows are never deleted.")
-
-    delete.queryset_only = True
 
 
 class Conversation(models.Model):
@@ -46,7 +31,7 @@ class Conversation(models.Model):
         return str(_("Conversation about order %(number)s") % {"number": self.order.number})
 
 
-class Message(models.Model):
+class Message(AppendOnlyModel):
     """One message as sent. Never edited, never deleted."""
 
     conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="messages")
@@ -55,8 +40,6 @@ class Message(models.Model):
     #: May be empty only when the message carries photos (checked by the service).
     body = models.TextField(blank=True)
     created_at = models.DateTimeField()
-
-    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -69,14 +52,6 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender_party} @ {self.created_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise PermanentRecordError("A message is never edited once sent.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermanentRecordError("A message is never deleted.")
 
 
 def attachment_path(instance: "MessageAttachment", filename: str) -> str:
