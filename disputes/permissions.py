@@ -51,6 +51,11 @@ def viewer_party(dispute: Dispute, user: User) -> str:
     return ""
 
 
+def can_add_evidence(dispute: Dispute, user: User) -> bool:
+    """Either party may add evidence while the dispute is open."""
+    return dispute.is_open and viewer_party(dispute, user) in (Party.BUYER, Party.SELLER)
+
+
 def available_dispute_actions(dispute: Dispute, user: User) -> set[str]:
     """Names of the transitions ``user`` may take on ``dispute`` now (never the clock's)."""
     return {

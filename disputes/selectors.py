@@ -5,12 +5,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from disputes.models import Dispute, DisputedItem, DisputeEvent, Evidence, Party, Proposal
 from orders.models import Order, Store
+from portal import formatting
 from portal.accounts.models import User
 
 K = Dispute.DeadlineKind
@@ -24,7 +24,7 @@ INBOX_FILTERS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 
 def _when(moment: datetime) -> str:
-    return formats.date_format(timezone.localtime(moment), "j M Y, H:i")
+    return formatting.moment(moment)
 
 
 def _inbox(queryset: QuerySet[Dispute], state_filter: str | None) -> QuerySet[Dispute]:
@@ -70,7 +70,7 @@ def dispute_for_page(dispute: Dispute) -> Dispute:
 
 # --- the deadline, in words -----------------------------------------------------------------------
 def _money(amount: Decimal, currency: str) -> str:
-    return f"{amount} {currency}"
+    return formatting.money(amount, currency)
 
 
 def automatic_outcome(dispute: Dispute) -> str:
@@ -130,6 +130,8 @@ def next_step_sentence(dispute: Dispute) -> str:
     """Who must act next, what, and by when; then what happens otherwise."""
     if not dispute.is_open:
         return outcome_sentence(dispute)
+    if dispute.deadline_kind == K.MEDIATION_TARGET:
+        return deadline_sentence(dispute)
     return _("Next: %(who)s must %(what)s by %(when)s. %(otherwise)s") % {
         "who": who_must_act(dispute),
         "what": required_action(dispute),
@@ -165,24 +167,53 @@ def event_sentence(event: DisputeEvent) -> str:
         rule = RULE_SENTENCES.get(event.data.get("rule"), gettext_lazy("a deadline passed at %(when)s"))
         return _("Decided automatically: %(rule)s.") % {"rule": rule % {"when": _when(deadline)}}
     if event.type == DisputeEvent.Type.REMINDER_SENT:
-        return _("Reminder sent to %(party)s: %(hours)d hours left.") % {
-            "party": Party(event.party).label.lower() if event.party else "",
-            "hours": event.data.get("before_hours", 0),
-        }
+        hours = event.data.get("before_hours", 0)
+        if event.party == Party.SELLER:
+            sentence = ngettext(
+                "Reminder sent to the seller: %(hours)d hour left.",
+                "Reminder sent to the seller: %(hours)d hours left.",
+                hours,
+            )
+        else:
+            sentence = ngettext(
+                "Reminder sent to the buyer: %(hours)d hour left.",
+                "Reminder sent to the buyer: %(hours)d hours left.",
+                hours,
+            )
+        return sentence % {"hours": hours}
     if event.type == DisputeEvent.Type.DEADLINE_EXTENDED:
-        return _("Deadline extended by %(days)d days, to %(when)s.") % {
-            "days": event.data.get("days", 0),
-            "when": _when(datetime.fromisoformat(event.data["deadline"])),
-        }
+        days = event.data.get("days", 0)
+        return ngettext(
+            "Deadline extended by %(days)d day, to %(when)s.",
+            "Deadline extended by %(days)d days, to %(when)s.",
+            days,
+        ) % {"days": days, "when": _when(datetime.fromisoformat(event.data["deadline"]))}
     if event.type in (
         DisputeEvent.Type.COUNTER_OFFERED,
         DisputeEvent.Type.OFFER_ACCEPTED,
         DisputeEvent.Type.ACCEPTED,
     ):
-        terms = _money(Decimal(event.data.get("amount", "0")), event.dispute.currency)
-        suffix = _(" with return") if event.data.get("with_return") else _(" without return")
-        return f"{event.get_type_display()}: {terms}{suffix}"
+        terms = {
+            "what": event.get_type_display(),
+            "money": _money(Decimal(event.data.get("amount", "0")), event.dispute.currency),
+        }
+        if event.data.get("with_return"):
+            return _("%(what)s: %(money)s, with return") % terms
+        return _("%(what)s: %(money)s, without return") % terms
     return event.get_type_display()
+
+
+def open_counter_offer(dispute: Dispute) -> Proposal | None:
+    """The seller's counter-offer awaiting the buyer, from the prefetched proposals (no query)."""
+    return next(
+        (
+            proposal
+            for proposal in reversed(dispute.proposals.all())
+            if proposal.kind == Proposal.Kind.COUNTER_OFFER
+            and proposal.resolution == Proposal.Resolution.OPEN
+        ),
+        None,
+    )
 
 
 @dataclass(frozen=True)

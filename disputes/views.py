@@ -12,7 +12,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from disputes import forms, permissions, policy, selectors, services
-from disputes.models import Dispute, Party
+from disputes.models import Dispute
 from orders import permissions as order_permissions
 from portal import uploads
 
@@ -129,6 +129,12 @@ ACTION_FORM_OPTIONS = {
 }
 
 
+def form_ids(name: str) -> str:
+    """Element ids for one action form: the page holds several forms with the same field names,
+    and each <label for> must point at its own form's field."""
+    return f"id_{name}_%s"
+
+
 def dispute_page_context(request: HttpRequest, dispute: Dispute, bound: dict | None = None) -> dict:
     """Everything the dispute page shows to this viewer, precomputed for the template."""
     dispute = selectors.dispute_for_page(dispute)
@@ -141,21 +147,10 @@ def dispute_page_context(request: HttpRequest, dispute: Dispute, bound: dict | N
         if name in ("counter_offer", "modify_request"):
             options["currency"] = dispute.currency
         action_forms[name] = bound.get(name) or ACTION_FORMS[name](
-            action=reverse(f"disputes:{name}", args=[dispute.pk]), **options
+            action=reverse(f"disputes:{name}", args=[dispute.pk]), auto_id=form_ids(name), **options
         )
-    can_add_evidence = dispute.is_open and permissions.viewer_party(dispute, user) in (
-        Party.BUYER,
-        Party.SELLER,
-    )
+    can_add_evidence = permissions.can_add_evidence(dispute, user)
     can_extend = services.can_extend_deadline(dispute, user)
-    counter = next(
-        (
-            p
-            for p in reversed(dispute.proposals.all())
-            if p.kind == "counter_offer" and p.resolution == "open"
-        ),
-        None,
-    )
     return {
         "dispute": dispute,
         "order": dispute.order,
@@ -163,7 +158,7 @@ def dispute_page_context(request: HttpRequest, dispute: Dispute, bound: dict | N
         "viewer_is_buyer": permissions.is_dispute_buyer(dispute, user),
         "actions": actions,
         "action_forms": action_forms,
-        "latest_offer": counter,
+        "latest_offer": selectors.open_counter_offer(dispute),
         "timeline": selectors.timeline(dispute),
         "deadline_sentence": selectors.deadline_sentence(dispute),
         "who_must_act": selectors.who_must_act(dispute),
@@ -171,13 +166,18 @@ def dispute_page_context(request: HttpRequest, dispute: Dispute, bound: dict | N
         "outcome_sentence": selectors.outcome_sentence(dispute),
         "evidence_form": bound.get("add_evidence")
         or (
-            forms.EvidenceForm(action=reverse("disputes:add_evidence", args=[dispute.pk]))
+            forms.EvidenceForm(
+                action=reverse("disputes:add_evidence", args=[dispute.pk]), auto_id=form_ids("add_evidence")
+            )
             if can_add_evidence
             else None
         ),
         "extend_form": bound.get("extend_deadline")
         or (
-            forms.ExtendDeadlineForm(action=reverse("disputes:extend_deadline", args=[dispute.pk]))
+            forms.ExtendDeadlineForm(
+                action=reverse("disputes:extend_deadline", args=[dispute.pk]),
+                auto_id=form_ids("extend_deadline"),
+            )
             if can_extend
             else None
         ),
@@ -204,7 +204,9 @@ class DisputeActionView(DisputeViewMixin, View):
         options = dict(ACTION_FORM_OPTIONS.get(self.name, {}))
         if self.name in ("counter_offer", "modify_request"):
             options["currency"] = self.dispute.currency
-        return self.form_class(request.POST, request.FILES, action=request.path, **options)
+        return self.form_class(
+            request.POST, request.FILES, action=request.path, auto_id=form_ids(self.name), **options
+        )
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         form = self.build_form(request) if self.form_class else None
@@ -368,7 +370,7 @@ class AddEvidenceView(DisputeActionView):
     success_message = _("Evidence added.")
 
     def build_form(self, request: HttpRequest):
-        return self.form_class(request.POST, request.FILES, action=request.path)
+        return self.form_class(request.POST, request.FILES, action=request.path, auto_id=form_ids(self.name))
 
     def perform(self, data: dict) -> None:
         services.add_evidence(
@@ -386,7 +388,7 @@ class ExtendDeadlineView(DisputeActionView):
     success_message = _("Deadline extended.")
 
     def build_form(self, request: HttpRequest):
-        return self.form_class(request.POST, action=request.path)
+        return self.form_class(request.POST, action=request.path, auto_id=form_ids(self.name))
 
     def perform(self, data: dict) -> None:
         services.extend_deadline(dispute=self.dispute, user=self.request.user, days=data["days"], now=_now())

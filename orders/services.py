@@ -144,6 +144,15 @@ def request_protection_extension(*, order: Order, buyer: User, note: str, now: d
     return order
 
 
+def can_answer_extension(order: Order, user: User) -> bool:
+    """Whether ``user`` is the seller and has a buyer's extension request to grant or decline."""
+    return (
+        order.store.owner_id == user.pk
+        and order.extension_requested_at is not None
+        and order.state in (Order.State.SHIPPED, Order.State.DELIVERED)
+    )
+
+
 def _pending_extension(order: Order, seller: User) -> None:
     if order.store.owner_id != seller.pk or order.extension_requested_at is None:
         raise ExtensionNotAllowed(_("There is no extension request to answer on this order."))

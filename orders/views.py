@@ -82,15 +82,7 @@ def order_page_context(request: HttpRequest, order: Order, **forms) -> dict:
     now = timezone.now()
     number = order.number
     can_request_extension = viewer_is_buyer and services.can_request_extension(order, now)
-    can_answer_extension = (
-        not viewer_is_buyer
-        and order.extension_requested_at is not None
-        and order.state
-        in (
-            Order.State.SHIPPED,
-            Order.State.DELIVERED,
-        )
-    )
+    can_answer_extension = services.can_answer_extension(order, user)
     context = {
         "order": order,
         "viewer_is_buyer": viewer_is_buyer,

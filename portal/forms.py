@@ -17,6 +17,9 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None) -> list:
         single_file_clean = super().clean
         files = data if isinstance(data, list | tuple) else [data]
-        return [
+        cleaned = [
             cleaned for cleaned in (single_file_clean(item, initial) for item in files if item) if cleaned
         ]
+        if self.required and not cleaned:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return cleaned
