@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint format install messages demo sweep clean
+.PHONY: run test lint format install messages demo sweep clean bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +22,13 @@ run: install messages
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runall
 
-## make test: install what the tests need, lint, and run the whole suite
+## make test: install what the tests need, lint, and run the whole suite (all three report, then it fails)
 test: install messages
-	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
-	$(PY) -m pytest
+	@status=0; \
+	echo "$(PY) -m ruff check ."; $(PY) -m ruff check . || status=1; \
+	echo "$(PY) -m ruff format --check ."; $(PY) -m ruff format --check . || status=1; \
+	echo "$(PY) -m pytest"; $(PY) -m pytest || status=$$?; \
+	exit $$status
 
 ## Compile translations when there are any; without gettext's msgfmt the pages stay in English.
 messages: install
@@ -52,6 +54,12 @@ demo: install
 
 sweep: install
 	$(PY) manage.py enforce_deadlines
+
+## make bench: time the key pages, the deadline sweep and requests/s; writes var/bench.json.
+## Measures the configured database (seeding 1M orders / 100k disputes if it is empty);
+## `make bench BENCH_ARGS=--quick` runs a one-minute version on a throwaway SQLite database.
+bench: install
+	$(PY) manage.py benchmark $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache test-artifacts

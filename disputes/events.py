@@ -4,6 +4,7 @@ from datetime import datetime
 
 from disputes.models import Dispute, DisputeEvent, Party
 from portal.accounts.models import User
+from portal.formatting import stored_label
 
 T = DisputeEvent.Type
 
@@ -44,8 +45,7 @@ def dispute_opened(*, dispute: Dispute, actor: User, at: datetime) -> DisputeEve
         party=Party.BUYER,
         from_state="new",
         at=at,
-        note=dispute.get_reason_display(),
-        data=_terms(dispute),
+        data={**_terms(dispute), "reason": dispute.reason},
     )
 
 
@@ -139,7 +139,7 @@ def return_shipped(*, dispute: Dispute, actor: User, from_state: str, at: dateti
         party=Party.BUYER,
         from_state=from_state,
         at=at,
-        note=f"{dispute.get_return_carrier_display()} {dispute.return_tracking_number}",
+        note=f"{stored_label(dispute.get_return_carrier_display)} {dispute.return_tracking_number}",
         data={"carrier": dispute.return_carrier, "tracking_number": dispute.return_tracking_number},
     )
 
@@ -248,13 +248,13 @@ def mediator_assigned(*, dispute: Dispute, actor: User, at: datetime) -> Dispute
     return _record(dispute=dispute, type=T.ASSIGNED, actor=actor, party=Party.MEDIATOR, at=at)
 
 
-def reminder_sent(*, dispute: Dispute, before_hours: int, at: datetime) -> DisputeEvent:
+def reminder_sent(*, dispute: Dispute, hours_left: int, at: datetime) -> DisputeEvent:
     return _record(
         dispute=dispute,
         type=T.REMINDER_SENT,
         party=dispute.deadline_party,
         at=at,
-        data={"before_hours": before_hours, "deadline": dispute.deadline_at.isoformat()},
+        data={"hours_left": hours_left, "deadline": dispute.deadline_at.isoformat()},
     )
 
 

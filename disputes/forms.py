@@ -5,6 +5,8 @@ from decimal import Decimal
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from disputes import policy
@@ -18,20 +20,24 @@ ACCEPTED_EVIDENCE = "image/jpeg,image/png,image/webp,video/mp4,video/quicktime,v
 MONEY_FIELD = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.01")}
 
 
+def _evidence_help() -> str:
+    return gettext(
+        "Up to %(count)d files: photos (JPEG, PNG, WebP) up to %(photo)d MB, videos (MP4, MOV, WebM) "
+        "up to %(video)d MB. Only the buyer, the seller and mediators can see them."
+    ) % {
+        "count": policy.MAX_EVIDENCE_FILES,
+        "photo": policy.MAX_PHOTO_BYTES // (1024 * 1024),
+        "video": policy.MAX_VIDEO_BYTES // (1024 * 1024),
+    }
+
+
 def evidence_field(*, required: bool = False, label=_("Photos and videos")) -> MultipleFileField:
     return MultipleFileField(
         label=label,
         required=required,
         widget=MultipleFileInput(attrs={"accept": ACCEPTED_EVIDENCE}),
-        help_text=_(
-            "Up to %(count)d files: photos (JPEG, PNG, WebP) up to %(photo)d MB, videos (MP4, MOV, WebM) "
-            "up to %(video)d MB. Only the buyer, the seller and mediators can see them."
-        )
-        % {
-            "count": policy.MAX_EVIDENCE_FILES,
-            "photo": policy.MAX_PHOTO_BYTES // (1024 * 1024),
-            "video": policy.MAX_VIDEO_BYTES // (1024 * 1024),
-        },
+        # Fields are built at import: the help is formatted lazily, in each request's language.
+        help_text=lazy(_evidence_help, str)(),
     )
 
 
@@ -58,7 +64,10 @@ def _helper(action: str, submit, css: str = "btn-primary", form_id: str = "") ->
     helper.form_action = action
     helper.form_id = form_id
     helper.attrs = {"enctype": "multipart/form-data"}
-    helper.add_input(Submit("submit", submit, css_class=css))
+    button = Submit("submit", submit)
+    # Replace Submit's own "btn-primary": kept beside an outline style, its fill hides the label.
+    button.field_classes = f"btn {css}"
+    helper.add_input(button)
     return helper
 
 

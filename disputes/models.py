@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from disputes import policy
@@ -317,6 +318,10 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     def _seller_has_disagreed(self) -> bool:
         return self.seller_disagreed
 
+    def _no_agreement(self) -> bool:
+        # Agreed terms are locked: the buyer cannot walk away from an agreed return (seed 004).
+        return self.agreed_amount is None
+
     def _return_address_known(self) -> bool:
         return bool(self.return_address.strip())
 
@@ -396,6 +401,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[State.AWAITING_SELLER, State.AWAITING_BUYER, State.IN_MEDIATION, State.EVIDENCE_REQUESTED],
         target=State.WITHDRAWN,
+        conditions=[_no_agreement],
         permission=lambda d, user: d.buyer_id == user.pk,
         custom={"label": _("Withdraw the dispute"), "admin": False, "party": Party.BUYER},
     )
@@ -561,7 +567,7 @@ class Proposal(models.Model):
         DECISION = "decision", _("Mediator's decision")
 
     class Resolution(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("proposal", "Open")
         ACCEPTED = "accepted", _("Accepted")
         SUPERSEDED = "superseded", _("Superseded")
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -45,27 +45,28 @@ def disputes_for_store(*, store: Store, state_filter: str | None) -> QuerySet[Di
 
 
 def dispute_for_page(dispute: Dispute) -> Dispute:
-    """The dispute with everything its page shows, in a fixed number of queries."""
-    return (
-        Dispute.objects.select_related(
-            "order", "order__shipment", "store", "store__owner", "buyer", "decided_by"
-        )
-        .prefetch_related(
-            Prefetch("items", queryset=DisputedItem.objects.select_related("line_item").order_by("id")),
-            Prefetch(
-                "proposals", queryset=Proposal.objects.select_related("author").order_by("created_at", "id")
-            ),
-            Prefetch(
-                "events", queryset=DisputeEvent.objects.select_related("actor").order_by("created_at", "id")
-            ),
-            Prefetch(
-                "evidence",
-                queryset=Evidence.objects.select_related("uploaded_by").order_by("received_at", "id"),
-            ),
-            "refunds",
-        )
-        .get(pk=dispute.pk)
+    """The dispute with everything its page shows, in a fixed number of queries.
+
+    ``dispute`` comes from the gatekeeper (``get_dispute_for_user``), which already joined its
+    order, shipment, store, owner, buyer and decider; the lists are prefetched onto that same
+    instance rather than loading the dispute a second time.
+    """
+    prefetch_related_objects(
+        [dispute],
+        Prefetch("items", queryset=DisputedItem.objects.select_related("line_item").order_by("id")),
+        Prefetch(
+            "proposals", queryset=Proposal.objects.select_related("author").order_by("created_at", "id")
+        ),
+        Prefetch(
+            "events", queryset=DisputeEvent.objects.select_related("actor").order_by("created_at", "id")
+        ),
+        Prefetch(
+            "evidence",
+            queryset=Evidence.objects.select_related("uploaded_by").order_by("received_at", "id"),
+        ),
+        "refunds",
     )
+    return dispute
 
 
 # --- the deadline, in words -----------------------------------------------------------------------
@@ -162,12 +163,15 @@ RULE_SENTENCES = {
 
 def event_sentence(event: DisputeEvent) -> str:
     """The line the timeline shows for an event, in the active language and time zone."""
+    if event.type == DisputeEvent.Type.OPENED and event.data.get("reason") in Dispute.Reason.values:
+        # The reason is stored as its code and named in the reader's language.
+        return _("Dispute opened: %(reason)s") % {"reason": Dispute.Reason(event.data["reason"]).label}
     if event.type == DisputeEvent.Type.AUTO_RESOLVED:
         deadline = datetime.fromisoformat(event.data["deadline"])
         rule = RULE_SENTENCES.get(event.data.get("rule"), gettext_lazy("a deadline passed at %(when)s"))
         return _("Decided automatically: %(rule)s.") % {"rule": rule % {"when": _when(deadline)}}
     if event.type == DisputeEvent.Type.REMINDER_SENT:
-        hours = event.data.get("before_hours", 0)
+        hours = event.data.get("hours_left", 0)
         if event.party == Party.SELLER:
             sentence = ngettext(
                 "Reminder sent to the seller: %(hours)d hour left.",
@@ -192,6 +196,7 @@ def event_sentence(event: DisputeEvent) -> str:
         DisputeEvent.Type.COUNTER_OFFERED,
         DisputeEvent.Type.OFFER_ACCEPTED,
         DisputeEvent.Type.ACCEPTED,
+        DisputeEvent.Type.MODIFIED,
     ):
         terms = {
             "what": event.get_type_display(),
@@ -241,7 +246,11 @@ def dispute_panel_for_order(*, order: Order, user: User, now: datetime) -> dict:
     and whether (and from when) the buyer may open one."""
     from disputes.services import DisputeError, check_can_open, dispute_window
 
-    disputes = list(order.disputes.order_by("-opened_at", "-id"))
+    # Prefetched, so check_can_open() below reads the same rows instead of asking again.
+    prefetch_related_objects(
+        [order], Prefetch("disputes", queryset=Dispute.objects.order_by("-opened_at", "-id"))
+    )
+    disputes = list(order.disputes.all())
     current = next((d for d in disputes if d.is_open), None)
     panel = {
         "current": current,

@@ -142,7 +142,8 @@ def dispute_page_context(request: HttpRequest, dispute: Dispute, bound: dict | N
     actions = permissions.available_dispute_actions(dispute, user)
     bound = bound or {}
     action_forms = {}
-    for name in actions & ACTION_FORMS.keys():
+    # In ACTION_FORMS order: a set's order changes from one server start to the next.
+    for name in (name for name in ACTION_FORMS if name in actions):
         options = dict(ACTION_FORM_OPTIONS.get(name, {}))
         if name in ("counter_offer", "modify_request"):
             options["currency"] = dispute.currency

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from orders.models import Order, OrderEvent
 from portal.accounts.models import User
+from portal.formatting import stored_label
 
 T = OrderEvent.Type
 
@@ -33,7 +34,7 @@ def order_shipped(*, order: Order, actor: User, at: datetime) -> OrderEvent:
         type=T.SHIPPED,
         actor=actor,
         at=at,
-        note=f"{shipment.get_carrier_display()} {shipment.tracking_number}",
+        note=f"{stored_label(shipment.get_carrier_display)} {shipment.tracking_number}",
         data={"carrier": shipment.carrier, "tracking_number": shipment.tracking_number},
     )
 
@@ -95,7 +96,7 @@ def refund_issued(*, order: Order, refund, at: datetime) -> OrderEvent:
         order=order,
         type=T.REFUND_ISSUED,
         at=at,
-        note=refund.get_reason_display(),
+        note=stored_label(refund.get_reason_display),
         data={"refund": refund.pk, "amount": str(refund.amount), "currency": refund.currency},
     )
 

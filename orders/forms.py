@@ -18,7 +18,10 @@ tracking_number_validator = RegexValidator(
 def _helper(action: str, submit: str, css: str = "btn-primary") -> FormHelper:
     helper = FormHelper()
     helper.form_action = action
-    helper.add_input(Submit("submit", submit, css_class=css))
+    button = Submit("submit", submit)
+    # Replace Submit's own "btn-primary": kept beside an outline style, its fill hides the label.
+    button.field_classes = f"btn {css}"
+    helper.add_input(button)
     return helper
 
 

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from orders import policy
@@ -354,8 +355,8 @@ class Refund(ConcurrentTransitionMixin, models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Processing")
-        PAID = "paid", _("Paid")
-        FAILED = "failed", _("Failed")
+        PAID = "paid", pgettext_lazy("refund status", "Paid")
+        FAILED = "failed", pgettext_lazy("refund status", "Failed")
 
     class Reason(models.TextChoices):
         NOT_SHIPPED = "not_shipped", _("Seller did not ship in time")

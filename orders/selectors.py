@@ -4,25 +4,38 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
 
 from orders import policy
-from orders.models import Order, OrderEvent, Refund, Store
+from orders.models import LineItem, Order, OrderEvent, Refund, Store
+from portal import formatting
 from portal.accounts.models import User
 
 BUYER_FILTERS: dict[str, tuple[str, list[str]]] = {
     "active": (_("In progress"), [Order.State.PAID, Order.State.SHIPPED, Order.State.DELIVERED]),
-    "completed": (_("Completed"), [Order.State.COMPLETED, Order.State.SETTLED]),
+    "completed": (pgettext_lazy("orders filter", "Completed"), [Order.State.COMPLETED, Order.State.SETTLED]),
     "closed": (_("Cancelled or refunded"), [Order.State.CANCELLED, Order.State.REFUNDED]),
 }
 
 SELLER_TABS: dict[str, tuple[str, list[str]]] = {
     "to_ship": (_("To ship"), [Order.State.PAID]),
-    "shipped": (_("Shipped"), [Order.State.SHIPPED]),
-    "delivered": (_("Delivered"), [Order.State.DELIVERED]),
-    "completed": (_("Completed"), [Order.State.COMPLETED, Order.State.SETTLED]),
+    "shipped": (pgettext_lazy("orders filter", "Shipped"), [Order.State.SHIPPED]),
+    "delivered": (pgettext_lazy("orders filter", "Delivered"), [Order.State.DELIVERED]),
+    "completed": (pgettext_lazy("orders filter", "Completed"), [Order.State.COMPLETED, Order.State.SETTLED]),
     "closed": (_("Cancelled or refunded"), [Order.State.CANCELLED, Order.State.REFUNDED]),
 }
 
@@ -30,9 +43,18 @@ ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=12, decimal_p
 
 
 def _list_queryset() -> QuerySet[Order]:
+    # A correlated subquery, not a join + GROUP BY: the page's 20 rows are sorted and cut first,
+    # and the paginator's count() drops the unused subquery and counts from the index alone.
+    item_count = (
+        LineItem.objects.filter(order=OuterRef("pk"))
+        .order_by()
+        .values("order")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
     return (
         Order.objects.select_related("store", "buyer", "shipment")
-        .annotate(item_count=Coalesce(Sum("items__quantity"), 0))
+        .annotate(item_count=Coalesce(Subquery(item_count), 0))
         .order_by("-paid_at", "-id")
     )
 
@@ -60,19 +82,20 @@ def seller_tab_counts(*, store: Store) -> dict[str, int]:
 
 
 def order_for_page(order: Order) -> Order:
-    """The order with everything its page shows, in a fixed number of queries."""
-    return (
-        Order.objects.select_related("store", "store__owner", "buyer", "shipment")
-        .prefetch_related(
-            "items",
-            "store__free_return_countries",
-            Prefetch(
-                "events", queryset=OrderEvent.objects.select_related("actor").order_by("created_at", "id")
-            ),
-            Prefetch("refunds", queryset=Refund.objects.order_by("created_at", "id")),
-        )
-        .get(pk=order.pk)
+    """The order with everything its page shows, in a fixed number of queries.
+
+    ``order`` comes from the gatekeeper (``get_order_for_user``), which already joined its
+    store and owner, buyer and shipment; the lists are prefetched onto that same instance
+    rather than loading the order a second time.
+    """
+    prefetch_related_objects(
+        [order],
+        "items",
+        "store__free_return_countries",
+        Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("created_at", "id")),
+        Prefetch("refunds", queryset=Refund.objects.order_by("created_at", "id")),
     )
+    return order
 
 
 def refunded_total_prefetched(order: Order) -> Decimal:
@@ -120,6 +143,13 @@ def protection_status(order: Order, *, viewer_is_buyer: bool) -> ProtectionStatu
             else _("When protection ends with no dispute, the order is confirmed automatically.")
         )
         return ProtectionStatus(_("Buyer protection runs until"), detail, order.protection_ends_at, "primary")
+    if order.state == S.COMPLETED and order.confirmed_automatically:
+        return ProtectionStatus(
+            _("Confirmed automatically when protection ended. Payment is released to the seller on"),
+            _("Buyer protection has ended for this order."),
+            order.dispute_window_ends_at,
+            "success",
+        )
     if order.state == S.COMPLETED:
         detail = (
             _("You can still open a dispute until then. After that the payment is released to the seller.")
@@ -157,7 +187,12 @@ def return_policy_summary(order: Order) -> ReturnPolicySummary:
         lines.append(str(_("This store does not accept returns for a change of mind.")))
     else:
         lines.append(
-            str(_("Returns accepted within %(days)d days of delivery.")) % {"days": store.return_window_days}
+            ngettext(
+                "Returns accepted within %(days)d day of delivery.",
+                "Returns accepted within %(days)d days of delivery.",
+                store.return_window_days,
+            )
+            % {"days": store.return_window_days}
         )
         payer = (
             _("You pay return shipping.")
@@ -168,7 +203,7 @@ def return_policy_summary(order: Order) -> ReturnPolicySummary:
     if store.refund_without_return_threshold > 0:
         lines.append(
             str(_("Items under %(amount)s %(currency)s are refunded without sending them back."))
-            % {"amount": store.refund_without_return_threshold, "currency": order.currency}
+            % {"amount": formatting.number(store.refund_without_return_threshold), "currency": order.currency}
         )
     excluded = []
     if not store.returns_personalised_items:
@@ -188,7 +223,7 @@ def return_policy_summary(order: Order) -> ReturnPolicySummary:
                 str(_("Free returns to %(country)s for items up to %(amount)s %(currency)s."))
                 % {
                     "country": programme.country,
-                    "amount": programme.max_item_value,
+                    "amount": formatting.number(programme.max_item_value),
                     "currency": programme.currency,
                 }
             )

@@ -20,6 +20,7 @@ from orders.models import FreeReturnCountry, Order, OrderEvent, Refund, Shipment
 from orders.payments import PaymentProviderError, get_provider
 from portal import deadlines
 from portal.accounts.models import User
+from portal.jobs import enqueue_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def lock_order(pk: int) -> Order:
 def _notify(event: OrderEvent) -> None:
     from portal.notifications.tasks import notify_order_event
 
-    transaction.on_commit(partial(notify_order_event.delay, event_id=event.pk))
+    enqueue_after_commit(notify_order_event, event_id=event.pk)
 
 
 def _check(order: Order, transition, user: User | None, message: str) -> None:

@@ -6,6 +6,11 @@ class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = "Portal"
 
+    def ready(self) -> None:
+        from portal import logging as portal_logging
+
+        portal_logging.connect_task_signals()
+
 
 class PortalAdminConfig(AdminConfig):
     default_site = "portal.admin_site.PortalAdminSite"

@@ -1,11 +1,14 @@
 """Facts every page's navigation bar needs, computed once per request."""
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from portal.accounts.roles import is_mediator, is_seller
 
 
 def navigation(request: HttpRequest) -> dict:
+    """The navigation bar's facts, each computed (once) only if the page's template shows it:
+    the admin's pages, for one, never show the portal's bar and so never pay for its counts."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -13,8 +16,10 @@ def navigation(request: HttpRequest) -> dict:
     from portal.notifications.models import Notification
 
     return {
-        "nav_is_seller": is_seller(user),
-        "nav_is_mediator": is_mediator(user),
-        "nav_unread_notifications": Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
-        "nav_unread_messages": unread_total(user),
+        "nav_is_seller": SimpleLazyObject(lambda: is_seller(user)),
+        "nav_is_mediator": SimpleLazyObject(lambda: is_mediator(user)),
+        "nav_unread_notifications": SimpleLazyObject(
+            lambda: Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        ),
+        "nav_unread_messages": SimpleLazyObject(lambda: unread_total(user)),
     }

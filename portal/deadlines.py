@@ -28,13 +28,28 @@ def registered() -> dict[str, Enforcer]:
     return dict(_enforcers)
 
 
+#: Passes one sweep makes at most; see :func:`enforce_all`.
+MAX_PASSES = 5
+
+
 def enforce_all(*, now: datetime) -> dict[str, int]:
-    """Apply every deadline due at ``now``; return how many each enforcer applied."""
-    applied = {}
-    for name, enforcer in _enforcers.items():
-        applied[name] = enforcer(now=now)
-        if applied[name]:
-            logger.info("deadline sweep applied %s %s deadline(s)", applied[name], name)
+    """Apply every deadline due at ``now``; return how many each enforcer applied.
+
+    Applying a deadline can make another one due at once (a dispute closed by the clock hands
+    its order back to the order clock, whose own deadline passed during a long outage), so the
+    enforcers run again until a pass finds nothing left: one sweep after a restart catches up.
+    """
+    applied = dict.fromkeys(_enforcers, 0)
+    for _pass in range(MAX_PASSES):
+        applied_in_pass = 0
+        for name, enforcer in _enforcers.items():
+            count = enforcer(now=now)
+            applied[name] += count
+            applied_in_pass += count
+            if count:
+                logger.info("deadline sweep applied %s %s deadline(s)", count, name)
+        if not applied_in_pass:
+            break
     return applied
 
 

@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from orders.views import home
+from portal.health import healthz
 
 urlpatterns = [
     path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("accounts/", include("portal.accounts.urls")),
     path("admin/", admin.site.urls),
     path("messages/", include("portal.messaging.urls")),

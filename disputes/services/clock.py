@@ -7,6 +7,7 @@ from django.db.models import Q
 from disputes import events, policy
 from disputes.models import Dispute, Evidence
 from disputes.services.common import finish_if_closed, notify
+from disputes.services.negotiation import accept_open_proposals, supersede_open_proposals
 from orders.models import Order
 from portal import deadlines
 
@@ -31,6 +32,10 @@ def apply_dispute_deadline(dispute: Dispute, now: datetime) -> None:
         dispute.return_address = dispute.return_address or dispute.store.return_address
     getattr(dispute, transition_name)(at=now)
     dispute.save()
+    if dispute.agreed_amount is not None and from_state == Dispute.State.AWAITING_SELLER:
+        accept_open_proposals(dispute)
+    elif not dispute.is_open:
+        supersede_open_proposals(dispute)
     finish_if_closed(dispute, dispute.order, now)
     notify(
         events.dispute_auto_resolved(
@@ -68,8 +73,8 @@ def send_due_reminder(dispute: Dispute, now: datetime) -> None:
     dispute.reminders_sent = step + 1
     dispute.schedule_next_reminder()
     dispute.save(update_fields=["reminders_sent", "next_reminder_at"])
-    before_hours = int(steps[step].total_seconds() // 3600)
-    notify(events.reminder_sent(dispute=dispute, before_hours=before_hours, at=now))
+    hours_left = int((dispute.deadline_at - now).total_seconds() // 3600)
+    notify(events.reminder_sent(dispute=dispute, hours_left=hours_left, at=now))
 
 
 def enforce_dispute_deadlines(*, now: datetime) -> int:

@@ -11,7 +11,7 @@ from disputes import events
 from disputes.models import BuyerStanding, BuyerStandingChange, Dispute, Party, Proposal
 from disputes.services.common import check_transition, finish_if_closed, lock_dispute, notify, party_of
 from disputes.services.errors import ActionNotAllowed, AmountNotAllowed
-from disputes.services.negotiation import _attach, _ceiling, _lock_in_return_address, _propose
+from disputes.services.negotiation import _attach, _lock_in_return_address, _propose, refund_ceiling
 from portal.accounts.models import User
 from portal.accounts.roles import is_mediator
 
@@ -42,7 +42,7 @@ def assign_to_mediator(*, dispute: Dispute, mediator: User, now: datetime) -> Di
         return dispute
     dispute.assigned_mediator = mediator
     dispute.save(update_fields=["assigned_mediator"])
-    events.mediator_assigned(dispute=dispute, actor=mediator, at=now)
+    notify(events.mediator_assigned(dispute=dispute, actor=mediator, at=now))
     return dispute
 
 
@@ -109,7 +109,7 @@ def decide_dispute(
     check_transition(dispute.decide, mediator, _("This dispute is not waiting for a decision."))
     if not note.strip():
         raise ActionNotAllowed(_("Write the reason for the decision: both parties will read it."))
-    ceiling = _ceiling(dispute)
+    ceiling = refund_ceiling(dispute)
     with_return = decision == Decision.REFUND_AFTER_RETURN
     if decision == Decision.REJECT:
         refund = Decimal("0.00")

@@ -22,11 +22,12 @@ from orders import services as order_services
 from portal.accounts.models import User
 
 
-def _ceiling(dispute: Dispute) -> Decimal:
+def refund_ceiling(dispute: Dispute) -> Decimal:
+    """The most this dispute can still refund: its own cap, less what the order already refunded."""
     return min(dispute.max_refund, order_services.refundable_amount(dispute.order))
 
 
-def _supersede_open_proposals(dispute: Dispute) -> None:
+def supersede_open_proposals(dispute: Dispute) -> None:
     dispute.proposals.filter(resolution=Proposal.Resolution.OPEN).update(
         resolution=Proposal.Resolution.SUPERSEDED
     )
@@ -35,7 +36,7 @@ def _supersede_open_proposals(dispute: Dispute) -> None:
 def _propose(
     *, dispute: Dispute, user: User | None, party: str, kind: str, amount, with_return, note, now
 ) -> Proposal:
-    _supersede_open_proposals(dispute)
+    supersede_open_proposals(dispute)
     return Proposal.objects.create(
         dispute=dispute,
         party=party,
@@ -54,7 +55,7 @@ def _lock_in_return_address(dispute: Dispute) -> None:
         dispute.return_address = dispute.store.return_address
 
 
-def _accept_latest(dispute: Dispute) -> None:
+def accept_open_proposals(dispute: Dispute) -> None:
     dispute.proposals.filter(resolution=Proposal.Resolution.OPEN).update(
         resolution=Proposal.Resolution.ACCEPTED
     )
@@ -75,11 +76,11 @@ def accept_request(*, dispute: Dispute, seller: User, now: datetime) -> Dispute:
             raise ActionNotAllowed(
                 _("Add a return address to your return policy first, so the buyer knows where to send it.")
             )
-    check_amount(dispute.requested_amount, ceiling=_ceiling(dispute), currency=dispute.currency)
+    check_amount(dispute.requested_amount, ceiling=refund_ceiling(dispute), currency=dispute.currency)
     from_state = dispute.state
     dispute.accept_request(at=now)
     dispute.save()
-    _accept_latest(dispute)
+    accept_open_proposals(dispute)
     finish_if_closed(dispute, dispute.order, now)
     notify(events.request_accepted(dispute=dispute, actor=seller, from_state=from_state, at=now))
     return dispute
@@ -103,7 +104,7 @@ def counter_offer(
     """
     dispute = lock_dispute(dispute.pk)
     check_transition(dispute.counter_offer, seller, _("You cannot make a counter-offer now."))
-    check_amount(amount, ceiling=_ceiling(dispute), currency=dispute.currency)
+    check_amount(amount, ceiling=refund_ceiling(dispute), currency=dispute.currency)
     if with_return:
         _lock_in_return_address(dispute)
         if not dispute.return_address.strip():
@@ -182,11 +183,11 @@ def accept_offer(*, dispute: Dispute, buyer: User, now: datetime) -> Dispute:
     offer = latest_counter_offer(dispute)
     if offer is None:
         raise ActionNotAllowed(_("There is no offer to accept. You can change your request or escalate."))
-    check_amount(offer.amount, ceiling=_ceiling(dispute), currency=dispute.currency)
+    check_amount(offer.amount, ceiling=refund_ceiling(dispute), currency=dispute.currency)
     from_state = dispute.state
     dispute.accept_offer(at=now, amount=offer.amount, with_return=offer.with_return)
     dispute.save()
-    _accept_latest(dispute)
+    accept_open_proposals(dispute)
     finish_if_closed(dispute, dispute.order, now)
     notify(events.offer_accepted(dispute=dispute, actor=buyer, from_state=from_state, at=now))
     return dispute
@@ -203,7 +204,7 @@ def modify_request(
     """
     dispute = lock_dispute(dispute.pk)
     check_transition(dispute.modify_request, buyer, _("You cannot change your request now."))
-    check_amount(amount, ceiling=_ceiling(dispute), currency=dispute.currency)
+    check_amount(amount, ceiling=refund_ceiling(dispute), currency=dispute.currency)
     if dispute.reason == Dispute.Reason.CHANGED_MIND and not with_return:
         raise ActionNotAllowed(_("A change of mind is refunded only after the item is sent back."))
     from_state = dispute.state
@@ -262,7 +263,7 @@ def withdraw_dispute(*, dispute: Dispute, buyer: User, now: datetime) -> Dispute
     from_state = dispute.state
     dispute.withdraw(at=now)
     dispute.save()
-    _supersede_open_proposals(dispute)
+    supersede_open_proposals(dispute)
     finish_if_closed(dispute, dispute.order, now)
     notify(events.dispute_withdrawn(dispute=dispute, actor=buyer, from_state=from_state, at=now))
     return dispute
@@ -326,13 +327,28 @@ def report_return_problem(
 
 
 # --- evidence and deadlines -----------------------------------------------------------------------
-def _attach(*, dispute: Dispute, user: User, party: str, files: list, now: datetime, note: str = "") -> list:
+def _attach(
+    *,
+    dispute: Dispute,
+    user: User,
+    party: str,
+    files: list,
+    now: datetime,
+    note: str = "",
+    announce: bool = False,
+) -> list:
+    """Store checked files as evidence with one timeline event; ``announce`` tells the other
+    party (when the evidence is not already part of an action that notifies them)."""
     if not files:
         return []
     if dispute.evidence.count() + len(files) > policy.MAX_EVIDENCE_FILES * 3:
         raise ActionNotAllowed(_("This dispute already has as much evidence as it can hold."))
     evidence = save_evidence(dispute=dispute, user=user, party=party, files=files, now=now)
-    events.evidence_added(dispute=dispute, actor=user, party=party, evidence=evidence, note=note, at=now)
+    event = events.evidence_added(
+        dispute=dispute, actor=user, party=party, evidence=evidence, note=note, at=now
+    )
+    if announce:
+        notify(event)
     return evidence
 
 
@@ -348,8 +364,9 @@ def add_evidence(*, dispute: Dispute, user: User, files: list, note: str, now: d
         raise ActionNotAllowed(_("Evidence can only be added to an open dispute by its buyer or seller."))
     if not files:
         raise ActionNotAllowed(_("Choose at least one photo or video."))
-    evidence = _attach(dispute=dispute, user=user, party=party, files=files, now=now, note=note.strip())
-    return evidence
+    return _attach(
+        dispute=dispute, user=user, party=party, files=files, now=now, note=note.strip(), announce=True
+    )
 
 
 def can_extend_deadline(dispute: Dispute, user: User) -> bool:

@@ -61,7 +61,9 @@ def dispute_window(order: Order) -> DisputeWindow:
     not_received_from = order.shipped_at + policy.NOT_RECEIVED_AFTER_SHIPMENT if order.shipped_at else None
     if order.state in (Order.State.SHIPPED, Order.State.DELIVERED):
         closes_at = order.protection_ends_at
-    elif order.state == Order.State.COMPLETED:
+    elif order.state == Order.State.COMPLETED and not order.confirmed_automatically:
+        # Only the buyer's own confirmation opens the post-confirmation window; an order
+        # confirmed because protection ended is past its protection (SPEC "Opening").
         closes_at = order.dispute_window_ends_at
     else:
         closes_at = None
@@ -82,7 +84,8 @@ def check_can_open(*, order: Order, buyer: User, now: datetime) -> DisputeWindow
             % {"reason": standing.blacklist_reason or _("none")},
             field=None,
         )
-    if order.on_hold or order.disputes.filter(state__in=Dispute.OPEN_STATES).exists():
+    # ``all()``, not a filtered query: the order page has them prefetched already.
+    if order.on_hold or any(dispute.is_open for dispute in order.disputes.all()):
         raise DisputeAlreadyOpen(_("This order already has an open dispute."))
     window = dispute_window(order)
     if order.state == Order.State.PAID:

@@ -1,180 +1,348 @@
-"""What each event tells whom. Titles and bodies are translatable and formatted per recipient."""
+"""What each order and dispute event tells whom: what happened, who must act next and by when,
+and what happens otherwise. Texts are translatable and formatted per recipient by ``deliver``."""
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.functional import Promise
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy, pgettext
 
 from portal.accounts.models import User
 from portal.notifications.services import Message
 
 BUYER, SELLER = "buyer", "seller"
 
-# event type -> [(who, title, body, essential)]
-ORDER_MESSAGES: dict[str, list[tuple[str, str, str, bool]]] = {
+
+# --- orders ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OrderNotice:
+    """One recipient's message about an order event."""
+
+    to: str
+    title: Promise
+    happened: Promise
+    next_step: Promise | str = ""
+    #: The order field holding the deadline by which the recipient must act, if they must.
+    act_by: str = ""
+    otherwise: Promise | str = ""
+    essential: bool = False
+
+
+ORDER_NOTICES: dict[str, list[OrderNotice]] = {
     "shipped": [
-        (
+        OrderNotice(
             BUYER,
-            _("Order %(number)s has shipped"),
-            _("%(carrier)s, tracking %(tracking)s. You are protected until %(protection_ends_at)s."),
-            False,
+            gettext_lazy("Order %(number)s has shipped"),
+            gettext_lazy("%(store)s shipped your order with %(carrier)s, tracking number %(tracking)s."),
+            gettext_lazy(
+                "You are protected until %(protection_ends_at)s. When the parcel arrives, check it and "
+                "confirm receipt; if it has not arrived by then, ask the seller for more time or open a "
+                "dispute before that moment."
+            ),
         )
     ],
     "delivered": [
-        (
+        OrderNotice(
             BUYER,
-            _("Order %(number)s was delivered"),
-            _(
-                "Check the item and confirm receipt, or open a dispute before %(protection_ends_at)s. "
-                "After that the order is confirmed automatically."
+            gettext_lazy("Order %(number)s was delivered"),
+            gettext_lazy("The carrier reports that order %(number)s was delivered."),
+            gettext_lazy(
+                "Check the item, then confirm receipt, or open a dispute if it did not arrive or "
+                "something is wrong with it."
             ),
-            True,
-        )
+            act_by="protection_ends_at",
+            otherwise=gettext_lazy(
+                "The order is confirmed automatically and the payment goes to the seller. You can "
+                "still open a dispute for a while after that, but act now if something is wrong."
+            ),
+            essential=True,
+        ),
+        OrderNotice(
+            SELLER,
+            gettext_lazy("Order %(number)s was delivered"),
+            gettext_lazy("The carrier reports that order %(number)s was delivered to the buyer."),
+            gettext_lazy(
+                "The buyer has until %(protection_ends_at)s to confirm receipt or open a dispute; after "
+                "that the order is confirmed automatically."
+            ),
+        ),
     ],
     "confirmed": [
-        (
+        OrderNotice(
             SELLER,
-            _("Order %(number)s: receipt confirmed"),
-            _("The buyer confirmed receipt. The payment is released to you on %(dispute_window_ends_at)s."),
-            False,
+            gettext_lazy("Order %(number)s: receipt confirmed"),
+            gettext_lazy("The buyer confirmed receipt of order %(number)s."),
+            gettext_lazy(
+                "The payment is released to you on %(dispute_window_ends_at)s, unless the buyer opens "
+                "a dispute before then."
+            ),
         )
     ],
     "auto_confirmed": [
-        (
+        OrderNotice(
             BUYER,
-            _("Order %(number)s was confirmed automatically"),
-            _("Protection ended. You can still open a dispute until %(dispute_window_ends_at)s."),
-            True,
+            gettext_lazy("Order %(number)s was confirmed automatically"),
+            gettext_lazy(
+                "Buyer protection on order %(number)s ended, so receipt was confirmed automatically."
+            ),
+            gettext_lazy("The payment is released to the seller on %(dispute_window_ends_at)s."),
+            essential=True,
         ),
-        (
+        OrderNotice(
             SELLER,
-            _("Order %(number)s was confirmed automatically"),
-            _("The payment is released to you on %(dispute_window_ends_at)s."),
-            False,
+            gettext_lazy("Order %(number)s was confirmed automatically"),
+            gettext_lazy(
+                "Buyer protection on order %(number)s ended, so receipt was confirmed automatically."
+            ),
+            gettext_lazy(
+                "The payment is released to you on %(dispute_window_ends_at)s, unless the buyer opens "
+                "a dispute before then."
+            ),
         ),
     ],
     "settled": [
-        (
+        OrderNotice(
             SELLER,
-            _("Payment released for order %(number)s"),
-            _("%(settled_amount)s %(currency)s has been released to you."),
-            False,
+            gettext_lazy("Payment released for order %(number)s"),
+            gettext_lazy("%(settled_amount)s %(currency)s for order %(number)s has been released to you."),
         )
     ],
     "auto_cancelled": [
-        (
+        OrderNotice(
             BUYER,
-            _("Order %(number)s was cancelled and refunded"),
-            _("The seller did not ship in time. %(total_paid)s %(currency)s is on its way back to you."),
-            True,
+            gettext_lazy("Order %(number)s was cancelled and refunded"),
+            gettext_lazy(
+                "The seller did not ship order %(number)s by %(handling_due_at)s, so it was cancelled."
+            ),
+            gettext_lazy(
+                "The full %(total_paid)s %(currency)s is refunded to your payment method. You do not "
+                "need to do anything."
+            ),
+            essential=True,
         ),
-        (
+        OrderNotice(
             SELLER,
-            _("Order %(number)s was cancelled"),
-            _("It was not shipped by %(handling_due_at)s, so the buyer was refunded in full."),
-            True,
+            gettext_lazy("Order %(number)s was cancelled"),
+            gettext_lazy(
+                "Order %(number)s was not shipped by %(handling_due_at)s, so it was cancelled and the "
+                "buyer was refunded in full."
+            ),
+            gettext_lazy("Do not ship this order."),
+            essential=True,
         ),
     ],
     "extension_requested": [
-        (
+        OrderNotice(
             SELLER,
-            _("Order %(number)s: the buyer asks for more protection time"),
-            _("Protection ends %(protection_ends_at)s. Grant or decline the extension on the order page."),
-            True,
+            gettext_lazy("Order %(number)s: the buyer asks for more protection time"),
+            gettext_lazy("The buyer asks you to extend buyer protection on order %(number)s.%(note)s"),
+            gettext_lazy("Grant or decline the extension on the order page."),
+            act_by="protection_ends_at",
+            otherwise=gettext_lazy(
+                "Protection ends as planned, and the buyer may open a dispute before it does."
+            ),
+            essential=True,
         )
     ],
     "extension_granted": [
-        (
+        OrderNotice(
             BUYER,
-            _("Order %(number)s: protection extended"),
-            _("You are now protected until %(protection_ends_at)s."),
-            True,
+            gettext_lazy("Order %(number)s: protection extended"),
+            ngettext_lazy(
+                "The seller extended buyer protection on order %(number)s by %(days)d day.",
+                "The seller extended buyer protection on order %(number)s by %(days)d days.",
+                "days",
+            ),
+            gettext_lazy("You are now protected until %(protection_ends_at)s."),
+            essential=True,
         )
     ],
     "extension_declined": [
-        (
+        OrderNotice(
             BUYER,
-            _("Order %(number)s: extension declined"),
-            _("The seller declined. Protection still ends %(protection_ends_at)s."),
-            True,
+            gettext_lazy("Order %(number)s: extension declined"),
+            gettext_lazy("The seller declined your request for more protection time on order %(number)s."),
+            gettext_lazy(
+                "Confirm receipt when the parcel arrives, or open a dispute if it does not arrive or "
+                "something is wrong with it."
+            ),
+            act_by="protection_ends_at",
+            otherwise=gettext_lazy(
+                "The order is confirmed automatically and the payment goes to the seller."
+            ),
+            essential=True,
         )
     ],
     "refund_paid": [
-        (
+        OrderNotice(
             BUYER,
-            _("Refund paid on order %(number)s"),
-            _("%(amount)s %(currency)s was sent to your payment method. It can take a few days to show."),
-            False,
+            gettext_lazy("Refund paid on order %(number)s"),
+            gettext_lazy(
+                "A refund of %(amount)s %(currency)s on order %(number)s was sent to your payment method."
+            ),
+            gettext_lazy("It can take a few days to show on your statement."),
         )
     ],
 }
 
 
+def _quoted(note: str) -> str:
+    """Someone's own words, set apart in the active language's quotation marks."""
+    return "\n\n" + pgettext("quoted words", "“%(words)s”") % {"words": note} if note else ""
+
+
 def for_order_event(event) -> Iterator[tuple[User, Message]]:
-    """The messages one order event produces, one per recipient."""
-    order = event.order
-    specs = ORDER_MESSAGES.get(event.type)
-    if not specs:
+    """The messages one order event produces, one per recipient; nobody hears of their own act."""
+    notices = ORDER_NOTICES.get(event.type)
+    if not notices:
         return
+    order = event.order
     shipment = getattr(order, "shipment", None)
     params = {
         "number": order.number,
+        "store": order.store.name,
         "currency": order.currency,
         "total_paid": order.total_paid,
-        "settled_amount": order.settled_amount,
+        "settled_amount": order.settled_amount or Decimal("0"),
         "protection_ends_at": order.protection_ends_at,
         "dispute_window_ends_at": order.dispute_window_ends_at,
         "handling_due_at": order.handling_due_at,
-        "carrier": shipment.get_carrier_display() if shipment else "",
+        # Labels are looked up when the message is written, in the recipient's language.
+        "carrier": (lambda: str(shipment.get_carrier_display())) if shipment else "",
         "tracking": shipment.tracking_number if shipment else "",
-        "amount": event.data.get("amount", ""),
+        "amount": Decimal(event.data.get("amount") or "0"),
+        "days": event.data.get("days", 0),
+        "note": lambda: _quoted(event.note),
     }
     url = reverse("orders:detail", kwargs={"number": order.number})
-    for who, title, body, essential in specs:
-        recipient = order.buyer if who == BUYER else order.store.owner
+    for notice in notices:
+        recipient = order.buyer if notice.to == BUYER else order.store.owner
+        if event.actor_id == recipient.pk:
+            continue
         yield (
             recipient,
             Message(
                 kind=f"order.{event.type}",
-                title=title,
-                body=body,
+                title=notice.title,
+                body=notice.happened,
+                next_step=notice.next_step,
+                otherwise=notice.otherwise,
+                act_by=getattr(order, notice.act_by) if notice.act_by else None,
                 url=url,
+                link_text=gettext_lazy("View order %(number)s"),
                 dedupe_key=f"order-event:{event.pk}",
+                happened_at=event.created_at,
                 params=params,
-                essential=essential,
+                essential=notice.essential,
             ),
         )
 
 
-DISPUTE_TITLES: dict[str, str] = {
-    "opened": _("Dispute %(reference)s opened on order %(number)s"),
-    "accepted": _("Dispute %(reference)s: the seller accepted the request"),
-    "counter_offered": _("Dispute %(reference)s: the seller made a counter-offer"),
-    "rejected": _("Dispute %(reference)s: the seller rejected the request"),
-    "offer_accepted": _("Dispute %(reference)s: the buyer accepted the offer"),
-    "modified": _("Dispute %(reference)s: the buyer changed the request"),
-    "escalated": _("Dispute %(reference)s was escalated to a mediator"),
-    "withdrawn": _("Dispute %(reference)s was withdrawn"),
-    "return_shipped": _("Dispute %(reference)s: the return is on its way"),
-    "return_received": _("Dispute %(reference)s: the return arrived"),
-    "return_problem": _("Dispute %(reference)s: a problem with the return was reported"),
-    "evidence_requested": _("Dispute %(reference)s: the mediator asks for evidence"),
-    "evidence_provided": _("Dispute %(reference)s: the requested evidence was sent"),
-    "decided": _("Dispute %(reference)s was decided by a mediator"),
-    "auto_resolved": _("Dispute %(reference)s: a deadline passed"),
-    "deadline_extended": _("Dispute %(reference)s: a deadline was extended"),
-    "reminder_sent": _("Reminder: dispute %(reference)s needs your action"),
-    "mediator_message": _("Dispute %(reference)s: a message from the mediator"),
+# --- disputes ----------------------------------------------------------------------------------
+DISPUTE_TITLES: dict[str, Promise] = {
+    "opened": gettext_lazy("Dispute %(reference)s opened on order %(number)s"),
+    "accepted": gettext_lazy("Dispute %(reference)s: the seller accepted the request"),
+    "counter_offered": gettext_lazy("Dispute %(reference)s: the seller made a counter-offer"),
+    "rejected": gettext_lazy("Dispute %(reference)s: the seller rejected the request"),
+    "offer_accepted": gettext_lazy("Dispute %(reference)s: the buyer accepted the offer"),
+    "modified": gettext_lazy("Dispute %(reference)s: the buyer changed the request"),
+    "escalated": gettext_lazy("Dispute %(reference)s was escalated to a mediator"),
+    "withdrawn": gettext_lazy("Dispute %(reference)s was withdrawn"),
+    "return_shipped": gettext_lazy("Dispute %(reference)s: the return is on its way"),
+    "return_received": gettext_lazy("Dispute %(reference)s: the return arrived"),
+    "return_problem": gettext_lazy("Dispute %(reference)s: a problem with the return was reported"),
+    "evidence_added": gettext_lazy("Dispute %(reference)s: new evidence was added"),
+    "evidence_requested": gettext_lazy("Dispute %(reference)s: the mediator asks for evidence"),
+    "evidence_provided": gettext_lazy("Dispute %(reference)s: the requested evidence was sent"),
+    "decided": gettext_lazy("Dispute %(reference)s was decided by a mediator"),
+    "auto_resolved": gettext_lazy("Dispute %(reference)s: a deadline passed"),
+    "deadline_extended": gettext_lazy("Dispute %(reference)s: a deadline was extended"),
+    "assigned": gettext_lazy("Dispute %(reference)s: a mediator took the case"),
+    "reminder_sent": gettext_lazy("Reminder: dispute %(reference)s needs your action"),
+    "mediator_message": gettext_lazy("Dispute %(reference)s: a message from the mediator"),
 }
 
 #: Events that only the party who must act next hears about.
 TO_ACTING_PARTY_ONLY = {"reminder_sent"}
 
 
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "!", "?", "”", "»")) else f"{text}."
+
+
+def dispute_happened(event) -> str:
+    """What happened, for the parties: the timeline's sentence, with the note it carries."""
+    from disputes.models import DisputeEvent
+    from disputes.selectors import event_sentence
+    from orders.models import Carrier
+
+    T, dispute = DisputeEvent.Type, event.dispute
+    if event.type == T.OPENED:
+        terms = {
+            "number": dispute.order.number,
+            "reason": dispute.get_reason_display(),
+            "money": _money(event.data.get("amount"), dispute.currency),
+        }
+        if event.data.get("with_return"):
+            return (
+                _(
+                    "The buyer opened a dispute on order %(number)s: %(reason)s. They ask for a refund of "
+                    "%(money)s and will send the item back."
+                )
+                % terms
+            )
+        return (
+            _(
+                "The buyer opened a dispute on order %(number)s: %(reason)s. "
+                "They ask for a refund of %(money)s."
+            )
+            % terms
+        )
+    if event.type == T.REMINDER_SENT:
+        hours = event.data.get("hours_left", 0)
+        return ngettext(
+            "%(hours)d hour left to act on dispute %(reference)s.",
+            "%(hours)d hours left to act on dispute %(reference)s.",
+            hours,
+        ) % {"hours": hours, "reference": dispute.reference}
+    if event.type == T.RETURN_SHIPPED:
+        return _("The buyer sent the item back with %(carrier)s, tracking number %(tracking)s.") % {
+            "carrier": Carrier(event.data["carrier"]).label if event.data.get("carrier") else "",
+            "tracking": event.data.get("tracking_number", ""),
+        }
+    if event.type == T.EVIDENCE_ADDED:
+        count = len(event.data.get("files", []))
+        return ngettext(
+            "%(count)d file was added to the evidence.", "%(count)d files were added to the evidence.", count
+        ) % {"count": count} + _quoted(event.note)
+    return _sentence(event_sentence(event)) + _quoted(event.note)
+
+
+def _money(amount, currency: str) -> str:
+    from portal.formatting import money
+
+    return money(Decimal(amount or "0"), currency)
+
+
+def _next_for(dispute, party: str) -> dict:
+    """The next-step fields of a party's message: what they must do, or what happens next."""
+    from disputes.selectors import deadline_sentence, next_step_sentence, required_action
+
+    if dispute.is_open and dispute.deadline_party == party:
+        return {
+            "next_step": lambda: _sentence(capfirst(required_action(dispute))),
+            "otherwise": lambda: deadline_sentence(dispute),
+            "act_by": dispute.deadline_at,
+        }
+    return {"next_step": lambda: next_step_sentence(dispute)}
+
+
 def for_dispute_event(event) -> Iterator[tuple[User, Message]]:
     """The messages one dispute event produces: each party except the one who acted."""
-    from disputes.selectors import event_sentence, next_step_sentence
-
     title = DISPUTE_TITLES.get(event.type)
     if title is None:
         return
@@ -186,22 +354,21 @@ def for_dispute_event(event) -> Iterator[tuple[User, Message]]:
             continue
         if event.type in TO_ACTING_PARTY_ONLY and dispute.deadline_party != party:
             continue
-        must_act = dispute.is_open and dispute.deadline_party == party
+        next_fields = _next_for(dispute, party)
         yield (
             recipient,
             Message(
                 kind=f"dispute.{event.type}",
                 title=title,
-                body=_("%(what)s %(note)s\n\n%(next)s"),
+                body=lambda event=event: dispute_happened(event),
                 url=url,
+                link_text=gettext_lazy("Open dispute %(reference)s"),
                 dedupe_key=f"dispute-event:{event.pk}",
-                params={
-                    "reference": dispute.reference,
-                    "number": dispute.order.number,
-                    "what": lambda event=event: event_sentence(event) + ".",
-                    "note": f"“{event.note}”" if event.note else "",
-                    "next": lambda: next_step_sentence(dispute),
-                },
-                essential=must_act or not dispute.is_open or event.type in TO_ACTING_PARTY_ONLY,
+                happened_at=event.created_at,
+                params={"reference": dispute.reference, "number": dispute.order.number},
+                essential="act_by" in next_fields
+                or not dispute.is_open
+                or event.type in TO_ACTING_PARTY_ONLY,
+                **next_fields,
             ),
         )

@@ -11,12 +11,19 @@ class Notification(models.Model):
     )
     kind = models.CharField(max_length=48)
     title = models.CharField(max_length=200)
+    #: What happened.
     body = models.TextField(blank=True)
+    #: What the recipient must do by ``act_by``; without ``act_by``, what happens next.
+    next_step = models.TextField(blank=True)
+    #: What happens if the recipient does not act by ``act_by``.
+    otherwise = models.TextField(blank=True)
+    act_by = models.DateTimeField(null=True, blank=True)
     url = models.CharField(max_length=300, blank=True)
     #: Deadline notices are essential: always e-mailed, whatever the user's preference.
     essential = models.BooleanField(default=False)
     #: Makes delivery idempotent: a retried job finds the row instead of writing a second one.
     dedupe_key = models.CharField(max_length=120)
+    #: When what it tells of happened: the list shows and sorts by it.
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)

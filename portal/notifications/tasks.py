@@ -1,18 +1,31 @@
 """Notification jobs: load, build the messages, deliver each once."""
 
+import smtplib
+
 from celery import shared_task
 from django.utils import timezone
 
 from portal.notifications import messages, services
 
+#: A mail server that is down or refuses for a while: try again later. Delivery is idempotent,
+#: so a retry writes no second notification and re-sends only the e-mails that failed.
+RETRY = {
+    "autoretry_for": (smtplib.SMTPException, OSError),
+    "retry_backoff": 60,
+    "retry_backoff_max": 3600,
+    "max_retries": 8,
+}
 
-@shared_task(acks_late=True, ignore_result=True)
+
+@shared_task(acks_late=True, ignore_result=True, **RETRY)
 def notify_order_event(*, event_id: int) -> None:
     """Tell the buyer and/or the seller about one order event."""
     from orders.models import OrderEvent
 
     event = (
-        OrderEvent.objects.select_related("order__buyer", "order__store__owner").filter(pk=event_id).first()
+        OrderEvent.objects.select_related("order__buyer", "order__store__owner", "order__shipment")
+        .filter(pk=event_id)
+        .first()
     )
     if event is None:
         return
@@ -21,7 +34,7 @@ def notify_order_event(*, event_id: int) -> None:
         services.deliver(recipient=recipient, message=message, now=now)
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(acks_late=True, ignore_result=True, **RETRY)
 def notify_dispute_event(*, event_id: int) -> None:
     """Tell the parties about one dispute event: what happened, who acts next and by when."""
     from disputes.models import DisputeEvent

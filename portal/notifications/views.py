@@ -1,4 +1,5 @@
-"""The in-app notification list: newest first, with "mark all read"."""
+"""The in-app notification list: newest first, each opened through a read receipt, and
+"mark all read"."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -6,12 +7,16 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
 from portal.notifications import services
 from portal.notifications.models import Notification
+from portal.notifications.permissions import get_notification_for_user
+
+PAGE_SIZE = 30
 
 
 class NotificationListView(LoginRequiredMixin, TemplateView):
@@ -21,12 +26,31 @@ class NotificationListView(LoginRequiredMixin, TemplateView):
         notifications = Notification.objects.filter(recipient=self.request.user).order_by(
             "-created_at", "-id"
         )
-        page = Paginator(notifications, 30).get_page(self.request.GET.get("page"))
-        return {**super().get_context_data(**kwargs), "page": page}
+        page = Paginator(notifications, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        return {**super().get_context_data(**kwargs), "page": page, "now": timezone.now()}
+
+
+class OpenNotificationView(LoginRequiredMixin, View):
+    """Clicking a notification posts here: it is marked read, then its page opens."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        notification = get_notification_for_user(request.user, pk)
+        services.mark_notification_read(notification=notification, now=timezone.now())
+        if notification.url and url_has_allowed_host_and_scheme(
+            notification.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return redirect(notification.url)
+        return redirect("notifications:list")
 
 
 class MarkAllReadView(LoginRequiredMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         count = services.mark_all_read(user=request.user, now=timezone.now())
-        messages.success(request, _("Marked %(count)d notifications as read.") % {"count": count})
+        messages.success(
+            request,
+            ngettext(
+                "Marked %(count)d notification as read.", "Marked %(count)d notifications as read.", count
+            )
+            % {"count": count},
+        )
         return redirect("notifications:list")

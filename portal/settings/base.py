@@ -6,6 +6,7 @@ to PostgreSQL and Redis with no code change.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -190,3 +191,60 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Reliability and security (issue 7) ---------------------------------------------------
+# Login throttling: after 5 failed logins for one username from one address, that pair is
+# locked for 15 minutes (django-axes). The standalone backend must come first, its middleware
+# last; the lockout page says when to try again.
+INSTALLED_APPS = [*INSTALLED_APPS, "axes", "csp"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "portal.security.lockout_response"
+# The client's address is REMOTE_ADDR, or behind PORTAL_TRUSTED_PROXIES reverse proxies the
+# address the outermost of them saw (portal.security.client_ip): a client cannot pick its own.
+AXES_CLIENT_IP_CALLABLE = "portal.security.client_ip"
+TRUSTED_PROXIES = int(os.environ.get("PORTAL_TRUSTED_PROXIES", "0"))
+
+# Content Security Policy: no inline script or style anywhere; media responses carry their own
+# stricter policy (portal.uploads.serving).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "media-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+MIDDLEWARE = [
+    "portal.logging.RequestLogMiddleware",
+    *MIDDLEWARE[:1],
+    "csp.middleware.CSPMiddleware",
+    *MIDDLEWARE[1:],
+    "axes.middleware.AxesMiddleware",
+]
+
+# Beat keeps its schedule under var/, which nothing else creates when the database and broker
+# are servers (PostgreSQL, Redis): without it beat stops at start.
+Path(CELERY_BEAT_SCHEDULE_FILENAME).parent.mkdir(parents=True, exist_ok=True)
+
+# Structured logs: PORTAL_LOG_FORMAT=json writes one JSON object per line (per request, per
+# Celery task, and everything else), for a log shipper; the default stays human-readable.
+LOG_FORMAT = os.environ.get("PORTAL_LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT == "json":
+    LOGGING["formatters"]["json"] = {"()": "portal.logging.JsonFormatter"}
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+    # Django's own loggers (errors, runserver) otherwise keep their plain-text handlers.
+    for _name in ("django", "django.server"):
+        LOGGING["loggers"][_name] = {"handlers": ["console"], "level": "INFO", "propagate": False}
+    # Keep Django's handlers in the worker too, so task lines are JSON as well.
+    CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -25,3 +25,6 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # noqa: F405
+
+# A load balancer probes /healthz over plain HTTP on the private network: answer, don't redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

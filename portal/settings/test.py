@@ -23,3 +23,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # (the e-mail, the paid refund). Real worker + beat runs are covered by the integration tests.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# django-axes needs the request in authenticate(), which the test client's login() does not pass;
+# the lockout tests turn it on (tests/reliability/test_security_settings.py), force_login never
+# needed it.
+AXES_ENABLED = False

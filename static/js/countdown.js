@@ -4,8 +4,8 @@
   "use strict";
   var lang = document.documentElement.lang || "en";
   var units = lang.indexOf("ru") === 0
-    ? { d: "д", h: "ч", m: "мин", left: "осталось", over: "просрочено на" }
-    : { d: "d", h: "h", m: "m", left: "left", over: "overdue by" };
+    ? { d: " д", h: " ч", m: " мин", left: "осталось", over: "просрочено на", leftFirst: true }
+    : { d: "d", h: "h", m: "m", left: "left", over: "overdue by", leftFirst: false };
 
   function format(ms) {
     var total = Math.floor(Math.abs(ms) / 60000);
@@ -23,7 +23,8 @@
       var deadline = Date.parse(el.getAttribute("data-deadline"));
       if (isNaN(deadline)) return;
       var ms = deadline - now;
-      el.textContent = ms >= 0 ? format(ms) + " " + units.left : units.over + " " + format(ms);
+      var left = units.leftFirst ? units.left + " " + format(ms) : format(ms) + " " + units.left;
+      el.textContent = ms >= 0 ? left : units.over + " " + format(ms);
       el.classList.toggle("is-overdue", ms < 0);
     });
   }

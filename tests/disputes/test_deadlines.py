@@ -340,6 +340,24 @@ def test_the_mediators_service_target_is_never_applied(shipped, t0, sweep, media
     assert mailoutbox == []
 
 
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (_seller_silent, [("request", "accepted")]),
+        (_buyer_silent, [("request", "superseded"), ("counter_offer", "superseded")]),
+    ],
+    ids=["granted_request", "lapsed_offer"],
+)
+def test_an_automatic_outcome_settles_the_open_proposals_like_a_person_would(
+    shipped, t0, sweep, build, expected
+):
+    dispute = build(shipped, t0, None)
+
+    sweep(dispute.deadline_at)
+
+    assert list(dispute.proposals.order_by("id").values_list("kind", "resolution")) == expected
+
+
 def test_an_extended_deadline_applies_at_its_new_time(shipped, t0, sweep):
     dispute = _seller_silent(shipped, t0, None)
     old = dispute.deadline_at
@@ -391,7 +409,7 @@ def test_reminders_go_48_and_24_hours_before_to_the_acting_party_once_each(due, 
     assert "48 hours left" in sent[0].body and "24 hours left" in sent[1].body
     assert selectors.deadline_sentence(due) in sent[1].body
     events = due.events.filter(type=DisputeEvent.Type.REMINDER_SENT).order_by("id")
-    assert [(e.data["before_hours"], e.party, e.to_state, e.actor) for e in events] == [
+    assert [(e.data["hours_left"], e.party, e.to_state, e.actor) for e in events] == [
         (48, scenario.acting, "", None),
         (24, scenario.acting, "", None),
     ]
@@ -408,7 +426,8 @@ def test_after_an_outage_only_the_latest_reminder_is_sent(due, sweep, mailoutbox
 
     assert len(reminders(mailoutbox, due)) == 1
     (event,) = due.events.filter(type=DisputeEvent.Type.REMINDER_SENT)
-    assert event.data["before_hours"] == 24
+    # It tells the time really left, not the 24 h it was meant to be sent at.
+    assert event.data["hours_left"] == 23
 
 
 def test_after_an_outage_past_the_deadline_no_reminder_is_sent(due, scenario, sweep, mailoutbox):

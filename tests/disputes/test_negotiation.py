@@ -62,13 +62,16 @@ def unchanged(dispute: Dispute, service, error=services.ActionNotAllowed, **kwar
     """The service refuses and the dispute, its proposals and its timeline stay as they were."""
     dispute.refresh_from_db()
     state, deadline = dispute.state, dispute.deadline_at
-    events, proposals = dispute.events.count(), list(dispute.proposals.values_list("id", "resolution"))
+    events, proposals = (
+        dispute.events.count(),
+        list(dispute.proposals.order_by("id").values_list("id", "resolution")),
+    )
     with pytest.raises(error):
         service(dispute=dispute, **kwargs)
     dispute.refresh_from_db()
     assert (dispute.state, dispute.deadline_at) == (state, deadline)
     assert dispute.events.count() == events
-    assert list(dispute.proposals.values_list("id", "resolution")) == proposals
+    assert list(dispute.proposals.order_by("id").values_list("id", "resolution")) == proposals
     return dispute
 
 
@@ -562,6 +565,14 @@ def test_the_buyer_may_withdraw_until_an_agreement(dispute, seller, buyer, media
     dispute = services.withdraw_dispute(dispute=dispute, buyer=buyer, now=opened_at + 2 * DAY)
 
     assert dispute.state == S.WITHDRAWN
+
+
+def test_an_agreed_return_reported_as_a_problem_cannot_be_withdrawn(in_transit, seller, buyer, opened_at):
+    services.report_return_problem(
+        dispute=in_transit, seller=seller, note="Empty box", evidence=[], now=opened_at + 3 * DAY
+    )
+
+    unchanged(in_transit, services.withdraw_dispute, buyer=buyer, now=opened_at + 4 * DAY)
 
 
 def test_only_the_buyer_may_withdraw(dispute, seller, other_buyer, mediator, opened_at):

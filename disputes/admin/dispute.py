@@ -1,0 +1,410 @@
+"""The mediation console: the queue, the case page, the mediator's decisions and the statistics.
+
+Nothing here changes a dispute by itself. Every button posts to a small admin view that makes one
+call to the same service the site uses, so events, notifications and refunds follow exactly as
+they do for the buyer and the seller.
+"""
+
+from collections.abc import Callable
+from copy import copy
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.timesince import timesince, timeuntil
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from disputes import selectors as dispute_selectors
+from disputes import services
+from disputes.admin import filters, forms
+from disputes.admin import selectors as admin_selectors
+from disputes.models import Dispute, Party
+
+MEDIATE = "disputes.mediate_dispute"
+REQUEST_EVIDENCE = "disputes.request_evidence"
+DECIDE = "disputes.decide_dispute"
+BLACKLIST = "disputes.blacklist_buyer"
+
+#: What each decision does, in the words the case page puts under its button.
+DECISION_HELP = {
+    services.Decision.FULL_REFUND: gettext_lazy("Refund %(max)s now; the buyer keeps the item."),
+    services.Decision.PARTIAL_REFUND: gettext_lazy(
+        "Refund the amount you enter (at most %(max)s) now; the buyer keeps the item."
+    ),
+    services.Decision.REFUND_AFTER_RETURN: gettext_lazy(
+        "The buyer ships the item back to the store's return address; %(max)s is refunded when the "
+        "seller confirms it arrived (or anyway, if the seller never confirms)."
+    ),
+    services.Decision.REJECT: gettext_lazy("Close the dispute in the seller's favour: no refund."),
+}
+
+
+def duration_text(delta: timedelta | None) -> str:
+    """A duration as a mediator reads it: "3.5 days", "7.0 hours", "12 minutes"."""
+    if delta is None:
+        return ""
+    hours = delta.total_seconds() / 3600
+    if hours >= 48:
+        return _("%(n).1f days") % {"n": hours / 24}
+    if hours >= 1:
+        return _("%(n).1f hours") % {"n": hours}
+    return _("%(n)d minutes") % {"n": round(hours * 60)}
+
+
+def _state_label(state: str) -> str:
+    if state in Dispute.State.values:
+        return Dispute.State(state).label
+    return _("new") if state == "new" else state
+
+
+@admin.register(Dispute)
+class DisputeAdmin(admin.ModelAdmin):
+    list_display = [
+        "order_number",
+        "buyer_column",
+        "seller_column",
+        "amount_asked",
+        "reason",
+        "state",
+        "deadline",
+        "flagged_buyer",
+        "assigned_mediator",
+    ]
+    list_display_links = ["order_number"]
+    list_filter = [
+        filters.QueueStateFilter,
+        "reason",
+        ("order__shipment__carrier", admin.ChoicesFieldListFilter),
+        filters.DestinationCountryFilter,
+        filters.AmountBandFilter,
+        filters.FlaggedBuyerFilter,
+        filters.OverdueFilter,
+        filters.AssignedFilter,
+    ]
+    list_select_related = ["order", "buyer", "store", "store__owner", "assigned_mediator"]
+    search_fields = [
+        "order__number",
+        "buyer__username",
+        "buyer__email",
+        "store__name",
+        "store__owner__username",
+    ]
+    search_help_text = gettext_lazy("Order number, buyer (username or e-mail), store or seller username.")
+    show_full_result_count = False
+    list_per_page = 50
+    actions = ["assign_to_me"]
+    fields = ["state"]
+    change_form_template = "admin/disputes/dispute/change_form.html"
+    change_list_template = "admin/disputes/dispute/change_list.html"
+
+    # --- integrity: the admin never writes a dispute itself ------------------------------------------
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Dispute | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Dispute | None = None) -> bool:
+        return False
+
+    def has_mediate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(MEDIATE)
+
+    # --- the queue -----------------------------------------------------------------------------------
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Dispute]:
+        return admin_selectors.annotate_queue(super().get_queryset(request), now=timezone.now())
+
+    def get_ordering(self, request: HttpRequest) -> list:
+        return admin_selectors.queue_ordering()
+
+    @admin.display(description=gettext_lazy("order"), ordering="order__number")
+    def order_number(self, dispute: Dispute) -> str:
+        return format_html('{}<br><span class="quiet">{}</span>', dispute.order.number, dispute.reference)
+
+    @admin.display(description=gettext_lazy("buyer"), ordering="buyer__username")
+    def buyer_column(self, dispute: Dispute) -> str:
+        return dispute.buyer.username
+
+    @admin.display(description=gettext_lazy("seller"), ordering="store__name")
+    def seller_column(self, dispute: Dispute) -> str:
+        return format_html("{}<br><small>{}</small>", dispute.store.name, dispute.store.owner.username)
+
+    @admin.display(description=gettext_lazy("amount asked"), ordering="requested_amount")
+    def amount_asked(self, dispute: Dispute) -> str:
+        return f"{dispute.requested_amount} {dispute.currency}"
+
+    @admin.display(description=gettext_lazy("deadline"), ordering="deadline_at")
+    def deadline(self, dispute: Dispute) -> str:
+        if dispute.deadline_at is None:
+            return "—"
+        local = formats.date_format(timezone.localtime(dispute.deadline_at), "j M, H:i")
+        if dispute.is_overdue:
+            return format_html(
+                '<span class="queue-overdue">{}<br>{}</span>',
+                local,
+                _("overdue by %(time)s") % {"time": timesince(dispute.deadline_at, depth=1)},
+            )
+        return format_html(
+            '{}<br><span class="quiet">{}</span>',
+            local,
+            _("in %(time)s") % {"time": timeuntil(dispute.deadline_at, depth=1)},
+        )
+
+    @admin.display(description=gettext_lazy("flagged buyer"), ordering="buyer_flagged")
+    def flagged_buyer(self, dispute: Dispute) -> str:
+        labels = []
+        if dispute.buyer_blacklisted:
+            labels.append(format_html('<span class="flag bad">{}</span>', _("blacklisted")))
+        if dispute.buyer_flagged:
+            labels.append(format_html('<span class="flag warn">{}</span>', _("flagged")))
+        return format_html_join(" ", "{}", ((label,) for label in labels)) if labels else ""
+
+    @admin.action(description=gettext_lazy("Assign to me"), permissions=["mediate"])
+    def assign_to_me(self, request: HttpRequest, queryset: QuerySet[Dispute]) -> None:
+        now = timezone.now()
+        assigned, refused = 0, []
+        for dispute in queryset.order_by("id"):
+            try:
+                services.assign_to_mediator(dispute=dispute, mediator=request.user, now=now)
+            except services.DisputeError as error:
+                refused.append(f"{dispute.reference}: {error}")
+            else:
+                assigned += 1
+        if assigned:
+            self.message_user(
+                request, _("%(count)d dispute(s) assigned to you.") % {"count": assigned}, messages.SUCCESS
+            )
+        for refusal in refused:
+            self.message_user(request, refusal, messages.ERROR)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        extra_context = {
+            "title": _("Mediation queue"),
+            **(extra_context or {}),
+            "statistics_url": reverse("admin:disputes_dispute_statistics"),
+        }
+        return super().changelist_view(request, extra_context)
+
+    # --- the case page ---------------------------------------------------------------------------------
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        extra_context = dict(extra_context or {})
+        bound = extra_context.pop("bound_forms", {})
+        if self.get_object(request, unquote(object_id)) is not None and self.has_view_permission(request):
+            extra_context.update(self.case_context(request, int(unquote(object_id)), bound))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def case_context(self, request: HttpRequest, pk: int, bound: dict[str, Form]) -> dict:
+        """Everything the case page shows, loaded up front: the template runs no queries."""
+        user, now = request.user, timezone.now()
+        dispute = admin_selectors.case_for_mediator(pk)
+        order = dispute.order
+        conversation, chat = admin_selectors.conversation_messages(order)
+        transitions = {t.name for t in dispute.get_available_user_state_transitions(user)}
+        ceiling = admin_selectors.max_refund_now(dispute) if dispute.in_mediation else None
+        money = {"max": f"{ceiling} {dispute.currency}"}
+        can_decide = "decide" in transitions and user.has_perm(DECIDE)
+        decide_bound = bound.get("decide")
+        decisions = []
+        if can_decide:
+            for value, label in services.Decision.choices:
+                form = (
+                    decide_bound
+                    if decide_bound is not None and decide_bound.data.get("decision") == value
+                    else forms.DecideForm(initial={"decision": value}, auto_id=f"id_{value}_%s")
+                )
+                decisions.append(
+                    {
+                        "value": value,
+                        "label": label,
+                        "help": DECISION_HELP[value] % money,
+                        "form": form,
+                        "needs_amount": value == services.Decision.PARTIAL_REFUND,
+                        "open": form.is_bound,
+                    }
+                )
+        standing = getattr(dispute.buyer, "standing", None)
+        disputed = {item.line_item_id: item.quantity for item in dispute.items.all()}
+        store_history = admin_selectors.store_history(dispute)
+        store_orders = admin_selectors.store_order_count(dispute.store)
+        return {
+            "title": f"{dispute.reference} · {order.number}",
+            "subtitle": dispute.get_state_display(),
+            "case": dispute,
+            "order": order,
+            "shipment": getattr(order, "shipment", None),
+            "standing": standing,
+            "order_lines": [(item, disputed.get(item.pk)) for item in order.items.all()],
+            "next_step": dispute_selectors.next_step_sentence(dispute),
+            "is_overdue": dispute.deadline_at is not None and dispute.deadline_at < now,
+            "timeline": [
+                (entry, _state_label(entry.event.from_state), _state_label(entry.event.to_state))
+                for entry in dispute_selectors.timeline(dispute)
+            ],
+            "evidence_by_party": [
+                (Party(party).label, [e for e in dispute.evidence.all() if e.party == party])
+                for party in (Party.BUYER, Party.SELLER, Party.MEDIATOR)
+                if any(e.party == party for e in dispute.evidence.all())
+            ],
+            "conversation": conversation,
+            "chat": chat,
+            "conversation_url": (
+                reverse("admin:messaging_conversation_change", args=[conversation.pk]) if conversation else ""
+            ),
+            "buyer_history": admin_selectors.buyer_history(dispute),
+            "store_history": store_history,
+            "store_orders": store_orders,
+            "store_dispute_rate": 100 * store_history.total / store_orders if store_orders else None,
+            "max_refund_now": ceiling,
+            "return_address": dispute.return_address or dispute.store.return_address,
+            "can_assign": dispute.in_mediation
+            and user.has_perm(MEDIATE)
+            and dispute.assigned_mediator_id != user.pk,
+            "evidence_form": (
+                bound.get("request_evidence") or forms.RequestEvidenceForm(now=now, auto_id="id_evidence_%s")
+            )
+            if "request_evidence" in transitions and user.has_perm(REQUEST_EVIDENCE)
+            else None,
+            "decisions": decisions,
+            "note_form": (bound.get("note") or forms.MediatorNoteForm(auto_id="id_note_%s"))
+            if user.has_perm(MEDIATE)
+            else None,
+            "can_blacklist": user.has_perm(BLACKLIST),
+            "site_url_for_case": reverse("disputes:detail", args=[dispute.pk]),
+        }
+
+    # --- the mediator's actions ---------------------------------------------------------------------------
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("statistics/", wrap(self.statistics_view), name="disputes_dispute_statistics"),
+            path("<int:pk>/assign/", wrap(self.assign_view), name="disputes_dispute_assign"),
+            path(
+                "<int:pk>/request-evidence/",
+                wrap(self.request_evidence_view),
+                name="disputes_dispute_request_evidence",
+            ),
+            path("<int:pk>/decide/", wrap(self.decide_view), name="disputes_dispute_decide"),
+            path("<int:pk>/note/", wrap(self.note_view), name="disputes_dispute_note"),
+            *super().get_urls(),
+        ]
+
+    def _act(
+        self,
+        request: HttpRequest,
+        pk: int,
+        *,
+        name: str,
+        permission: str,
+        perform: Callable[[Dispute, dict], str],
+        form: Form | None = None,
+    ) -> HttpResponse:
+        """Gate, validate, make the one service call, and come back to the case page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.has_perm(permission):
+            raise PermissionDenied
+        dispute = get_object_or_404(Dispute, pk=pk)
+        if form is not None and not form.is_valid():
+            return self._case_with_errors(request, pk, name, form)
+        try:
+            success = perform(dispute, form.cleaned_data if form is not None else {})
+        except services.DisputeError as error:
+            if form is not None and error.field in form.fields:
+                form.add_error(error.field, str(error))
+                return self._case_with_errors(request, pk, name, form)
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.log_change(request, dispute, success)
+            self.message_user(request, success, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:disputes_dispute_change", args=[pk]))
+
+    def _case_with_errors(self, request: HttpRequest, pk: int, name: str, form: Form) -> HttpResponse:
+        """The case page again, with the form as typed and its errors beside the fields."""
+        page_request = copy(request)
+        page_request.method = "GET"
+        response = self.change_view(page_request, str(pk), extra_context={"bound_forms": {name: form}})
+        response.status_code = 400
+        return response
+
+    def assign_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        def perform(dispute: Dispute, data: dict) -> str:
+            services.assign_to_mediator(dispute=dispute, mediator=request.user, now=timezone.now())
+            return _("The case is assigned to you.")
+
+        return self._act(request, pk, name="assign", permission=MEDIATE, perform=perform)
+
+    def request_evidence_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        now = timezone.now()
+
+        def perform(dispute: Dispute, data: dict) -> str:
+            services.request_evidence(
+                dispute=dispute,
+                mediator=request.user,
+                party=data["party"],
+                note=data["note"],
+                due_at=data["due_at"],
+                now=now,
+            )
+            return _("Evidence requested from the %(party)s. They have been told.") % {
+                "party": Party(data["party"]).label.lower()
+            }
+
+        form = forms.RequestEvidenceForm(request.POST, now=now, auto_id="id_evidence_%s")
+        return self._act(
+            request, pk, name="request_evidence", permission=REQUEST_EVIDENCE, perform=perform, form=form
+        )
+
+    def decide_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        def perform(dispute: Dispute, data: dict) -> str:
+            decided = services.decide_dispute(
+                dispute=dispute,
+                mediator=request.user,
+                decision=data["decision"],
+                amount=data["amount"],
+                note=data["note"],
+                now=timezone.now(),
+            )
+            return _("Decided: %(decision)s. %(outcome)s Both parties have been told.") % {
+                "decision": services.Decision(data["decision"]).label,
+                "outcome": dispute_selectors.next_step_sentence(decided),
+            }
+
+        decision = request.POST.get("decision", "")
+        form = forms.DecideForm(request.POST, auto_id=f"id_{decision}_%s")
+        return self._act(request, pk, name="decide", permission=DECIDE, perform=perform, form=form)
+
+    def note_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        def perform(dispute: Dispute, data: dict) -> str:
+            services.post_mediator_message(
+                dispute=dispute, mediator=request.user, text=data["text"], now=timezone.now()
+            )
+            return _("Note posted. The buyer and the seller see it on their dispute page.")
+
+        form = forms.MediatorNoteForm(request.POST, auto_id="id_note_%s")
+        return self._act(request, pk, name="note", permission=MEDIATE, perform=perform, form=form)
+
+    # --- statistics ------------------------------------------------------------------------------------
+    def statistics_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        stats = admin_selectors.team_statistics(now=timezone.now())
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Mediation statistics"),
+            "opts": self.opts,
+            "stats": stats,
+            "median_to_decision": duration_text(stats.median_time_to_decision),
+            "sellers": [(row, duration_text(row.median_first_response)) for row in stats.sellers],
+            "queue_url": reverse("admin:disputes_dispute_changelist"),
+        }
+        return TemplateResponse(request, "admin/disputes/dispute/statistics.html", context)

@@ -1,0 +1,41 @@
+"""Users in the admin: superusers manage accounts and add people to the Mediators group."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils.translation import gettext_lazy as _
+
+from portal.accounts.models import User
+
+
+class PortalUserCreationForm(AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+
+class PortalUserChangeForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    form = PortalUserChangeForm
+    add_form = PortalUserCreationForm
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        (_("Preferences"), {"fields": ("time_zone", "language", "email_non_essential")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "email", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+    list_display = ("username", "email", "first_name", "last_name", "is_staff", "language", "time_zone")
+    list_filter = ("is_staff", "is_superuser", "is_active", "groups", "language")
+    show_full_result_count = False

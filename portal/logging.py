@@ -1,0 +1,104 @@
+"""Structured logs: one line per request and per Celery task, as JSON when asked.
+
+``PORTAL_LOG_FORMAT=json`` (see settings) puts :class:`JsonFormatter` on the console handler, so
+every record, including the request and task lines written here, becomes one JSON object per
+line. The fields of a request line are ``method``, ``path``, ``status``, ``duration_ms`` and
+``user_id``; of a task line ``task``, ``task_id``, ``state`` and ``runtime_ms``.
+"""
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from django.http import HttpRequest, HttpResponse
+
+request_logger = logging.getLogger("portal.request")
+task_logger = logging.getLogger("portal.task")
+
+#: Attributes every ``LogRecord`` has; anything else on a record came in through ``extra=``.
+_STANDARD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: time, level, logger, message, the ``extra`` fields and, for
+    errors, the traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD_ATTRIBUTES and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exc_info"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+class RequestLogMiddleware:
+    """Log each request once it is answered: method, path, status, duration and user id.
+
+    First in the middleware list, so the duration covers every other middleware and the line is
+    written even for responses that other middleware produce (redirects, lockouts, 404s).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        user = getattr(request, "user", None)
+        user_id = user.pk if user is not None and user.is_authenticated else None
+        request_logger.info(
+            "%s %s %s %sms",
+            request.method,
+            request.path,
+            response.status_code,
+            duration_ms,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": duration_ms,
+                "user_id": user_id,
+            },
+        )
+        return response
+
+
+_task_started: dict[str, float] = {}
+
+
+def _task_prerun(task_id: str | None = None, **kwargs) -> None:
+    if task_id:
+        _task_started[task_id] = time.perf_counter()
+
+
+def _task_postrun(task_id: str | None = None, task=None, state: str | None = None, **kwargs) -> None:
+    started = _task_started.pop(task_id, None) if task_id else None
+    runtime_ms = round((time.perf_counter() - started) * 1000, 1) if started is not None else None
+    name = getattr(task, "name", "")
+    task_logger.log(
+        logging.INFO if state == "SUCCESS" else logging.WARNING,
+        "task %s %s %s %sms",
+        name,
+        task_id,
+        state,
+        runtime_ms,
+        extra={"task": name, "task_id": task_id, "state": state, "runtime_ms": runtime_ms},
+    )
+
+
+def connect_task_signals() -> None:
+    """Log one line when each Celery task finishes (success, failure or retry)."""
+    from celery import signals
+
+    signals.task_prerun.connect(_task_prerun, dispatch_uid="portal.logging.task_prerun", weak=False)
+    signals.task_postrun.connect(_task_postrun, dispatch_uid="portal.logging.task_postrun", weak=False)

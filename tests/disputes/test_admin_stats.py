@@ -1,0 +1,115 @@
+"""The team's statistics page: per-week counts, the share decided for buyers, medians, sellers."""
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from disputes import services
+from disputes.admin.selectors import team_statistics
+from tests.disputes.test_admin import DAY, escalated_dispute
+from tests.factories import OrderFactory, StoreFactory, mediator_user
+
+pytestmark = pytest.mark.django_db
+
+D = services.Decision
+#: A Wednesday: this week began on Monday 14 December.
+T = datetime(2026, 12, 16, 12, 0, tzinfo=UTC)
+STATS = reverse("admin:disputes_dispute_statistics")
+
+
+def case(store, *, escalated_at: datetime, amount=Decimal("60.00")):
+    order = OrderFactory(store=store, paid_at=escalated_at - 10 * DAY)
+    return escalated_dispute(order, at=escalated_at, amount=amount)
+
+
+@pytest.fixture
+def team(db):
+    """Three decisions (two for the buyer), one overdue case, and two stores of different rates."""
+    mediator = mediator_user(username="dora_decider")
+    busy = StoreFactory(name="Busy Bazaar")
+    calm = StoreFactory(name="Calm Corner")
+    for _ in range(3):
+        OrderFactory(store=calm)
+    full = case(busy, escalated_at=T - 10 * DAY)
+    rejected = case(busy, escalated_at=T - 10 * DAY)
+    partial = case(calm, escalated_at=T - 3 * DAY)
+    overdue = case(busy, escalated_at=T - 9 * DAY)
+    for dispute, decision, amount, at in [
+        (full, D.FULL_REFUND, None, T - 8 * DAY),
+        (rejected, D.REJECT, None, T - 6 * DAY),
+        (partial, D.PARTIAL_REFUND, Decimal("10.00"), T - 2 * DAY),
+    ]:
+        services.decide_dispute(
+            dispute=dispute, mediator=mediator, decision=decision, amount=amount, note="Reason", now=at
+        )
+    return {"busy": busy, "calm": calm, "overdue": overdue}
+
+
+def test_team_statistics_count_per_week_share_median_and_overdue(team):
+    stats = team_statistics(now=T)
+
+    assert len(stats.weeks) == 12
+    this_week, last_week = stats.weeks[0], stats.weeks[1]
+    assert this_week.week == date(2026, 12, 14) and stats.weeks[-1].week == date(2026, 9, 28)
+    assert (this_week.decided, this_week.decided_for_buyer) == (1, 1)
+    assert (last_week.decided, last_week.decided_for_buyer) == (2, 1)
+    assert sum(week.opened for week in stats.weeks) == 4
+    assert sum(week.escalated for week in stats.weeks) == 4
+    assert (stats.decided, stats.decided_for_buyer) == (3, 2)
+    assert round(stats.buyer_share_percent) == 67 and stats.reference_percent == 70
+    assert not stats.meets_reference
+    # 2, 4 and 1 days from escalation to decision.
+    assert stats.median_time_to_decision == timedelta(days=2)
+    assert (stats.in_mediation, stats.overdue, stats.unassigned) == (1, 1, 1)
+
+
+def test_sellers_are_ranked_by_dispute_rate_with_their_first_response_time(team):
+    busy, calm = team_statistics(now=T).sellers
+
+    assert (busy.store, busy.orders, busy.disputes, busy.rate) == (team["busy"], 3, 3, 1.0)
+    assert (calm.store, calm.orders, calm.disputes, calm.rate) == (team["calm"], 4, 1, 0.25)
+    # The seller counter-offered one day after each dispute was opened.
+    assert busy.median_first_response == timedelta(days=1)
+    assert (busy.closed, busy.closed_without_mediation, busy.share_without_mediation) == (2, 0, 0.0)
+
+
+def test_the_statistics_page_renders_with_data(client, team, time_machine, mediator):
+    time_machine.move_to(T, tick=False)
+    client.force_login(mediator)
+
+    response = client.get(STATS)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<div class="value" id="stat-buyer-share">67%</div>' in html
+    assert "Reference: over 70% of mediated cases go to buyers with clear evidence." in html
+    assert '<div class="value" id="stat-median">2.0 days</div>' in html
+    assert '<div class="value" id="stat-overdue">1</div>' in html
+    assert html.index("Busy Bazaar") < html.index("Calm Corner")
+    assert "14 Dec 2026" in html
+    assert "100.0" in html and "25.0" in html  # disputes per 100 orders
+
+
+def test_the_statistics_page_renders_without_data(client, mediator, time_machine):
+    time_machine.move_to(T, tick=False)
+    client.force_login(mediator)
+
+    response = client.get(STATS)
+
+    assert response.status_code == 200
+    assert '<div class="value" id="stat-buyer-share">—</div>' in response.content.decode()
+
+
+def test_the_statistics_page_is_linked_from_the_index_and_the_queue(client, mediator):
+    client.force_login(mediator)
+
+    for url in (reverse("admin:index"), reverse("admin:disputes_dispute_changelist")):
+        assert f'href="{STATS}"' in client.get(url).content.decode(), url
+
+
+def test_staff_outside_the_mediators_group_cannot_see_statistics(client, staff_non_mediator):
+    client.force_login(staff_non_mediator)
+
+    assert client.get(STATS).status_code == 302
