@@ -6,6 +6,7 @@ transition, write the timeline event and queue side effects after commit.
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
 from orders import events, policy
-from orders.models import FreeReturnCountry, Order, OrderEvent, Refund, Shipment, Store
+from orders.models import FreeReturnCountry, LineItem, Order, OrderEvent, Refund, Shipment, Store
 from orders.payments import PaymentProviderError, get_provider
 from portal import deadlines
 from portal.accounts.models import User
@@ -55,6 +56,79 @@ def _notify(event: OrderEvent) -> None:
 def _check(order: Order, transition, user: User | None, message: str) -> None:
     if not can_proceed(transition) or (user is not None and not has_transition_perm(transition, user)):
         raise ActionNotAllowed(message)
+
+
+# --- checkout hands over a paid order ----------------------------------------------------------
+@dataclass(frozen=True)
+class CheckoutLine:
+    title: str
+    quantity: int
+    unit_price: Decimal
+    sku: str = ""
+    is_personalised: bool = False
+    is_used: bool = False
+
+
+@dataclass(frozen=True)
+class PaidOrder:
+    """What the marketplace's checkout hands over once the buyer has paid."""
+
+    number: str
+    buyer: User
+    store: Store
+    currency: str
+    lines: list[CheckoutLine]
+    paid_at: datetime
+    payment_method: str = Order.PaymentMethod.CARD
+    ship_to_country: str = ""
+    ship_to_address: str = ""
+    #: Shipping and fees on top of the lines; the total paid is the lines plus this.
+    extra_charges: Decimal = Decimal("0.00")
+
+
+@transaction.atomic
+def record_paid_order(*, paid: PaidOrder) -> Order:
+    """Take over a paid order from checkout and start the seller's handling clock.
+
+    :raises OrderError: no lines, a duplicate order number, or a total that is not positive
+    """
+    if not paid.lines or any(line.quantity <= 0 or line.unit_price < 0 for line in paid.lines):
+        raise OrderError(_("An order needs at least one line with a positive quantity and a price."))
+    if Order.objects.filter(number=paid.number).exists():
+        raise OrderError(_("Order %(number)s is already recorded.") % {"number": paid.number})
+    total = (
+        sum((line.unit_price * line.quantity for line in paid.lines), Decimal("0.00")) + paid.extra_charges
+    )
+    if total <= 0:
+        raise OrderError(_("An order's total must be positive."))
+    order = Order(
+        number=paid.number,
+        buyer=paid.buyer,
+        store=paid.store,
+        currency=paid.currency.upper(),
+        total_paid=total,
+        payment_method=paid.payment_method,
+        ship_to_country=paid.ship_to_country.upper(),
+        ship_to_address=paid.ship_to_address,
+        paid_at=paid.paid_at,
+        handling_due_at=paid.paid_at + policy.HANDLING_TIME,
+    )
+    order.reschedule()
+    order.save()
+    LineItem.objects.bulk_create(
+        LineItem(
+            order=order,
+            title=line.title,
+            sku=line.sku,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            is_personalised=line.is_personalised,
+            is_used=line.is_used,
+        )
+        for line in paid.lines
+    )
+    events.order_placed(order=order, at=paid.paid_at)
+    return order
 
 
 # --- seller ------------------------------------------------------------------------------------

@@ -64,7 +64,9 @@ def test_the_buyer_orders_list_has_a_fixed_query_budget(
         if n % 3 == 0:
             ship(order, at=now + DAY)
 
-    response = get(client, buyer, reverse("orders:list"), BUDGETS["buyer_orders"], django_assert_max_num_queries)
+    response = get(
+        client, buyer, reverse("orders:list"), BUDGETS["buyer_orders"], django_assert_max_num_queries
+    )
 
     assert len(response.context["page"].object_list) == min(count, 20)
 
@@ -117,7 +119,13 @@ def test_the_return_policy_page_has_a_fixed_query_budget(
     for country, (cap, currency) in list(FREE_RETURN_PROGRAMME.items())[:count]:
         FreeReturnCountry.objects.create(store=store, country=country, max_item_value=cap, currency=currency)
 
-    get(client, seller, reverse("orders:return_policy"), BUDGETS["return_policy"], django_assert_max_num_queries)
+    get(
+        client,
+        seller,
+        reverse("orders:return_policy"),
+        BUDGETS["return_policy"],
+        django_assert_max_num_queries,
+    )
 
 
 # --- disputes ---------------------------------------------------------------------------------------
@@ -143,7 +151,9 @@ def test_the_open_dispute_form_has_a_fixed_query_budget(
 
 # --- notifications ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("count", ROWS)
-def test_the_notifications_list_has_a_fixed_query_budget(client, buyer, now, count, django_assert_max_num_queries):
+def test_the_notifications_list_has_a_fixed_query_budget(
+    client, buyer, now, count, django_assert_max_num_queries
+):
     Notification.objects.bulk_create(
         Notification(
             recipient=buyer,

@@ -21,9 +21,9 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from orders import events, policy
+from orders import policy
 from orders import services as order_services
-from orders.models import Carrier, LineItem, Order, Refund, Store
+from orders.models import Carrier, Order, Refund, Store
 from portal import deadlines
 from portal.accounts.models import User
 from portal.accounts.roles import MEDIATORS_GROUP
@@ -535,35 +535,28 @@ class Command(BaseCommand):
         destination = DESTINATIONS[buyer.username]
         lines = [(CATALOGUE[key], quantity) for key, quantity in story.items]
         prices = [Decimal(product.prices[destination.currency]) for product, _quantity in lines]
-        order = Order(
-            number=order_number(index),
-            buyer=buyer,
-            store=store,
-            currency=destination.currency,
-            total_paid=sum(
-                (price * quantity for price, (_p, quantity) in zip(prices, lines, strict=True)), Decimal("0")
-            ),
-            payment_method=list(Order.PaymentMethod)[index % 3],
-            ship_to_country=destination.country,
-            ship_to_address=destination.address,
-            paid_at=at,
-            handling_due_at=at + policy.HANDLING_TIME,
-        )
-        order.reschedule()
-        order.save()
-        LineItem.objects.bulk_create(
-            LineItem(
-                order=order,
-                title=product.title,
-                sku=f"{story.store.upper()}-{key.upper()}",
-                quantity=quantity,
-                unit_price=price,
-                is_personalised=product.personalised,
+        return order_services.record_paid_order(
+            paid=order_services.PaidOrder(
+                number=order_number(index),
+                buyer=buyer,
+                store=store,
+                currency=destination.currency,
+                lines=[
+                    order_services.CheckoutLine(
+                        title=product.title,
+                        quantity=quantity,
+                        unit_price=price,
+                        sku=f"{story.store.upper()}-{key.upper()}",
+                        is_personalised=product.personalised,
+                    )
+                    for (key, _q), (product, quantity), price in zip(story.items, lines, prices, strict=True)
+                ],
+                paid_at=at,
+                payment_method=list(Order.PaymentMethod)[index % 3],
+                ship_to_country=destination.country,
+                ship_to_address=destination.address,
             )
-            for (key, _q), (product, quantity), price in zip(story.items, lines, prices, strict=True)
         )
-        events.order_placed(order=order, at=at)
-        return order
 
     def _run_clock(self, order: Order, *, until: datetime) -> None:
         """Run the real sweep at each of the order's deadlines that fell due before ``until``.

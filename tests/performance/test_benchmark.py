@@ -1,0 +1,91 @@
+"""The benchmark's measuring parts on a small seeded dataset: it finds its pages, counts their
+queries for a large and a small account, and prints its table. (The timed run itself is
+``manage.py benchmark --quick``; no timing is asserted here.)"""
+
+from datetime import UTC, datetime
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from portal.scale.bench import TARGETS, Benchmark, PageResult, Report, percentile, table
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def benchmark():
+    call_command(
+        "seed_scale", orders=120, disputes=40, buyers=6, stores=3, now=NOW.isoformat(), stdout=StringIO()
+    )
+    return Benchmark(mode="test", requests=3, sweep_due=5, wrk_seconds=1, wrk_rounds=1, say=lambda line: None)
+
+
+def test_every_key_page_is_measured_with_the_same_queries_for_a_large_and_a_small_account(benchmark):
+    pages = benchmark.pages()
+    results = {page.key: benchmark.measure_page(page) for page in pages}
+
+    assert {"buyer_orders", "buyer_dispute", "seller_inbox"} <= results.keys()
+    for key in ("buyer_orders", "seller_inbox"):
+        assert results[key].queries == results[key].queries_small
+    for result in results.values():
+        assert result.requests == 3
+        assert result.p50_ms <= result.p95_ms <= result.max_ms
+
+
+def test_the_table_shows_each_figure_next_to_its_target():
+    page = PageResult(
+        key="buyer_orders",
+        label="Buyer: orders list",
+        url="/orders/",
+        subject="buyer with 9 orders",
+        queries=7,
+        queries_small=7,
+        requests=60,
+        p50_ms=8.0,
+        p95_ms=12.5,
+        max_ms=20.0,
+        target_p95_ms=TARGETS["page_p95_ms"],
+    )
+    rows = {
+        "orders": 10,
+        "disputes": 2,
+        "orders_with_a_deadline_ahead": 3,
+        "open_disputes_with_a_deadline_ahead": 1,
+    }
+    report = Report(
+        mode="test",
+        generated_at="2026-11-20T09:30:00+00:00",
+        machine={"cpus": 2, "load_before": (0.5, 0.5, 0.5), "load_after": (0.6, 0.5, 0.5)},
+        database={"vendor": "sqlite", "version": "3"},
+        dataset={"orders": 10, "disputes": 2},
+        pages=[page.__dict__],
+        sweep={
+            "due": 100,
+            "empty": {"seconds": 0.2, "deadlines_per_s": 500.0, "rows_not_due": rows},
+            "loaded": {"seconds": 0.22, "deadlines_per_s": 454.5, "rows_not_due": rows},
+            "slowdown": 1.1,
+        },
+        web={
+            "server": "gunicorn",
+            "load": "wrk",
+            "bare_rps": 400.0,
+            "dispute_page_rps": 220.0,
+            "ratio": 0.55,
+        },
+    )
+
+    text = "\n".join(table(report))
+
+    assert "Buyer: orders list" in text and "7 / 7" in text and "12.5" in text
+    assert "slowdown 1.10x" in text and "MISSED" in text  # 454.5/s is under the 500/s target
+    assert "55%" in text
+
+
+def test_percentiles_come_from_the_sorted_timings():
+    timings = [float(n) for n in range(1, 101)]
+
+    assert percentile(timings, 0.5) in (50.0, 51.0)
+    assert percentile(timings, 0.95) in (95.0, 96.0)
