@@ -633,7 +633,13 @@ class Evidence(models.Model):
     received_at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["dispute", "received_at"], name="evidence_dispute_idx")]
+        indexes = [
+            models.Index(fields=["dispute", "received_at"], name="evidence_dispute_idx"),
+            # The sweep looks for evidence whose processing job was lost: only a handful of rows.
+            models.Index(
+                fields=["received_at"], name="evidence_processing_idx", condition=Q(status="processing")
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.original_name

@@ -39,12 +39,17 @@ def test_healthz_needs_no_login_and_answers_get_only(client, db):
 def broker_at(monkeypatch):
     """Point the Celery app at another broker URL for the test."""
 
+    original = celery_app.conf.broker_url
+
     def point(url: str) -> None:
         # Celery prefers the environment variable to its configuration when both are set.
         monkeypatch.setenv("CELERY_BROKER_URL", url)
-        monkeypatch.setattr(celery_app.conf, "broker_url", url)
+        celery_app.conf.broker_url = url
 
-    return point
+    yield point
+    # Set back explicitly: monkeypatch's restore of Celery's computed setting does not stick,
+    # and a later health check would still dial the fake broker.
+    celery_app.conf.broker_url = original
 
 
 def _closed_port() -> int:
