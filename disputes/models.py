@@ -207,6 +207,35 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
             ),
             models.Index(fields=["buyer", "state", "deadline_at"], name="dispute_buyer_inbox_idx"),
             models.Index(fields=["store", "state", "deadline_at"], name="dispute_store_inbox_idx"),
+            # The inboxes' default view, open disputes soonest deadline first, in index order.
+            models.Index(
+                fields=["buyer", "deadline_at", "id"],
+                name="dispute_buyer_open_idx",
+                condition=Q(
+                    state__in=[
+                        "awaiting_seller",
+                        "awaiting_buyer",
+                        "awaiting_return",
+                        "return_in_transit",
+                        "in_mediation",
+                        "evidence_requested",
+                    ]
+                ),
+            ),
+            models.Index(
+                fields=["store", "deadline_at", "id"],
+                name="dispute_store_open_idx",
+                condition=Q(
+                    state__in=[
+                        "awaiting_seller",
+                        "awaiting_buyer",
+                        "awaiting_return",
+                        "return_in_transit",
+                        "in_mediation",
+                        "evidence_requested",
+                    ]
+                ),
+            ),
             models.Index(fields=["state", "deadline_at", "escalated_at"], name="dispute_queue_idx"),
         ]
 

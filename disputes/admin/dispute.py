@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
@@ -123,6 +123,19 @@ class DisputeAdmin(admin.ModelAdmin):
     # --- the queue -----------------------------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> QuerySet[Dispute]:
         return admin_selectors.annotate_queue(super().get_queryset(request), now=timezone.now())
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
+        """The dispute, with its order (its name shows the order number), loaded once per request:
+        the case page asks for it here and again in Django's change view."""
+        loaded = request.__dict__.setdefault("_disputes_loaded", {})
+        if (object_id, from_field) not in loaded:
+            queryset = self.get_queryset(request).select_related("order")
+            field = self.opts.pk if from_field is None else self.opts.get_field(from_field)
+            try:
+                loaded[object_id, from_field] = queryset.get(**{field.name: field.to_python(object_id)})
+            except (Dispute.DoesNotExist, ValidationError, ValueError):
+                loaded[object_id, from_field] = None
+        return loaded[object_id, from_field]
 
     def get_ordering(self, request: HttpRequest) -> list:
         return admin_selectors.queue_ordering()

@@ -70,6 +70,7 @@ def case_for_mediator(pk: int) -> Dispute:
             "buyer",
             "buyer__standing",
             "decided_by",
+            "order__conversation",
             "assigned_mediator",
         )
         .prefetch_related(
@@ -98,8 +99,10 @@ def max_refund_now(dispute: Dispute) -> Decimal:
 
 def conversation_messages(order: Order) -> tuple[Conversation | None, list[Message]]:
     """The order's conversation and its messages, oldest first, with senders and photos."""
-    conversation = Conversation.objects.filter(order=order).first()
-    if conversation is None:
+    try:
+        # Joined by case_for_mediator (no query); a conversation never started raises.
+        conversation = order.conversation
+    except Conversation.DoesNotExist:
         return None, []
     messages = list(
         conversation.messages.select_related("sender")

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import Order
+from orders.models import Order, Store
 from portal.records import AppendOnlyModel, AppendOnlyQuerySet, PermanentRecordError
 
 
@@ -23,9 +23,21 @@ class Conversation(models.Model):
     """The one conversation of an order, created with its first message."""
 
     order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="conversation")
+    #: The order's buyer and store, kept here so a person's conversations (the inbox, the unread
+    #: count on every page) come from an index, not from a join across every order.
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", db_index=False)
     created_at = models.DateTimeField()
     #: Orders the inbox: the newest conversation first.
     last_message_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["buyer", "-last_message_at"], name="conversation_buyer_idx"),
+            models.Index(fields=["store", "-last_message_at"], name="conversation_store_idx"),
+        ]
 
     def __str__(self) -> str:
         return str(_("Conversation about order %(number)s") % {"number": self.order.number})

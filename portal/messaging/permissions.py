@@ -34,7 +34,7 @@ def get_conversation_for_user(user: User, order_number: str) -> Conversation:
     order = get_order_for_user(user, order_number)
     conversation = Conversation.objects.filter(order=order).first()
     if conversation is None:
-        return Conversation(order=order)
+        return Conversation(order=order, buyer_id=order.buyer_id, store_id=order.store_id)
     conversation.order = order
     return conversation
 

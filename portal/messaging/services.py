@@ -91,7 +91,13 @@ def _check_photos(photos: list[UploadedFile]) -> list[uploads.CheckedUpload]:
 def _append(*, order: Order, sender: User, party: str, body: str, now: datetime) -> Message:
     """Add a message to the order's conversation, starting the conversation if it is the first."""
     conversation, created = Conversation.objects.get_or_create(
-        order=order, defaults={"created_at": now, "last_message_at": now}
+        order=order,
+        defaults={
+            "buyer_id": order.buyer_id,
+            "store_id": order.store_id,
+            "created_at": now,
+            "last_message_at": now,
+        },
     )
     if not created:
         # Greatest keeps the inbox order right when two senders commit out of order.

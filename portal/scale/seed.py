@@ -114,7 +114,7 @@ PRICES = {
 
 
 class Ids:
-    """Primary keys for every table written with explicit ids, and reproducible UUIDs."""
+    """Primary keys for every table written with explicit ids, and fresh UUIDs."""
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
@@ -129,7 +129,8 @@ class Ids:
         self.conversation = IdRange(Conversation)
 
     def uuid(self) -> uuid.UUID:
-        return uuid.UUID(int=self.rng.getrandbits(128), version=4)
+        # Random even when the rest is seeded: a second run with the same seed must not collide.
+        return uuid.uuid4()
 
 
 @dataclass
@@ -369,7 +370,9 @@ class ScaleSeeder:
                 ],
             ),
             "standings": writer(BuyerStanding, ["buyer_id", "wins_in_a_row", "flagged"]),
-            "conversations": writer(Conversation, ["id", "order_id", "created_at", "last_message_at"]),
+            "conversations": writer(
+                Conversation, ["id", "order_id", "buyer_id", "store_id", "created_at", "last_message_at"]
+            ),
             "messages": writer(
                 Message, ["conversation_id", "sender_id", "sender_party", "body", "created_at"]
             ),
@@ -644,7 +647,9 @@ class ScaleSeeder:
             sender = life.buyer_id if party == "buyer" else life.seller_id
             sent.append((conversation_id, sender, party, body, at))
             at += self.days(0.01, 3)
-        self.writers["conversations"].add((conversation_id, life.id, sent[0][4], sent[-1][4]))
+        self.writers["conversations"].add(
+            (conversation_id, life.id, life.buyer_id, life.store_id, sent[0][4], sent[-1][4])
+        )
         self.writers["messages"].extend(sent)
         for user_id in (life.buyer_id, life.seller_id):
             read = self.rng.randrange(len(sent) + 1)
