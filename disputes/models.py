@@ -16,6 +16,19 @@ from disputes import policy
 from orders.models import MONEY, Carrier, LineItem, Order, Store
 from portal.records import AppendOnlyModel
 
+#: State values for the database's constraints and partial indexes (the FSM's own tuples live
+#: on Dispute; these plain strings keep migrations stable).
+OPEN_STATE_VALUES = [
+    "awaiting_seller",
+    "awaiting_buyer",
+    "awaiting_return",
+    "return_in_transit",
+    "in_mediation",
+    "evidence_requested",
+]
+ENFORCED_STATE_VALUES = [state for state in OPEN_STATE_VALUES if state != "in_mediation"]
+CLOSED_STATE_VALUES = ["resolved_buyer", "resolved_seller", "withdrawn"]
+
 
 class Party(models.TextChoices):
     BUYER = "buyer", _("Buyer")
@@ -152,16 +165,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["order"],
-                condition=Q(
-                    state__in=[
-                        "awaiting_seller",
-                        "awaiting_buyer",
-                        "awaiting_return",
-                        "return_in_transit",
-                        "in_mediation",
-                        "evidence_requested",
-                    ]
-                ),
+                condition=Q(state__in=OPEN_STATE_VALUES),
                 name="one_open_dispute_per_order",
             ),
             models.CheckConstraint(
@@ -176,13 +180,11 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
                 name="dispute_refund_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(state__in=["resolved_buyer", "resolved_seller", "withdrawn"])
-                | Q(deadline_at__isnull=False),
+                condition=Q(state__in=CLOSED_STATE_VALUES) | Q(deadline_at__isnull=False),
                 name="open_dispute_has_deadline",
             ),
             models.CheckConstraint(
-                condition=~Q(state__in=["resolved_buyer", "resolved_seller", "withdrawn"])
-                | (Q(deadline_at__isnull=True) & ~Q(outcome="")),
+                condition=~Q(state__in=CLOSED_STATE_VALUES) | (Q(deadline_at__isnull=True) & ~Q(outcome="")),
                 name="closed_dispute_has_outcome_and_no_deadline",
             ),
         ]
@@ -190,15 +192,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["deadline_at"],
                 name="dispute_enforced_deadline_idx",
-                condition=Q(
-                    state__in=[
-                        "awaiting_seller",
-                        "awaiting_buyer",
-                        "awaiting_return",
-                        "return_in_transit",
-                        "evidence_requested",
-                    ]
-                ),
+                condition=Q(state__in=ENFORCED_STATE_VALUES),
             ),
             models.Index(
                 fields=["next_reminder_at"],
@@ -211,30 +205,12 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["buyer", "deadline_at", "id"],
                 name="dispute_buyer_open_idx",
-                condition=Q(
-                    state__in=[
-                        "awaiting_seller",
-                        "awaiting_buyer",
-                        "awaiting_return",
-                        "return_in_transit",
-                        "in_mediation",
-                        "evidence_requested",
-                    ]
-                ),
+                condition=Q(state__in=OPEN_STATE_VALUES),
             ),
             models.Index(
                 fields=["store", "deadline_at", "id"],
                 name="dispute_store_open_idx",
-                condition=Q(
-                    state__in=[
-                        "awaiting_seller",
-                        "awaiting_buyer",
-                        "awaiting_return",
-                        "return_in_transit",
-                        "in_mediation",
-                        "evidence_requested",
-                    ]
-                ),
+                condition=Q(state__in=OPEN_STATE_VALUES),
             ),
             models.Index(fields=["state", "deadline_at", "escalated_at"], name="dispute_queue_idx"),
         ]
