@@ -112,7 +112,11 @@ def refund_paid(*, order: Order, refund, at: datetime) -> OrderEvent:
 
 def refund_failed(*, order: Order, refund, at: datetime) -> OrderEvent:
     return order_event(
-        order=order, type=T.REFUND_FAILED, at=at, note=refund.failure_reason, data={"refund": refund.pk}
+        order=order,
+        type=T.REFUND_FAILED,
+        at=at,
+        note=refund.failure_reason,
+        data={"refund": refund.pk, "amount": str(refund.amount), "currency": refund.currency},
     )
 
 

@@ -400,7 +400,7 @@ def pay_refund(*, refund_id: int, now: datetime) -> Refund:
             if refund.attempts >= policy.REFUND_MAX_ATTEMPTS:
                 refund.mark_failed(reason=str(error) or "provider error")
                 refund.save()
-                events.refund_failed(order=refund.order, refund=refund, at=now)
+                _notify(events.refund_failed(order=refund.order, refund=refund, at=now))
             else:
                 refund.failure_reason = str(error)[:500]
                 refund.next_attempt_at = now + policy.REFUND_RETRY_DELAY * refund.attempts

@@ -187,6 +187,18 @@ ORDER_NOTICES: dict[str, list[OrderNotice]] = {
             gettext_lazy("It can take a few days to show on your statement."),
         )
     ],
+    "refund_failed": [
+        OrderNotice(
+            BUYER,
+            gettext_lazy("Refund on order %(number)s is delayed"),
+            gettext_lazy(
+                "The payment provider could not send your refund of %(amount)s %(currency)s on order "
+                "%(number)s. It stays owed to you: our team has been alerted and pays it by hand."
+            ),
+            gettext_lazy("You do not need to do anything."),
+            essential=True,
+        )
+    ],
 }
 
 

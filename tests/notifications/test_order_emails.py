@@ -38,6 +38,21 @@ def _refund_pending(order: Order, now: datetime) -> Refund:
     return order.refunds.get()
 
 
+def _refund_failed(order: Order, now: datetime) -> Refund:
+    """The provider refuses the refund on every attempt the policy allows."""
+    from unittest import mock
+
+    from orders import policy
+    from tests.factories import FlakyPaymentProvider
+
+    refund = _refund_pending(order, now)
+    provider = FlakyPaymentProvider(failures_left=policy.REFUND_MAX_ATTEMPTS)
+    with mock.patch("orders.services.get_provider", lambda: provider):
+        for attempt in range(policy.REFUND_MAX_ATTEMPTS):
+            order_services.pay_refund(refund_id=refund.pk, now=order.handling_due_at + (attempt + 1) * DAY)
+    return refund
+
+
 @dataclass(frozen=True)
 class OrderCase:
     """How to bring an order to the event (``final`` runs with its jobs), who hears of it with
@@ -104,6 +119,10 @@ CASES = {
             refund_id=_refund_pending(order, now).pk, now=order.handling_due_at + DAY
         ),
         told={"buyer": "Refund paid on order {number}"},
+    ),
+    "refund_failed": OrderCase(
+        final=lambda order, now, sweep: _refund_failed(order, now),
+        told={"buyer": "Refund on order {number} is delayed"},
     ),
 }
 

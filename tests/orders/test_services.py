@@ -842,7 +842,11 @@ def test_a_refund_the_provider_refuses_refund_max_attempts_times_is_marked_faile
     assert refund.attempts == policy.REFUND_MAX_ATTEMPTS
     assert refund.next_attempt_at is None
     assert refund.failure_reason == "provider unavailable"
-    assert order.events.get(type=T.REFUND_FAILED).data == {"refund": refund.pk}
+    assert order.events.get(type=T.REFUND_FAILED).data == {
+        "refund": refund.pk,
+        "amount": "25.00",
+        "currency": "USD",
+    }
     assert not FakeProviderPayout.objects.filter(idempotency_key=refund.idempotency_key).exists()
 
 
