@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,25 @@ def _tail(path: Path, lines: int = 40) -> str:
     return f"--- {path.name} ---\n" + "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
+def _wait_for(expected: str, read: Callable[[], str], processes: list[subprocess.Popen], logs: Path) -> str:
+    """Poll ``read()`` until it says ``expected`` or WAIT_SECONDS pass, failing at once if a
+    Celery process died; the processes are stopped either way. Returns what was last read."""
+    seen = ""
+    try:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            seen = read().strip()
+            if seen == expected:
+                break
+            for process in processes:
+                assert process.poll() is None, f"a Celery process exited early\n{_tail(logs / 'worker.log')}"
+            time.sleep(1)
+    finally:
+        for process in processes:
+            _stop(process)
+    return seen
+
+
 @pytest.fixture
 def clock_env(tmp_path: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
@@ -134,21 +154,12 @@ def test_a_real_worker_and_beat_cancel_an_order_past_its_handling_time_and_pay_t
         ),
         _start("beat", ["beat", "--loglevel=INFO"], clock_env, tmp_path),
     ]
-    seen = ""
-    try:
-        deadline = time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline:
-            seen = _manage(clock_env, "shell", "--no-imports", "-c", READ_ORDER.format(number=number)).strip()
-            if seen == "state cancelled paid":
-                break
-            for process in processes:
-                assert process.poll() is None, (
-                    f"a Celery process exited early\n{_tail(tmp_path / 'worker.log')}"
-                )
-            time.sleep(1)
-    finally:
-        for process in processes:
-            _stop(process)
+    seen = _wait_for(
+        "state cancelled paid",
+        lambda: _manage(clock_env, "shell", "--no-imports", "-c", READ_ORDER.format(number=number)),
+        processes,
+        tmp_path,
+    )
 
     logs = "\n".join(_tail(tmp_path / f"{name}.log") for name in ("beat", "worker"))
     assert seen == "state cancelled paid", f"after {WAIT_SECONDS}s the order is still: {seen}\n{logs}"

@@ -15,9 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.portal.test_worker_smoke import _manage, _start, _stop, _tail
-
-WAIT_SECONDS = 60
+from tests.portal.test_worker_smoke import _manage, _start, _tail, _wait_for
 
 pytestmark = [
     pytest.mark.integration,
@@ -112,23 +110,13 @@ def test_redis_a_worker_and_beat_refund_the_buyer_when_the_seller_never_answered
         ),
         _start("beat", ["beat", "--loglevel=INFO"], scale_out_env, tmp_path),
     ]
-    seen = ""
     started = time.monotonic()
-    try:
-        while time.monotonic() < started + WAIT_SECONDS:
-            seen = _manage(
-                scale_out_env, "shell", "--no-imports", "-c", READ_DISPUTE.format(number=number)
-            ).strip()
-            if seen == "state resolved_buyer paid 1 refunded":
-                break
-            for process in processes:
-                assert process.poll() is None, (
-                    f"a Celery process exited early\n{_tail(tmp_path / 'worker.log')}"
-                )
-            time.sleep(1)
-    finally:
-        for process in processes:
-            _stop(process)
+    seen = _wait_for(
+        "state resolved_buyer paid 1 refunded",
+        lambda: _manage(scale_out_env, "shell", "--no-imports", "-c", READ_DISPUTE.format(number=number)),
+        processes,
+        tmp_path,
+    )
     elapsed = time.monotonic() - started
 
     logs = "\n".join(_tail(tmp_path / f"{name}.log") for name in ("beat", "worker"))
