@@ -105,6 +105,10 @@ class Report:
     notes: list = field(default_factory=list)
 
 
+#: What a run measures; ``manage.py benchmark --only`` picks some of them.
+PARTS = ("pages", "sweep", "web")
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
@@ -121,6 +125,7 @@ class Benchmark:
         wrk_seconds: float,
         wrk_rounds: int,
         scratch_template: Path | None = None,
+        parts: tuple[str, ...] = PARTS,
         say: Callable[[str], None] = print,
     ) -> None:
         self.mode = mode
@@ -129,6 +134,7 @@ class Benchmark:
         self.wrk_seconds = wrk_seconds
         self.wrk_rounds = wrk_rounds
         self.scratch_template = scratch_template
+        self.parts = parts
         self.say = say
 
     # --- the run ---------------------------------------------------------------------------------
@@ -145,24 +151,27 @@ class Benchmark:
             f"({report.database['vendor']})."
         )
         pages = self.pages()
-        with override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
-            for page in pages:
-                self.say(f"Page: {page.label} ...")
-                report.pages.append(asdict(self.measure_page(page)))
-        with throwaway_broker():
-            self.say(f"Sweep: {self.sweep_due:,} due deadlines on an empty database ...")
-            empty = self.measure_sweep(scratch=True)
-            self.say(f"Sweep: {self.sweep_due:,} due deadlines among the loaded data ...")
-            loaded = self.measure_sweep(scratch=False)
-        report.sweep = {
-            "due": self.sweep_due,
-            "empty": empty,
-            "loaded": loaded,
-            "slowdown": round(loaded["seconds"] / empty["seconds"], 3),
-        }
-        self.say("Web: gunicorn (2 workers) and wrk ...")
-        dispute_page = next(page for page in pages if page.key == "buyer_dispute")
-        report.web = self.measure_web(dispute_page)
+        if "pages" in self.parts:
+            with override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
+                for page in pages:
+                    self.say(f"Page: {page.label} ...")
+                    report.pages.append(asdict(self.measure_page(page)))
+        if "sweep" in self.parts:
+            with throwaway_broker():
+                self.say(f"Sweep: {self.sweep_due:,} due deadlines on an empty database ...")
+                empty = self.measure_sweep(scratch=True)
+                self.say(f"Sweep: {self.sweep_due:,} due deadlines among the loaded data ...")
+                loaded = self.measure_sweep(scratch=False)
+            report.sweep = {
+                "due": self.sweep_due,
+                "empty": empty,
+                "loaded": loaded,
+                "slowdown": round(loaded["seconds"] / empty["seconds"], 3),
+            }
+        if "web" in self.parts:
+            self.say("Web: gunicorn (2 workers) and wrk ...")
+            dispute_page = next(page for page in pages if page.key == "buyer_dispute")
+            report.web = self.measure_web(dispute_page)
         report.machine["load_after"] = os.getloadavg()
         return report
 

@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from orders.models import Order
-from portal.scale.bench import Benchmark, table, write_json
+from portal.scale.bench import PARTS, Benchmark, table, write_json
 
 QUICK = {
     "orders": 10_000,
@@ -55,12 +55,18 @@ class Command(BaseCommand):
         parser.add_argument("--wrk-seconds", type=float, default=10)
         parser.add_argument("--wrk-rounds", type=int, default=2)
         parser.add_argument("--output", help="Where to write the JSON (default var/bench.json).")
+        parser.add_argument(
+            "--only",
+            action="append",
+            choices=PARTS,
+            help="Measure only this part (repeatable); the default measures pages, sweep and web.",
+        )
         parser.add_argument("--inner", action="store_true", help="(internal) the --quick child process.")
 
     def handle(self, *args, **options) -> None:
         output = Path(options["output"] or settings.VAR_DIR / "bench.json")
         if options["quick"] and not options["inner"]:
-            self.run_quick(output)
+            self.run_quick(output, options["only"] or [])
             return
         if options["requests"] < 50:
             raise CommandError("--requests must be at least 50.")
@@ -85,6 +91,7 @@ class Command(BaseCommand):
             wrk_seconds=options["wrk_seconds"],
             wrk_rounds=options["wrk_rounds"],
             scratch_template=scratch_template,
+            parts=tuple(options["only"] or PARTS),
             say=self.stdout.write,
         )
         report = benchmark.run()
@@ -99,14 +106,15 @@ class Command(BaseCommand):
             self.stdout.write(line)
         self.stdout.write(f"\nWrote {output}")
 
-    def run_quick(self, output: Path) -> None:
+    def run_quick(self, output: Path, only: list[str]) -> None:
         """Run the benchmark again in a child process on a throwaway SQLite database."""
         folder = tempfile.mkdtemp(prefix="portal-bench-quick-")
         env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
         env.update(PORTAL_VAR_DIR=folder, DJANGO_SETTINGS_MODULE="portal.settings.base")
         try:
             result = subprocess.run(
-                [sys.executable, "manage.py", "benchmark", "--quick", "--inner", "--output", str(output)],
+                [sys.executable, "manage.py", "benchmark", "--quick", "--inner", "--output", str(output)]
+                + [f"--only={part}" for part in only],
                 cwd=settings.BASE_DIR,
                 env=env,
                 check=False,
