@@ -49,6 +49,8 @@ MAX_DESCRIPTION_LENGTH: int = _setting("MAX_DESCRIPTION_LENGTH", 4000)
 
 #: How many due dispute deadlines the sweep claims per batch.
 SWEEP_BATCH_SIZE: int = _setting("SWEEP_BATCH_SIZE", 200)
+#: How many due deadlines share one transaction (a failure re-applies that group one by one).
+SWEEP_ROWS_PER_TRANSACTION: int = _setting("SWEEP_ROWS_PER_TRANSACTION", 50)
 
 #: Evidence still unprocessed this long after upload (its job was lost) is processed by the sweep.
 EVIDENCE_PROCESSING_GRACE: timedelta = _setting("EVIDENCE_PROCESSING_GRACE", timedelta(minutes=2))

@@ -8,6 +8,7 @@ from disputes import events, policy
 from disputes.models import Dispute, Evidence
 from disputes.services.common import finish_if_closed, notify
 from disputes.services.negotiation import accept_open_proposals, supersede_open_proposals
+from orders import services as order_services
 from orders.models import Order
 from portal import deadlines
 
@@ -44,18 +45,26 @@ def apply_dispute_deadline(dispute: Dispute, now: datetime) -> None:
     )
 
 
-def _lock_due(pk: int, now: datetime, due: Q) -> Dispute | None:
-    # Order first, then dispute, as every service does; skip rows another sweep holds. The order
-    # is found through the dispute in the locking statement itself: one round trip, not two.
-    locked = Order.objects.select_for_update(skip_locked=True, of=("self",)).filter(disputes__pk=pk)
-    if locked.values_list("pk", flat=True).first() is None:
-        return None
-    return (
+def _lock_due(pks: list[int], due: Q, due_field: str) -> list[Dispute]:
+    """Lock the disputes' orders, then the disputes, as every service does (order first), skipping
+    rows another sweep or a party holds; return the disputes still due, in deadline order. Two
+    statements for the whole group: the orders are found through the disputes in the locking
+    statement itself."""
+    orders = Order.objects.select_for_update(skip_locked=True, of=("self",)).filter(disputes__pk__in=pks)
+    locked_orders = list(orders.values_list("pk", flat=True))
+    if not locked_orders:
+        return []
+    disputes = list(
         Dispute.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("order", "order__store", "store")
-        .filter(due, pk=pk)
-        .first()
+        .annotate(order_refunded_so_far=order_services.refunded_sum("order_id"))
+        .filter(due, pk__in=pks, order_id__in=locked_orders)
+        .order_by(due_field, "pk")
     )
+    for dispute in disputes:
+        # Read under the order's lock: refunds closing the dispute reuse it instead of asking.
+        dispute.order.refunded_so_far = dispute.order_refunded_so_far
+    return disputes
 
 
 def send_due_reminder(dispute: Dispute, now: datetime) -> None:
@@ -75,7 +84,7 @@ def send_due_reminder(dispute: Dispute, now: datetime) -> None:
     notify(events.reminder_sent(dispute=dispute, hours_left=hours_left, at=now))
 
 
-def enforce_dispute_deadlines(*, now: datetime) -> int:
+def enforce_dispute_deadlines(*, now: datetime, share: deadlines.Share = deadlines.EVERYTHING) -> int:
     """Apply every due dispute deadline in deadline order, then send the reminders due, then
     process evidence whose job was lost."""
     deadline_due = Q(state__in=Dispute.ENFORCED_STATES, deadline_at__lte=now)
@@ -83,25 +92,31 @@ def enforce_dispute_deadlines(*, now: datetime) -> int:
         queryset=Dispute.objects.filter(state__in=Dispute.ENFORCED_STATES),
         now=now,
         apply=apply_dispute_deadline,
-        lock=lambda pk: _lock_due(pk, now, deadline_due),
+        lock=lambda pks: _lock_due(pks, deadline_due, "deadline_at"),
         batch_size=policy.SWEEP_BATCH_SIZE,
+        per_transaction=policy.SWEEP_ROWS_PER_TRANSACTION,
+        share=share,
     )
     reminder_due = Q(state__in=Dispute.OPEN_STATES, next_reminder_at__lte=now)
     applied += deadlines.apply_due(
         queryset=Dispute.objects.filter(state__in=Dispute.OPEN_STATES),
         now=now,
         apply=send_due_reminder,
-        lock=lambda pk: _lock_due(pk, now, reminder_due),
+        lock=lambda pks: _lock_due(pks, reminder_due, "next_reminder_at"),
         batch_size=policy.SWEEP_BATCH_SIZE,
         due_field="next_reminder_at",
+        per_transaction=policy.SWEEP_ROWS_PER_TRANSACTION,
+        share=share,
     )
     applied += deadlines.apply_due(
         queryset=Evidence.objects.filter(status=Evidence.Status.PROCESSING),
         now=now - policy.EVIDENCE_PROCESSING_GRACE,
         apply=lambda evidence, _at: _process_evidence(evidence),
-        lock=lambda pk: Evidence.objects.filter(pk=pk, status=Evidence.Status.PROCESSING).first(),
+        lock=lambda pks: list(Evidence.objects.filter(pk__in=pks, status=Evidence.Status.PROCESSING)),
         batch_size=policy.SWEEP_BATCH_SIZE,
         due_field="received_at",
+        share=share,
+        buyer_field="dispute__buyer_id",
     )
     return applied
 

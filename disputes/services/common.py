@@ -40,7 +40,8 @@ def check_transition(transition, user: User | None, message: str) -> None:
 def notify(event: DisputeEvent) -> None:
     from portal.notifications.tasks import notify_dispute_event
 
-    enqueue_after_commit(notify_dispute_event, event_id=event.pk)
+    # The instance, not its pk: the sweep writes events in bulk when its transaction ends.
+    enqueue_after_commit(notify_dispute_event, event_id=event)
 
 
 def finish_if_closed(dispute: Dispute, order: Order, now: datetime) -> None:
@@ -53,9 +54,9 @@ def finish_if_closed(dispute: Dispute, order: Order, now: datetime) -> None:
             order=order, amount=dispute.refund_amount, reason=Refund.Reason.DISPUTE, dispute=dispute, now=now
         )
     if dispute.state != Dispute.State.WITHDRAWN:
-        standing, _created = BuyerStanding.objects.get_or_create(buyer_id=dispute.buyer_id)
-        standing.record_outcome(buyer_won=dispute.state == Dispute.State.RESOLVED_BUYER)
-        standing.save()
+        BuyerStanding.objects.record_outcome(
+            buyer_id=dispute.buyer_id, buyer_won=dispute.state == Dispute.State.RESOLVED_BUYER
+        )
     order_services.release_from_dispute(
         order=order, now=now, finished=dispute.state != Dispute.State.WITHDRAWN
     )

@@ -157,16 +157,27 @@ class Benchmark:
                     self.say(f"Page: {page.label} ...")
                     report.pages.append(asdict(self.measure_page(page)))
         if "sweep" in self.parts:
+            # PostgreSQL: as many sweepers as CPUs, as a deployment here would run (and one, for
+            # comparison); SQLite writes one transaction at a time, so one sweeper there.
+            sweepers = (os.cpu_count() or 1) if connection.vendor == "postgresql" else 1
             with throwaway_broker():
-                self.say(f"Sweep: {self.sweep_due:,} due deadlines on an empty database ...")
-                empty = self.measure_sweep(scratch=True)
-                self.say(f"Sweep: {self.sweep_due:,} due deadlines among the loaded data ...")
-                loaded = self.measure_sweep(scratch=False)
+                self.say(
+                    f"Sweep: {self.sweep_due:,} due deadlines, {sweepers} sweeper(s), empty database ..."
+                )
+                empty = self.measure_sweep(scratch=True, sweepers=sweepers)
+                self.say(f"Sweep: {self.sweep_due:,} due, {sweepers} sweeper(s), loaded data ...")
+                loaded = self.measure_sweep(scratch=False, sweepers=sweepers)
+                one = None
+                if sweepers > 1:
+                    self.say(f"Sweep: {self.sweep_due:,} due, 1 sweeper, loaded data ...")
+                    one = self.measure_sweep(scratch=False, sweepers=1)
             report.sweep = {
                 "due": self.sweep_due,
+                "sweepers": sweepers,
                 "empty": empty,
                 "loaded": loaded,
                 "slowdown": round(loaded["seconds"] / empty["seconds"], 3),
+                "loaded_one_sweeper": one,
             }
         if "web" in self.parts:
             self.say("Web: gunicorn (2 workers) and wrk ...")
@@ -291,7 +302,7 @@ class Benchmark:
         )
 
     # --- the sweep -------------------------------------------------------------------------------
-    def measure_sweep(self, *, scratch: bool) -> dict:
+    def measure_sweep(self, *, scratch: bool, sweepers: int) -> dict:
         with scratch_database(self.scratch_template) if scratch else nullcontext():
             sweep_at = first_deadline_ahead()
             not_due = not_yet_due(sweep_at)
@@ -299,7 +310,7 @@ class Benchmark:
             people = None if scratch else seeder.existing_people()
             seeder.seed_due_disputes(self.sweep_due, sweep_at=sweep_at, people=people)
             started = time.perf_counter()
-            applied = deadlines.enforce_all(now=sweep_at)
+            applied = deadlines.enforce_side_by_side(now=sweep_at, sweepers=sweepers)
             seconds = time.perf_counter() - started
         done = sum(applied.values())
         return {
@@ -590,12 +601,17 @@ def table(report: Report) -> list[str]:
         rows = loaded["rows_not_due"]
         lines += [
             "",
-            f"Sweep, {sweep['due']:,} due deadlines:",
+            f"Sweep, {sweep['due']:,} due deadlines, {sweep.get('sweepers', 1)} sweeper(s) side by side:",
             f"  empty database:  {empty['seconds']:.2f} s = {empty['deadlines_per_s']:,.0f} deadlines/s",
             f"  with {rows['orders']:,} orders and {rows['disputes']:,} disputes not yet due "
             f"({rows['orders_with_a_deadline_ahead']:,} + {rows['open_disputes_with_a_deadline_ahead']:,} "
             f"with a deadline ahead): {loaded['seconds']:.2f} s = "
             f"{loaded['deadlines_per_s']:,.0f} deadlines/s",
+            *(
+                [f"  one sweeper, loaded: {sweep['loaded_one_sweeper']['deadlines_per_s']:,.0f} deadlines/s"]
+                if sweep.get("loaded_one_sweeper")
+                else []
+            ),
             f"  slowdown {sweep['slowdown']:.2f}x (target ≤{TARGETS['sweep_slowdown_with_data']}x), "
             f"rate target ≥{TARGETS['sweep_deadlines_per_s']}/s: "
             + mark(

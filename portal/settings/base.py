@@ -173,6 +173,9 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 DEADLINE_SWEEP_SECONDS = float(os.environ.get("PORTAL_DEADLINE_SWEEP_SECONDS", "60"))
+# Sweeps run side by side on each tick, each on its share of the rows (PostgreSQL: up to the
+# worker's processes; SQLite writes one transaction at a time, so keep 1 there).
+SWEEPERS = max(1, int(os.environ.get("PORTAL_SWEEPERS", "1")))
 CELERY_BEAT_SCHEDULE = {
     "enforce-deadlines": {
         "task": "portal.tasks.enforce_deadlines",

@@ -2,6 +2,7 @@
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -17,8 +18,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--now", help="Pretend the time is this ISO-8601 timestamp (for demos and rehearsals)."
         )
+        parser.add_argument(
+            "--sweepers",
+            type=int,
+            default=settings.SWEEPERS,
+            help="Sweep in this many processes side by side (PostgreSQL); default PORTAL_SWEEPERS.",
+        )
 
-    def handle(self, *args, loop: float, now: str | None, **options) -> None:
+    def handle(self, *args, loop: float, now: str | None, sweepers: int, **options) -> None:
         while True:
             at = parse_datetime(now) if now else timezone.now()
             if at is None or timezone.is_naive(at):
@@ -26,7 +33,7 @@ class Command(BaseCommand):
                     "--now needs an ISO-8601 timestamp with a time zone, e.g. 2026-12-01T12:00:00Z"
                 )
                 return
-            applied = deadlines.enforce_all(now=at)
+            applied = deadlines.enforce_side_by_side(now=at, sweepers=sweepers)
             self.stdout.write(
                 f"{at.isoformat()} applied: "
                 + ", ".join(f"{name}={count}" for name, count in applied.items())
