@@ -60,7 +60,7 @@ def test_with_two_sweepers_the_beat_tick_queues_the_second_share_and_every_deadl
     enforce_deadlines()  # the beat's tick: share 0 here, share 1 queued (run at once, eagerly)
 
     assert {Order.objects.get(pk=o.pk).state for o in orders} == {Order.State.CANCELLED}
-    assert OrderEvent.objects.filter(type=OrderEvent.Type.AUTO_CANCELLED).count() == 4
+    assert OrderEvent.objects.filter(order__in=orders, type=OrderEvent.Type.AUTO_CANCELLED).count() == 4
     assert Refund.objects.filter(order__in=orders).count() == 4
 
 
@@ -77,7 +77,9 @@ def test_sweepers_side_by_side_close_every_dispute_once_without_deadlocks(store,
     assert {d.state for d in Dispute.objects.filter(pk__in=[d.pk for d in disputes])} == {
         Dispute.State.RESOLVED_BUYER
     }
-    assert DisputeEvent.objects.filter(type=DisputeEvent.Type.AUTO_RESOLVED).count() == len(disputes)
+    assert DisputeEvent.objects.filter(
+        dispute__in=disputes, type=DisputeEvent.Type.AUTO_RESOLVED
+    ).count() == len(disputes)
     assert Refund.objects.filter(dispute__in=disputes).count() == len(disputes)
     for buyer in buyers:
         assert BuyerStanding.objects.get(buyer=buyer).wins_in_a_row == 6
