@@ -98,11 +98,6 @@ def order_for_page(order: Order) -> Order:
     return order
 
 
-def refunded_total_prefetched(order: Order) -> Decimal:
-    """Sum of non-failed refunds, from the prefetched ``refunds`` (no query)."""
-    return sum((r.amount for r in order.refunds.all() if r.status != Refund.Status.FAILED), Decimal("0.00"))
-
-
 @dataclass(frozen=True)
 class ProtectionStatus:
     """What the order page says about buyer protection right now."""

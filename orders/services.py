@@ -340,12 +340,16 @@ def release_from_dispute(*, order: Order, now: datetime, finished: bool) -> Orde
 def refunded_total(order: Order) -> Decimal:
     """What has been or is being refunded on the order (failed refunds do not count).
 
-    An order locked with :func:`refunded_sum` annotated as ``refunded_so_far`` (the sweep locks
-    dozens at once) answers without a query; :func:`issue_refund` keeps that figure current.
+    Answers without a query when it can: from ``refunded_so_far``, which an order locked with
+    :func:`refunded_sum` annotated carries (the sweep locks dozens at once) and
+    :func:`issue_refund` keeps current, or from the order's prefetched ``refunds`` (pages).
     """
     known = getattr(order, "refunded_so_far", None)
     if known is not None:
         return known
+    if "refunds" in getattr(order, "_prefetched_objects_cache", {}):
+        refunds = [refund for refund in order.refunds.all() if refund.status != Refund.Status.FAILED]
+        return sum((refund.amount for refund in refunds), Decimal("0.00"))
     total = order.refunds.exclude(status=Refund.Status.FAILED).aggregate(total=Sum("amount"))["total"]
     return total or Decimal("0.00")
 
@@ -379,8 +383,10 @@ def issue_refund(
             _("A refund of %(amount)s %(currency)s would exceed what is left to refund on this order.")
             % {"amount": amount, "currency": order.currency}
         )
+    # Keep refunded_total() right for this instance: the running sum follows, a prefetch is stale.
     if getattr(order, "refunded_so_far", None) is not None:
         order.refunded_so_far += amount
+    getattr(order, "_prefetched_objects_cache", {}).pop("refunds", None)
     refund = Refund.objects.create(
         order=order,
         dispute=dispute,

@@ -126,13 +126,33 @@ class DisputeAdmin(admin.ModelAdmin):
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
         """The dispute, with its order (its name shows the order number), loaded once per request:
-        the case page asks for it here and again in Django's change view."""
+        the case page loads the whole case first (``load_case``), and Django's change view then
+        asks for it here."""
+        return self._loaded(
+            request, object_id, from_field, lambda queryset, name, value: queryset.get(**{name: value})
+        )
+
+    def load_case(self, request: HttpRequest, object_id: str) -> Dispute | None:
+        """The dispute with everything the case page shows, into the memo ``get_object`` reads."""
+
+        def load(queryset: QuerySet[Dispute], name: str, value: object) -> Dispute:
+            return admin_selectors.case_for_mediator(queryset, value)
+
+        return self._loaded(request, object_id, None, load)
+
+    def _loaded(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        from_field: str | None,
+        load: Callable[[QuerySet[Dispute], str, object], Dispute],
+    ) -> Dispute | None:
         loaded = request.__dict__.setdefault("_disputes_loaded", {})
         if (object_id, from_field) not in loaded:
-            queryset = self.get_queryset(request).select_related("order")
             field = self.opts.pk if from_field is None else self.opts.get_field(from_field)
+            queryset = self.get_queryset(request).select_related("order")
             try:
-                loaded[object_id, from_field] = queryset.get(**{field.name: field.to_python(object_id)})
+                loaded[object_id, from_field] = load(queryset, field.name, field.to_python(object_id))
             except (Dispute.DoesNotExist, ValidationError, ValueError):
                 loaded[object_id, from_field] = None
         return loaded[object_id, from_field]
@@ -212,14 +232,15 @@ class DisputeAdmin(admin.ModelAdmin):
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
         extra_context = dict(extra_context or {})
         bound = extra_context.pop("bound_forms", {})
-        if self.get_object(request, unquote(object_id)) is not None and self.has_view_permission(request):
-            extra_context.update(self.case_context(request, int(unquote(object_id)), bound))
+        if self.has_view_permission(request):
+            dispute = self.load_case(request, unquote(object_id))
+            if dispute is not None:
+                extra_context.update(self.case_context(request, dispute, bound))
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def case_context(self, request: HttpRequest, pk: int, bound: dict[str, Form]) -> dict:
+    def case_context(self, request: HttpRequest, dispute: Dispute, bound: dict[str, Form]) -> dict:
         """Everything the case page shows, loaded up front: the template runs no queries."""
         user, now = request.user, timezone.now()
-        dispute = admin_selectors.case_for_mediator(pk)
         order = dispute.order
         conversation, chat = admin_selectors.conversation_messages(order)
         transitions = {t.name for t in dispute.get_available_user_state_transitions(user)}
@@ -246,9 +267,8 @@ class DisputeAdmin(admin.ModelAdmin):
                     }
                 )
         standing = getattr(dispute.buyer, "standing", None)
-        disputed = {item.line_item_id: item.quantity for item in dispute.items.all()}
-        store_history = admin_selectors.store_history(dispute)
-        store_orders = admin_selectors.store_order_count(dispute.store)
+        buyer_history, store_history = admin_selectors.party_histories(dispute)
+        store_orders = dispute.store_orders
         return {
             "title": f"{dispute.reference} · {order.number}",
             "subtitle": dispute.get_state_display(),
@@ -256,7 +276,7 @@ class DisputeAdmin(admin.ModelAdmin):
             "order": order,
             "shipment": getattr(order, "shipment", None),
             "standing": standing,
-            "order_lines": [(item, disputed.get(item.pk)) for item in order.items.all()],
+            "order_lines": [(item, item.disputed_quantity) for item in order.items.all()],
             "next_step": dispute_selectors.next_step_sentence(dispute),
             "is_overdue": dispute.deadline_at is not None and dispute.deadline_at < now,
             "timeline": [
@@ -273,7 +293,7 @@ class DisputeAdmin(admin.ModelAdmin):
             "conversation_url": (
                 reverse("admin:messaging_conversation_change", args=[conversation.pk]) if conversation else ""
             ),
-            "buyer_history": admin_selectors.buyer_history(dispute),
+            "buyer_history": buyer_history,
             "store_history": store_history,
             "store_orders": store_orders,
             "store_dispute_rate": 100 * store_history.total / store_orders if store_orders else None,

@@ -202,7 +202,8 @@ LOGGING = {
 INSTALLED_APPS = [*INSTALLED_APPS, "axes", "csp"]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with the user's role and permissions in one query each.
+    "portal.accounts.backends.PortalBackend",
 ]
 # Axes' start-up banner on every manage.py command is noise; lockouts are still logged.
 AXES_VERBOSE = False

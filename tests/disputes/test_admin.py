@@ -217,6 +217,60 @@ def test_the_case_page_shows_order_proposals_evidence_chat_timeline_and_history(
     assert 'name="_save"' not in html and 'id="dispute_form"' not in html
 
 
+def test_the_case_page_offers_the_services_refund_ceiling(mediator_client, dispute, clock):
+    """The ceiling is read from the prefetched refunds; it must say what the services would."""
+    from disputes.admin import selectors as admin_selectors
+
+    for amount, status in [(Decimal("15.00"), Refund.Status.PAID), (Decimal("20.00"), Refund.Status.FAILED)]:
+        Refund.objects.create(
+            order=dispute.order,
+            amount=amount,
+            currency=dispute.currency,
+            reason=Refund.Reason.NOT_SHIPPED,
+            status=status,
+            created_at=clock,
+        )
+
+    page = mediator_client.get(case_url(dispute))
+
+    ceiling = page.context["max_refund_now"]
+    assert ceiling == services.refund_ceiling(Dispute.objects.get(pk=dispute.pk))
+    assert ceiling == admin_selectors.max_refund_now(dispute) < dispute.max_refund
+
+
+def test_the_case_page_lists_the_parties_other_disputes_latest_first(
+    mediator_client, dispute, buyer, store, clock
+):
+    """Both histories come from one query: the counts, and the latest disputes besides this one."""
+    from disputes.admin.selectors import HISTORY_ROWS
+
+    at = dispute.opened_at - 60 * DAY
+
+    def other_dispute(n: int, **order) -> Dispute:
+        shipped = ship(OrderFactory(paid_at=at, **order), at=at + DAY)
+        return open_dispute_for(shipped, at=at + 8 * DAY + n * timedelta(hours=1))
+
+    mine = [other_dispute(n, buyer=buyer, store=StoreFactory()) for n in range(HISTORY_ROWS + 1)]
+    theirs = [other_dispute(n, store=store) for n in range(2)]
+    services.withdraw_dispute(dispute=mine[0], buyer=buyer, now=at + 30 * DAY)
+
+    context = mediator_client.get(case_url(dispute)).context
+
+    buyer_history, store_history = context["buyer_history"], context["store_history"]
+    assert [d.pk for d in buyer_history.recent] == [d.pk for d in reversed(mine)][:HISTORY_ROWS]
+    assert [d.pk for d in store_history.recent] == [d.pk for d in reversed(theirs)]
+    assert (buyer_history.total, buyer_history.open, buyer_history.withdrawn) == (
+        HISTORY_ROWS + 2,
+        HISTORY_ROWS + 1,
+        1,
+    )
+    assert (store_history.total, store_history.open, store_history.mediated) == (3, 3, 1)
+    first = buyer_history.recent[0]
+    assert (first.order_number, first.store_name) == (first.order.number, first.store.name)
+    assert store_history.recent[0].buyer_username == theirs[-1].buyer.username
+    assert context["store_orders"] == Order.objects.filter(store=store).count()
+
+
 def test_the_case_page_plays_videos(mediator_client, dispute, buyer, clock):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

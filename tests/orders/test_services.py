@@ -732,6 +732,34 @@ def test_a_failed_refund_does_not_count_against_what_can_still_be_refunded(now, 
     assert services.refunded_total(order) == Decimal("60.00")
 
 
+def test_the_refunded_total_reads_the_same_from_prefetched_refunds_and_from_a_locked_sum(
+    now, flaky_provider, monkeypatch
+):
+    monkeypatch.setattr(policy, "REFUND_MAX_ATTEMPTS", 1)
+    order = shipped_order(paid_at=now)
+    failed = issue(order, "50.00", now=now)
+    flaky_provider.failures_left = 1
+    services.pay_refund(refund_id=failed.pk, now=now)
+    issue(order, "20.00", now=now)
+
+    def prefetched():
+        return Order.objects.prefetch_related("refunds").get(pk=order.pk)
+
+    def summed():  # as the sweep locks orders
+        return Order.objects.annotate(refunded_so_far=services.refunded_sum()).get(pk=order.pk)
+
+    assert services.refunded_total(prefetched()) == services.refunded_total(summed()) == Decimal("20.00")
+    for read, expected in ((prefetched, "25.00"), (summed, "30.00")):
+        instance = read()
+        with transaction.atomic():
+            services.issue_refund(
+                order=instance, amount=Decimal("5.00"), reason=Refund.Reason.DISPUTE, now=now
+            )
+        # The instance a refund went through knows it, as the database does.
+        assert services.refunded_total(instance) == Decimal(expected)
+        assert services.refunded_total(Order.objects.get(pk=order.pk)) == Decimal(expected)
+
+
 # --- pay_refund --------------------------------------------------------------------------------
 def test_paying_a_refund_pays_it_through_the_provider(now):
     order = shipped_order(paid_at=now)
