@@ -7,6 +7,14 @@ import pytest
 from tests.factories import FlakyPaymentProvider, OrderFactory, StoreFactory, UserFactory, mediator_user
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (the dispute page's copies live there)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def now() -> datetime:
     return datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

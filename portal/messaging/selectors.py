@@ -89,17 +89,21 @@ def inbox_for_user(*, user: User) -> QuerySet[Conversation]:
     )
 
 
-def unread_total(user: User) -> int:
+def unread_messages(user: User) -> QuerySet[Message]:
     """Messages from others that ``user`` has not read yet, over all their conversations."""
-    if not user.is_authenticated:
-        return 0
     return (
         Message.objects.filter(conversation__in=_conversation_ids(user))
         .exclude(sender=user)
         .alias(last_read_at=_last_read_at(user, "conversation"))
         .filter(created_at__gt=F("last_read_at"))
-        .count()
     )
+
+
+def unread_total(user: User) -> int:
+    """How many :func:`unread_messages` ``user`` has (the navigation bar's badge)."""
+    if not user.is_authenticated:
+        return 0
+    return unread_messages(user).count()
 
 
 def last_read_at(*, conversation: Conversation, user: User) -> datetime | None:

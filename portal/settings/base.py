@@ -103,7 +103,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Lets a query ask to be a prepared statement (the dispute page's stamp does, see
+    # disputes.selectors.page_stamp). Only server-side binding cursors ever prepare, and Django's
+    # own cursors bind on the client, so every other query runs exactly as before.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ----------------------------------------------------------------------------
+# The dispute page keeps its rendered copies here (disputes.page_cache): in each process's memory
+# by default, or in one Redis shared by every web process with PORTAL_CACHE_URL.
+CACHE_URL = os.environ.get("PORTAL_CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}}
+    )
+}
 
 # --- Accounts -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
