@@ -87,3 +87,22 @@ def flaky_provider(monkeypatch) -> FlakyPaymentProvider:
     provider = FlakyPaymentProvider()
     monkeypatch.setattr("orders.services.get_provider", lambda: provider)
     return provider
+
+
+@pytest.fixture
+def broken_order_deadline(monkeypatch):
+    """``break_(order)`` makes applying that order's deadline fail after it changed the order (as
+    a provider SDK blowing up would), so only the rollback can undo it; ``break_(None)`` mends it."""
+    from orders import services
+
+    apply = services.apply_order_deadline
+
+    def break_(broken) -> None:
+        def apply_unless_broken(order, at):
+            apply(order, at)
+            if broken is not None and order.pk == broken.pk:
+                raise RuntimeError("provider SDK exploded")
+
+        monkeypatch.setattr(services, "apply_order_deadline", apply_unless_broken)
+
+    return break_

@@ -327,16 +327,9 @@ def test_a_backlog_larger_than_one_batch_drains_in_one_run(now, monkeypatch):
     assert {Order.objects.get(pk=order.pk).state for order in orders} == {S.CANCELLED}
 
 
-def test_one_order_that_cannot_be_applied_does_not_stop_the_others(now, monkeypatch):
+def test_one_order_that_cannot_be_applied_does_not_stop_the_others(now, broken_order_deadline):
     broken, fine = OrderFactory(paid_at=now), OrderFactory(paid_at=now + timedelta(hours=1))
-    apply = services.apply_order_deadline
-
-    def apply_unless_broken(order, at):
-        apply(order, at)
-        if order.pk == broken.pk:
-            raise RuntimeError("provider SDK exploded")
-
-    monkeypatch.setattr(services, "apply_order_deadline", apply_unless_broken)
+    broken_order_deadline(broken)
     enforce_all(now=now + timedelta(days=8))
 
     broken.refresh_from_db()
@@ -346,7 +339,7 @@ def test_one_order_that_cannot_be_applied_does_not_stop_the_others(now, monkeypa
     assert count(broken, T.AUTO_CANCELLED) == 0
     assert fine.state == S.CANCELLED
 
-    monkeypatch.setattr(services, "apply_order_deadline", apply)
+    broken_order_deadline(None)
     enforce_all(now=now + timedelta(days=8, minutes=1))
 
     broken.refresh_from_db()

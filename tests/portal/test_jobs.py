@@ -8,7 +8,7 @@ from celery import shared_task
 from django.core import mail
 from django.db import transaction
 
-from orders import policy, services
+from orders import policy
 from orders.models import Order, OrderEvent
 from portal import jobs, tasks
 from portal.deadlines import enforce_all
@@ -147,17 +147,12 @@ def test_the_sweep_commits_a_group_together_and_publishes_its_jobs_in_one_messag
         ]
 
 
-def test_a_broken_row_rolls_its_group_back_and_the_others_are_applied_and_told_once(now, monkeypatch):
+def test_a_broken_row_rolls_its_group_back_and_the_others_are_applied_and_told_once(
+    now, monkeypatch, broken_order_deadline
+):
     monkeypatch.setattr(policy, "SWEEP_ROWS_PER_TRANSACTION", 10)
     broken, *fine = [OrderFactory(paid_at=now + timedelta(minutes=n)) for n in range(3)]
-    apply = services.apply_order_deadline
-
-    def apply_unless_broken(order, at):
-        apply(order, at)
-        if order.pk == broken.pk:
-            raise RuntimeError("provider SDK exploded")
-
-    monkeypatch.setattr(services, "apply_order_deadline", apply_unless_broken)
+    broken_order_deadline(broken)
     mail.outbox.clear()
 
     applied = enforce_all(now=now + timedelta(days=8))
