@@ -10,20 +10,20 @@ key and the next request renders afresh. The inputs:
 - the viewer's own row (names, language, time zone, staff flags) and mediator flag;
 - the active language and time zone;
 - the one thing that changes with the clock alone: the countdown's "3 days, 4 hours left";
-- the code: a digest of the templates, translations, static files and Python sources, read once
-  per process, so a deploy against a shared cache (Redis) never serves the previous release's
-  HTML.
+- the code: a digest of the templates, translations, static files, Python sources and the
+  policies' numbers, read once per process, so a deploy against a shared cache (Redis) never
+  serves the previous release's HTML.
 
 Nothing is cached with DEBUG on (templates are read afresh then, and a copy would hide an edit).
 Two parts of a page are never cached: pending flash messages (such a request renders afresh
-and stores nothing) and the CSRF token. The copy holds a placeholder where the token goes,
-replaced on every response by ``get_token(request)``: each browser gets a token for its own
-CSRF cookie, freshly masked as Django does for every response.
+and stores nothing) and the CSRF token. The copy holds a placeholder where the token goes (the
+same in every process, see :func:`csrf_placeholder`), replaced on every response by
+``get_token(request)``: each browser gets a token for its own CSRF cookie, freshly masked as
+Django does for every response.
 """
 
 import hashlib
 import logging
-import secrets
 from collections.abc import Callable
 from functools import cache
 from importlib import metadata
@@ -35,9 +35,12 @@ from django.core.cache import cache as django_cache
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.timesince import timeuntil
 
+from disputes import policy as dispute_policy
 from disputes.selectors import PageStamp
+from orders import policy as order_policy
 from portal.accounts.models import User
 from portal.accounts.roles import is_mediator
 
@@ -46,9 +49,14 @@ logger = logging.getLogger(__name__)
 #: A cached copy outlives no change (the key moves on), so the timeout only bounds memory.
 TIMEOUT_SECONDS = 10 * 60
 
-#: Stands in for the CSRF token in a cached copy. Random per process and never sent to a browser,
-#: so no text on a page (a note, a file name) can contain it.
-CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
+
+def csrf_placeholder() -> str:
+    """What stands in for the CSRF token in a cached copy: the same in every process of the
+    deployment (a copy stored by one web process is served by another, through a shared cache),
+    derived from the secret key and never sent to a browser, so no text on a page (a note, a
+    file name) can contain it."""
+    return "csrf-" + salted_hmac("disputes.page_cache.csrf", "placeholder").hexdigest()[:32]
+
 
 _SOURCES = (
     "templates/**/*.html",
@@ -74,6 +82,9 @@ def code_version() -> str:
             digest.update(f"{package}={metadata.version(package)}".encode())
         except metadata.PackageNotFoundError:
             digest.update(package.encode())
+    # The rules' numbers a deployment sets in its settings show on the page too.
+    for policy in (dispute_policy, order_policy):
+        digest.update(repr(sorted((k, repr(v)) for k, v in vars(policy).items() if k.isupper())).encode())
     return digest.hexdigest()[:16]
 
 
@@ -110,10 +121,10 @@ def cached_page(request: HttpRequest, pk: int, stamp: PageStamp | None, render: 
     key = None if fresh else page_key(request, pk, stamp)
     html = None if key is None else _cached(key)
     if html is None:
-        html = render({"csrf_token": CSRF_PLACEHOLDER})
+        html = render({"csrf_token": csrf_placeholder()})
         if key is not None:
             _store(key, html)
-    return html.replace(CSRF_PLACEHOLDER, get_token(request))
+    return html.replace(csrf_placeholder(), get_token(request))
 
 
 # The cache only saves work: if it cannot be reached (a shared Redis restarting), the page is

@@ -101,8 +101,10 @@ class _Joined(Func):
     contains_aggregate = False
 
     def as_postgresql(self, compiler, connection, **extra):
-        template = "%(function)s(%(expressions)s, ',')"
-        return self.as_sql(compiler, connection, function="STRING_AGG", template=template, **extra)
+        # Ordered, or the same rows could make a different string (and a needless cache miss).
+        template = "%(function)s(%(expressions)s, ',' ORDER BY %(expressions)s)"
+        sql, params = self.as_sql(compiler, connection, function="STRING_AGG", template=template, **extra)
+        return sql, (*params, *params)  # the expressions appear twice
 
 
 def _columns(*names: str) -> Concat:
@@ -206,7 +208,7 @@ def page_stamp(*, pk: int, viewer: User) -> PageStamp | None:
     """
     sql, params = _page_stamp_sql(connection.vendor)
     params = tuple(pk if p == _PK else viewer.pk if p == _VIEWER else p for p in params)
-    if connection.vendor == "postgresql":
+    if connection.settings_dict.get("OPTIONS", {}).get("prepare_threshold") is not None:
         # What connection.cursor() does, with a cursor of our own.
         connection.close_if_health_check_failed()
         connection.ensure_connection()

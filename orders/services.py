@@ -465,6 +465,8 @@ def apply_order_deadline(order: Order, now: datetime) -> None:
 
 
 def _lock_due_orders(pks: list[int], now: datetime) -> list[Order]:
+    """Lock those orders still due (skipping any another transaction holds), in deadline order,
+    each with what was refunded on it so far."""
     return list(
         Order.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("store")
@@ -475,6 +477,7 @@ def _lock_due_orders(pks: list[int], now: datetime) -> list[Order]:
 
 
 def _lock_due_refunds(pks: list[int], now: datetime) -> list[Refund]:
+    """Lock those refunds still pending and due for an attempt, in the order they fell due."""
     return list(
         Refund.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(pk__in=pks, status=Refund.Status.PENDING, next_attempt_at__lte=now)
@@ -497,10 +500,10 @@ def enforce_order_deadlines(*, now: datetime, share: deadlines.Share = deadlines
         queryset=Refund.objects.filter(status=Refund.Status.PENDING),
         now=now,
         apply=lambda refund, at: pay_refund(refund_id=refund.pk, now=at),
-        # One per transaction: each is a call to the payment provider.
         lock=lambda pks: _lock_due_refunds(pks, now),
         batch_size=policy.SWEEP_BATCH_SIZE,
         due_field="next_attempt_at",
+        per_transaction=1,  # each is a call to the payment provider: commit it on its own
         share=share,
         buyer_field="order__buyer_id",
     )

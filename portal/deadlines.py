@@ -51,6 +51,7 @@ class Share:
     parts: int = 1
 
     def of(self, queryset: models.QuerySet, buyer_field: str) -> models.QuerySet:
+        """The rows of ``queryset`` in this share; ``buyer_field`` names each row's buyer."""
         if self.parts == 1:
             return queryset
         return queryset.alias(sweep_share=Mod(buyer_field, self.parts)).filter(sweep_share=self.part)
@@ -145,7 +146,19 @@ def apply_due(
         after = batch[-1]
 
 
-def _apply_group(pks: list[int], *, now: datetime, apply, lock, model) -> int:
+def _apply_group(
+    pks: list[int],
+    *,
+    now: datetime,
+    apply: Callable[[models.Model, datetime], object],
+    lock: Callable[[list[int]], list[models.Model]],
+    model: type[models.Model],
+) -> int:
+    """Apply the due rows among ``pks`` in one transaction, or one per transaction if that fails.
+
+    The group's rows stay locked until it commits (a fraction of a second for 50 deadlines): a
+    party acting on one of them meanwhile waits that long, never longer.
+    """
     if len(pks) > 1:
         try:
             with transaction.atomic(), records.written_together():

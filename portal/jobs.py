@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 FAN_OUT_CHUNK = 500
 
 #: The jobs gathered by the innermost :func:`collected` block, or None outside one.
-_collector: ContextVar[list[tuple[str, dict]] | None] = ContextVar("portal_jobs_collector", default=None)
+_collector: ContextVar[list[tuple[Task, dict]] | None] = ContextVar("portal_jobs_collector", default=None)
 
 
 def enqueue_after_commit(task: Task, **kwargs) -> None:
@@ -40,7 +40,7 @@ def _send(task: Task, kwargs: dict) -> None:
     if jobs is None:
         task.delay(**kwargs)
     else:
-        jobs.append((task.name, kwargs))
+        jobs.append((task, kwargs))
 
 
 @contextmanager
@@ -54,7 +54,7 @@ def collected() -> Iterator[None]:
     queues each as the job it is (with its own retries). Only committed work is gathered, as
     with :func:`enqueue_after_commit`.
     """
-    jobs: list[tuple[str, dict]] = []
+    jobs: list[tuple[Task, dict]] = []
     token = _collector.set(jobs)
     try:
         yield
@@ -63,19 +63,18 @@ def collected() -> Iterator[None]:
         publish(jobs)
 
 
-def publish(jobs: list[tuple[str, dict]]) -> None:
+def publish(jobs: list[tuple[Task, dict]]) -> None:
     """Send gathered jobs: a single one as itself, more as fan-out messages. Never raises (the
     work is committed; see :func:`enqueue_after_commit`)."""
-    from celery import current_app
-
     from portal.tasks import fan_out
 
     try:
         if len(jobs) == 1:
-            name, kwargs = jobs[0]
-            current_app.tasks[name].apply_async(kwargs=kwargs)
+            task, kwargs = jobs[0]
+            task.delay(**kwargs)
             return
         for start in range(0, len(jobs), FAN_OUT_CHUNK):
-            fan_out.delay(jobs=[[name, kwargs] for name, kwargs in jobs[start : start + FAN_OUT_CHUNK]])
+            chunk = jobs[start : start + FAN_OUT_CHUNK]
+            fan_out.delay(jobs=[[task.name, kwargs] for task, kwargs in chunk])
     except Exception:
         logger.exception("could not queue %s committed job(s)", len(jobs))

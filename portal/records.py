@@ -5,7 +5,9 @@ early and clearly, including bulk ``update()``/``delete()`` that bypass ``save()
 
 Because they are only ever inserted, a busy writer (the deadline sweep) can also insert them
 together: inside :func:`written_together`, ``Model.objects.create()`` of an append-only model
-builds the row and the block inserts all of them at its end, one statement per model.
+that opts in (``insert_together = True``: the timelines' events, which nothing reads back while
+writing them) builds the row, and the block inserts all of them at its end, one statement per
+model.
 """
 
 from collections.abc import Iterator
@@ -47,7 +49,7 @@ class PermanentRecordError(Exception):
 class AppendOnlyQuerySet(models.QuerySet):
     def create(self, **kwargs):
         pending = _pending.get()
-        if pending is None:
+        if pending is None or not self.model.insert_together:
             return super().create(**kwargs)
         record = self.model(**kwargs)
         pending.append(record)
@@ -63,6 +65,9 @@ class AppendOnlyQuerySet(models.QuerySet):
 
 
 class AppendOnlyModel(models.Model):
+    #: Whether rows created inside :func:`written_together` wait for the end of the block.
+    insert_together = False
+
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:

@@ -115,6 +115,7 @@ def enforce_dispute_deadlines(*, now: datetime, share: deadlines.Share = deadlin
         lock=lambda pks: list(Evidence.objects.filter(pk__in=pks, status=Evidence.Status.PROCESSING)),
         batch_size=policy.SWEEP_BATCH_SIZE,
         due_field="received_at",
+        per_transaction=1,  # each is image/video work: commit it on its own
         share=share,
         buyer_field="dispute__buyer_id",
     )

@@ -14,7 +14,7 @@ class PortalBackend(ModelBackend):
     ``roles.is_mediator`` reads from ``user._is_mediator``), and what they may do (their own and
     their groups' permissions together)."""
 
-    def get_user(self, user_id):
+    def get_user(self, user_id: int) -> User | None:
         in_group = Group.objects.filter(name=MEDIATORS_GROUP, user=OuterRef("pk"))
         try:
             user = User._default_manager.annotate(in_mediators_group=Exists(in_group)).get(pk=user_id)

@@ -23,12 +23,6 @@ HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
-def t0(now):
-    """When the disputes here are opened: 9 Nov 2026, 12:00 UTC."""
-    return now + timedelta(days=8)
-
-
-@pytest.fixture
 def shipped(order, now):
     return ship(order, at=now + DAY)
 

@@ -33,19 +33,6 @@ ACTION_NAMES = [name for _url, _view, name in ACTIONS]
 
 
 @pytest.fixture
-def t0(now):
-    """When the dispute here was opened: 9 Nov 2026, 12:00 UTC."""
-    return now + timedelta(days=8)
-
-
-@pytest.fixture
-def clock(time_machine, t0):
-    """The wall clock the views read, stopped a day after the dispute was opened."""
-    time_machine.move_to(t0 + DAY, tick=False)
-    return time_machine
-
-
-@pytest.fixture
 def shipped(order, now):
     return ship(order, at=now + DAY)
 
