@@ -27,6 +27,7 @@ from django.utils import timezone
 from disputes import services
 from disputes.models import Dispute, DisputedItem, DisputeEvent, Evidence, Proposal
 from orders.models import LineItem, Order, Refund, Store
+from portal import querying
 from portal.accounts.models import User
 from portal.messaging.models import Conversation, Message, MessageAttachment
 
@@ -218,6 +219,28 @@ def _party(rows: list[Dispute], party: str, *, dispute: Dispute) -> PartyHistory
     )
 
 
+def _histories_queryset(buyer_id: int, store_id: int) -> QuerySet[Dispute]:
+    place = Least(
+        Case(When(buyer_id=buyer_id, then=F("buyer_place")), default=Value(_NOWHERE)),
+        Case(When(store_id=store_id, then=F("store_place")), default=Value(_NOWHERE)),
+    )
+    return (
+        Dispute.objects.filter(Q(buyer_id=buyer_id) | Q(store_id=store_id))
+        .only(*_HISTORY_FIELDS)
+        .annotate(**_over("buyer"), **_over("store"))
+        .annotate(
+            order_number=Subquery(Order.objects.filter(pk=OuterRef("order_id")).values("number")),
+            store_name=Subquery(Store.objects.filter(pk=OuterRef("store_id")).values("name")),
+            buyer_username=Subquery(User.objects.filter(pk=OuterRef("buyer_id")).values("username")),
+        )
+        .order_by(place, "-opened_at", "-id")[: 2 * (HISTORY_ROWS + 1)]
+    )
+
+
+#: Its SQL takes ten times longer to build than to run, so it is built once per process.
+_HISTORIES = querying.Reusable(_histories_queryset, "buyer_id", "store_id")
+
+
 def party_histories(dispute: Dispute) -> tuple[PartyHistory, PartyHistory]:
     """The buyer's disputes across every store and the store's with every buyer, in one query.
 
@@ -228,21 +251,7 @@ def party_histories(dispute: Dispute) -> tuple[PartyHistory, PartyHistory]:
     joins: PostgreSQL then looks them up for the rows kept only, not for each of a big store's
     thousands of disputes.
     """
-    place = Least(
-        Case(When(buyer_id=dispute.buyer_id, then=F("buyer_place")), default=Value(_NOWHERE)),
-        Case(When(store_id=dispute.store_id, then=F("store_place")), default=Value(_NOWHERE)),
-    )
-    rows = list(
-        Dispute.objects.filter(Q(buyer_id=dispute.buyer_id) | Q(store_id=dispute.store_id))
-        .only(*_HISTORY_FIELDS)
-        .annotate(**_over("buyer"), **_over("store"))
-        .annotate(
-            order_number=Subquery(Order.objects.filter(pk=OuterRef("order_id")).values("number")),
-            store_name=Subquery(Store.objects.filter(pk=OuterRef("store_id")).values("name")),
-            buyer_username=Subquery(User.objects.filter(pk=OuterRef("buyer_id")).values("username")),
-        )
-        .order_by(place, "-opened_at", "-id")[: 2 * (HISTORY_ROWS + 1)]
-    )
+    rows = list(Dispute.objects.raw(*_HISTORIES.sql(buyer_id=dispute.buyer_id, store_id=dispute.store_id)))
     return _party(rows, "buyer", dispute=dispute), _party(rows, "store", dispute=dispute)
 
 
