@@ -11,18 +11,16 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from orders import policy
 from orders.models import LineItem, Order, OrderEvent, Refund, Store
-from portal import formatting
+from portal import formatting, querying
 from portal.accounts.models import User
 
 BUYER_FILTERS: dict[str, tuple[str, list[str]]] = {
@@ -45,16 +43,12 @@ ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=12, decimal_p
 def _list_queryset() -> QuerySet[Order]:
     # A correlated subquery, not a join + GROUP BY: the page's 20 rows are sorted and cut first,
     # and the paginator's count() drops the unused subquery and counts from the index alone.
-    item_count = (
-        LineItem.objects.filter(order=OuterRef("pk"))
-        .order_by()
-        .values("order")
-        .annotate(total=Sum("quantity"))
-        .values("total")
+    item_count = querying.aggregate_per_row(
+        LineItem.objects.filter(order=OuterRef("pk")), Sum("quantity"), per="order"
     )
     return (
         Order.objects.select_related("store", "buyer", "shipment")
-        .annotate(item_count=Coalesce(Subquery(item_count), 0))
+        .annotate(item_count=item_count)
         .order_by("-paid_at", "-id")
     )
 

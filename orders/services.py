@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models import DecimalField, OuterRef, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
@@ -19,7 +19,7 @@ from django_fsm import can_proceed, has_transition_perm
 from orders import events, policy
 from orders.models import MONEY, FreeReturnCountry, LineItem, Order, OrderEvent, Refund, Shipment, Store
 from orders.payments import PaymentProviderError, get_provider
-from portal import deadlines
+from portal import deadlines, querying
 from portal.accounts.models import User
 from portal.jobs import enqueue_after_commit
 
@@ -356,15 +356,13 @@ def refunded_total(order: Order) -> Decimal:
 
 def refunded_sum(order_ref: str = "pk") -> Coalesce:
     """:func:`refunded_total` as an expression, for the order that ``order_ref`` names."""
-    refunds = (
-        Refund.objects.filter(order=OuterRef(order_ref))
-        .exclude(status=Refund.Status.FAILED)
-        .order_by()
-        .values("order")
-        .annotate(total=Sum("amount"))
-        .values("total")
+    return querying.aggregate_per_row(
+        Refund.objects.filter(order=OuterRef(order_ref)).exclude(status=Refund.Status.FAILED),
+        Sum("amount"),
+        per="order",
+        default=Decimal("0.00"),
+        output_field=DecimalField(**MONEY),
     )
-    return Coalesce(Subquery(refunds), Value(Decimal("0.00")), output_field=DecimalField(**MONEY))
 
 
 def refundable_amount(order: Order) -> Decimal:

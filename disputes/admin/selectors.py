@@ -11,7 +11,6 @@ from django.db.models import (
     Count,
     F,
     FloatField,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -72,12 +71,8 @@ def case_for_mediator(queryset: QuerySet[Dispute], pk: int) -> Dispute:
     :raises Dispute.DoesNotExist: no such dispute in ``queryset``
     """
     disputed = DisputedItem.objects.filter(dispute_id=pk, line_item=OuterRef("pk")).values("quantity")
-    store_orders = (
-        Order.objects.filter(store=OuterRef("store_id"))
-        .order_by()
-        .values("store")
-        .annotate(n=Count("*"))
-        .values("n")
+    store_orders = querying.aggregate_per_row(
+        Order.objects.filter(store=OuterRef("store_id")), Count("*"), per="store"
     )
     cases = (
         queryset.select_related(
@@ -91,7 +86,7 @@ def case_for_mediator(queryset: QuerySet[Dispute], pk: int) -> Dispute:
             "order__conversation",
             "assigned_mediator",
         )
-        .annotate(store_orders=Coalesce(Subquery(store_orders, output_field=IntegerField()), 0))
+        .annotate(store_orders=store_orders)
         .prefetch_related(
             Prefetch(
                 "proposals", queryset=Proposal.objects.select_related("author").order_by("created_at", "id")
@@ -345,18 +340,10 @@ def _median(durations: list[timedelta]) -> timedelta | None:
     return statistics.median(durations) if durations else None
 
 
-def _count(model, **filters) -> Subquery:
-    """How many ``model`` rows point at the outer store, as a subquery (no join fan-out)."""
-    return Coalesce(
-        Subquery(
-            model.objects.filter(store=OuterRef("pk"), **filters)
-            .order_by()
-            .values("store")
-            .annotate(n=Count("pk"))
-            .values("n"),
-            output_field=IntegerField(),
-        ),
-        0,
+def _count(model, **filters) -> Coalesce:
+    """How many ``model`` rows point at the outer store."""
+    return querying.aggregate_per_row(
+        model.objects.filter(store=OuterRef("pk"), **filters), Count("pk"), per="store"
     )
 
 

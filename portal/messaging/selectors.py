@@ -6,7 +6,6 @@ from django.db.models import (
     Count,
     DateTimeField,
     F,
-    IntegerField,
     OuterRef,
     Prefetch,
     QuerySet,
@@ -15,6 +14,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Substr
 
+from portal import querying
 from portal.accounts.models import User
 from portal.messaging import policy
 from portal.messaging.models import Conversation, ConversationReadState, Message, MessageAttachment
@@ -54,21 +54,10 @@ def inbox_for_user(*, user: User) -> QuerySet[Conversation]:
     query, so a page of the inbox costs the same whatever its length.
     """
     latest = Message.objects.filter(conversation=OuterRef("pk")).order_by("-created_at", "-id")
-    unread = (
-        Message.objects.filter(conversation=OuterRef("pk"), created_at__gt=OuterRef("last_read_at"))
-        .exclude(sender=user)
-        .order_by()
-        .values("conversation")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    photos = (
-        MessageAttachment.objects.filter(message=OuterRef("last_message_id"))
-        .order_by()
-        .values("message")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    unread = Message.objects.filter(
+        conversation=OuterRef("pk"), created_at__gt=OuterRef("last_read_at")
+    ).exclude(sender=user)
+    photos = MessageAttachment.objects.filter(message=OuterRef("last_message_id"))
     return (
         Conversation.objects.filter(pk__in=_conversation_ids(user))
         .select_related("order", "order__store", "order__buyer")
@@ -82,8 +71,8 @@ def inbox_for_user(*, user: User) -> QuerySet[Conversation]:
             last_sender_party=Subquery(latest.values("sender_party")[:1]),
         )
         .annotate(
-            unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
-            last_photo_count=Coalesce(Subquery(photos, output_field=IntegerField()), 0),
+            unread_count=querying.aggregate_per_row(unread, Count("pk"), per="conversation"),
+            last_photo_count=querying.aggregate_per_row(photos, Count("pk"), per="message"),
         )
         .order_by("-last_message_at", "-id")
     )
