@@ -179,3 +179,28 @@ def open_dispute_for(order: Order, *, at: datetime, **claim):
     from disputes import services
 
     return services.open_dispute(order=order, buyer=order.buyer, claim=dispute_claim(order, **claim), now=at)
+
+
+def negotiate(dispute, *, seller: User, buyer: User, rounds: int, start: datetime) -> None:
+    """``rounds`` rounds of the seller offering less and the buyer lowering the request, a minute
+    apart from ``start``: each round adds two proposals and two timeline events."""
+    from disputes import services
+
+    for n in range(rounds):
+        services.counter_offer(
+            dispute=dispute,
+            seller=seller,
+            amount=Decimal("10.00") + n,
+            with_return=False,
+            note=f"offer {n}",
+            evidence=[],
+            now=start + timedelta(minutes=2 * n),
+        )
+        services.modify_request(
+            dispute=dispute,
+            buyer=buyer,
+            amount=Decimal("59.00") - n,
+            with_return=False,
+            note="",
+            now=start + timedelta(minutes=2 * n + 1),
+        )

@@ -21,6 +21,7 @@ from tests.factories import (
     UserFactory,
     evidence_files,
     image_upload,
+    negotiate,
     open_dispute_for,
     ship,
 )
@@ -805,24 +806,7 @@ def test_the_dispute_page_takes_the_same_queries_for_1_or_50_rows(
     login(client, request.getfixturevalue(viewer))
     with_one = queries(client, detail(dispute), PAGE_BUDGET, django_assert_max_num_queries)
 
-    for i in range(25):
-        services.counter_offer(
-            dispute=dispute,
-            seller=seller,
-            amount=Decimal("10.00") + i,
-            with_return=False,
-            note=f"offer {i}",
-            evidence=[],
-            now=t0 + timedelta(minutes=2 * i),
-        )
-        services.modify_request(
-            dispute=dispute,
-            buyer=buyer,
-            amount=Decimal("59.00") - i,
-            with_return=False,
-            note="",
-            now=t0 + timedelta(minutes=2 * i + 1),
-        )
+    negotiate(dispute, seller=seller, buyer=buyer, rounds=25, start=t0)
     services.add_evidence(
         dispute=dispute, user=buyer, files=evidence_files(*[f"p{i}.jpg" for i in range(9)]), note="", now=t0
     )

@@ -20,7 +20,7 @@ from orders.models import FreeReturnCountry
 from orders.policy import FREE_RETURN_PROGRAMME
 from portal.messaging import services as messaging
 from portal.notifications.models import Notification
-from tests.factories import OrderFactory, deliver, image_upload, open_dispute_for, ship
+from tests.factories import OrderFactory, deliver, image_upload, negotiate, open_dispute_for, ship
 
 pytestmark = pytest.mark.django_db
 
@@ -205,25 +205,7 @@ def test_the_admin_case_page_has_a_fixed_query_budget(
     order = ship(OrderFactory(buyer=buyer, store=store, paid_at=now), at=now + DAY)
     opened = now + 8 * DAY
     dispute = open_dispute_for(order, at=opened, amount=Decimal("60.00"))
-    # Each round adds a proposal and an event on each side: 2 rounds per 4 rows.
-    for n in range(max(1, count // 2)):
-        services.counter_offer(
-            dispute=dispute,
-            seller=seller,
-            amount=Decimal("10.00") + n,
-            with_return=False,
-            note=f"offer {n}",
-            evidence=[],
-            now=opened + timedelta(minutes=2 * n),
-        )
-        services.modify_request(
-            dispute=dispute,
-            buyer=buyer,
-            amount=Decimal("59.00") - n,
-            with_return=False,
-            note="",
-            now=opened + timedelta(minutes=2 * n + 1),
-        )
+    negotiate(dispute, seller=seller, buyer=buyer, rounds=max(1, count // 2), start=opened)
     services.counter_offer(
         dispute=dispute,
         seller=seller,
