@@ -1,31 +1,20 @@
 """Every read query of the disputes side, and the sentences dispute pages and e-mails show."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
-from functools import cache
 
-from django.db import connection
 from django.db.models import (
-    Exists,
-    Func,
-    IntegerField,
-    OuterRef,
     Prefetch,
     QuerySet,
-    Subquery,
-    TextField,
-    Value,
     prefetch_related_objects,
 )
-from django.db.models.functions import Cast, Concat
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from disputes.models import Dispute, DisputedItem, DisputeEvent, Evidence, Party, Proposal
-from orders.models import Order, Refund, Store
-from portal import formatting, querying
+from orders.models import Order, Store
+from portal import formatting
 from portal.accounts.models import User
 
 K = Dispute.DeadlineKind
@@ -82,153 +71,6 @@ def dispute_for_page(dispute: Dispute) -> Dispute:
         "refunds",
     )
     return dispute
-
-
-# --- what the dispute page shows, as one stamp -----------------------------------------------------
-class _RowCount(Func):
-    """``COUNT(*)`` over a subquery's rows, with no ``GROUP BY``: the subquery answers one row."""
-
-    template = "COUNT(*)"
-    output_field = IntegerField()
-    contains_aggregate = False
-
-
-class _Joined(Func):
-    """One column of a subquery's rows, joined with commas into one string (no ``GROUP BY``)."""
-
-    function = "GROUP_CONCAT"
-    output_field = TextField()
-    contains_aggregate = False
-
-    def as_postgresql(self, compiler, connection, **extra):
-        # Ordered, or the same rows could make a different string (and a needless cache miss).
-        template = "%(function)s(%(expressions)s, ',' ORDER BY %(expressions)s)"
-        sql, params = self.as_sql(compiler, connection, function="STRING_AGG", template=template, **extra)
-        return sql, (*params, *params)  # the expressions appear twice
-
-
-def _columns(*names: str) -> Concat:
-    """The columns as one string, separated by colons."""
-    parts = []
-    for name in names:
-        parts += [Value(":", output_field=TextField()), Cast(name, TextField())]
-    return Concat(*parts[1:], output_field=TextField())
-
-
-def _page_stamp_queryset(*, pk: int, viewer: User) -> QuerySet:
-    """One row: the dispute's deadline, the viewer's navigation counts, a stamp of each list the
-    page shows, then every column of the dispute, its order, store and buyer.
-
-    Events are append-only, so their count changes with every new one (and every service writes
-    one); the other lists carry each row's id and every column that can change after it is
-    written (a proposal's resolution, evidence and refund status); the events' actors carry the
-    names the timeline prints, which their profiles can change.
-    """
-    from portal.messaging.selectors import unread_messages
-    from portal.notifications.models import Notification
-
-    mine = {"dispute": OuterRef("pk")}
-    actors = DisputeEvent.objects.filter(dispute=OuterRef(OuterRef("pk"))).values("actor_id")
-    stamps = {
-        "nav_unread_notifications": Subquery(
-            Notification.objects.filter(recipient=viewer, read_at__isnull=True).values(n=_RowCount())
-        ),
-        "nav_unread_messages": Subquery(unread_messages(viewer).values(n=_RowCount())),
-        "nav_is_seller": Exists(Store.objects.filter(owner=viewer)),
-        "stamp_events": Subquery(DisputeEvent.objects.filter(**mine).values(n=_RowCount())),
-        "stamp_actors": Subquery(
-            User.objects.filter(pk__in=actors).values(
-                s=_Joined(_columns("id", "first_name", "last_name", "username"))
-            )
-        ),
-        "stamp_proposals": Subquery(
-            Proposal.objects.filter(**mine).values(s=_Joined(_columns("id", "resolution")))
-        ),
-        "stamp_evidence": Subquery(
-            Evidence.objects.filter(**mine).values(s=_Joined(_columns("id", "status")))
-        ),
-        "stamp_refunds": Subquery(
-            Refund.objects.filter(**mine).values(s=_Joined(_columns("id", "status", "amount", "currency")))
-        ),
-        "stamp_items": Subquery(
-            DisputedItem.objects.filter(**mine).values(
-                s=_Joined(_columns("id", "quantity", "line_item__title"))
-            )
-        ),
-    }
-    columns = [
-        f"{prefix}{field.attname}"
-        for prefix, model in (("", Dispute), ("order__", Order), ("store__", Store), ("buyer__", User))
-        for field in model._meta.concrete_fields
-        if field.name != "password"
-    ]
-    return Dispute.objects.filter(pk=pk).annotate(**stamps).values_list("deadline_at", *stamps, *columns)
-
-
-_PAGE_STAMP = querying.Reusable(
-    lambda pk, viewer_id: _page_stamp_queryset(pk=pk, viewer=User(pk=viewer_id)), "pk", "viewer_id"
-)
-
-
-@cache
-def _prepared_cursor_class() -> type:
-    """A psycopg cursor with server-side binding whose every query is a prepared statement
-    (Django's own cursors bind on the client and never prepare)."""
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    class PreparedCursor(ServerBindingCursor):
-        def execute(self, query, params=None, **kwargs):
-            return super().execute(query, params, prepare=True, **kwargs)
-
-    return PreparedCursor
-
-
-@dataclass(frozen=True)
-class PageStamp:
-    """What the dispute page shows for one viewer, as read by one query (see ``page_stamp``)."""
-
-    unread_notifications: int
-    unread_messages: int
-    is_seller: bool
-    deadline_at: datetime | None
-    values: tuple
-
-
-def page_stamp(*, pk: int, viewer: User) -> PageStamp | None:
-    """The dispute page's stamp for ``viewer``, or ``None`` if there is no such dispute. It says
-    nothing about whether ``viewer`` may see the dispute: that is the gatekeeper's question.
-
-    The page is served from it at a rate near a bare view's, so the query is compiled once per
-    process (with stand-ins for its two parameters) and, on PostgreSQL, prepared once per
-    connection: building it took 7 ms of Python, and planning it longer than running it.
-    """
-    sql, params = _PAGE_STAMP.sql(pk=pk, viewer_id=viewer.pk)
-    if connection.settings_dict.get("OPTIONS", {}).get("prepare_threshold") is not None:
-        # What connection.cursor() does, with a cursor of our own.
-        connection.close_if_health_check_failed()
-        connection.ensure_connection()
-        connection.validate_thread_sharing()
-        raw = _prepared_cursor_class()(connection.connection)
-        cursor = (
-            connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
-        )
-    else:
-        cursor = connection.cursor()
-    with cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    deadline_at, notifications, messages, is_seller = row[:4]
-    if isinstance(deadline_at, str):  # SQLite answers a raw cursor with text
-        deadline_at = parse_datetime(deadline_at).replace(tzinfo=UTC)
-    return PageStamp(
-        unread_notifications=notifications or 0,
-        unread_messages=messages or 0,
-        is_seller=bool(is_seller),
-        deadline_at=deadline_at,
-        values=tuple(row),
-    )
 
 
 # --- the deadline, in words -----------------------------------------------------------------------

@@ -5,14 +5,13 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from disputes import forms, page_cache, permissions, policy, selectors, services
+from disputes import forms, permissions, policy, selectors, services
 from disputes.models import Dispute
 from orders import permissions as order_permissions
 from portal import uploads
@@ -187,28 +186,11 @@ def dispute_page_context(request: HttpRequest, dispute: Dispute, bound: dict | N
     }
 
 
-class DisputeDetailView(LoginRequiredMixin, View):
-    """The case for one party, served from the cache while nothing it shows has changed
-    (``disputes.page_cache``): one query reads the stamp that decides it. Only a miss loads the
-    dispute through the gatekeeper, and only a page the gatekeeper let this viewer see is stored,
-    so a stranger always reaches the gatekeeper and its 404."""
+class DisputeDetailView(DisputeViewMixin, View):
+    """The case for one party: the state, the deadline in words, the history and the actions."""
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        stamp = selectors.page_stamp(pk=pk, viewer=request.user)
-
-        def render_page(extra: dict) -> str:
-            dispute = permissions.get_dispute_for_user(request.user, pk)
-            context = dispute_page_context(request, dispute)
-            if stamp is not None:
-                # The navigation bar's counts as the stamp read them: the numbers in the key.
-                context.update(
-                    nav_unread_notifications=stamp.unread_notifications,
-                    nav_unread_messages=stamp.unread_messages,
-                    nav_is_seller=stamp.is_seller,
-                )
-            return render_to_string("disputes/dispute_detail.html", {**context, **extra}, request)
-
-        return HttpResponse(page_cache.cached_page(request, pk, stamp, render_page))
+        return render(request, "disputes/dispute_detail.html", dispute_page_context(request, self.dispute))
 
 
 class DisputeActionView(DisputeViewMixin, View):

@@ -232,10 +232,6 @@ def _histories_queryset(buyer_id: int, store_id: int) -> QuerySet[Dispute]:
     )
 
 
-#: Its SQL takes ten times longer to build than to run, so it is built once per process.
-_HISTORIES = querying.Reusable(_histories_queryset, "buyer_id", "store_id")
-
-
 def party_histories(dispute: Dispute) -> tuple[PartyHistory, PartyHistory]:
     """The buyer's disputes across every store and the store's with every buyer, in one query.
 
@@ -246,7 +242,7 @@ def party_histories(dispute: Dispute) -> tuple[PartyHistory, PartyHistory]:
     joins: PostgreSQL then looks them up for the rows kept only, not for each of a big store's
     thousands of disputes.
     """
-    rows = list(Dispute.objects.raw(*_HISTORIES.sql(buyer_id=dispute.buyer_id, store_id=dispute.store_id)))
+    rows = list(_histories_queryset(buyer_id=dispute.buyer_id, store_id=dispute.store_id))
     return _party(rows, "buyer", dispute=dispute), _party(rows, "store", dispute=dispute)
 
 

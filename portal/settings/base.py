@@ -103,19 +103,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get(
-    "PORTAL_DB_PREPARED_STATEMENTS", "true"
-).lower() in ("1", "true", "yes"):
-    # Lets a query ask to be a prepared statement (the dispute page's stamp does, see
-    # disputes.selectors.page_stamp). Only server-side binding cursors ever prepare, and Django's
-    # own cursors bind on the client, so every other query runs exactly as before. Behind a
-    # connection pooler in transaction mode (PgBouncer < 1.21) set it to false.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------
-# The dispute page keeps its rendered copies here (disputes.page_cache): in each process's memory
-# by default, or in one Redis shared by every web process with PORTAL_CACHE_URL.
+# Counters that must be shared by every web process (throttles) live here: in each process's
+# memory by default, or in one Redis shared by every web process with PORTAL_CACHE_URL.
 CACHE_URL = os.environ.get("PORTAL_CACHE_URL", "")
 CACHES = {
     "default": (
