@@ -161,6 +161,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
     payment_method = models.CharField(
         max_length=16, choices=PaymentMethod.choices, default=PaymentMethod.CARD
     )
+    #: The payment at the provider that refunds go back to: a Stripe PaymentIntent (``pi_...``) or
+    #: charge (``ch_...``), handed over by checkout. Blank on orders from before it was recorded.
+    payment_reference = models.CharField(_("payment reference"), max_length=255, blank=True)
     ship_to_country = models.CharField(_("destination country"), max_length=2)
     ship_to_address = models.TextField(blank=True)
     state = FSMField(default=State.PAID, choices=State.choices, protected=True)
@@ -352,11 +355,15 @@ class Refund(ConcurrentTransitionMixin, models.Model):
     """One entry of the refund ledger, paid by a background job through the payment provider.
 
     ``idempotency_key`` travels to the provider with every attempt, so a retried job can never
-    pay twice.
+    pay twice. A job claims the row (``claimed_until``) before it calls the provider and records
+    the answer afterwards, holding no lock in between; a claim left by a worker that died runs
+    out and the sweep asks again with the same key. A refund the provider accepted but has not
+    finished is ``submitted`` until its webhook (or a later check) says how it ended.
     """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Processing")
+        SUBMITTED = "submitted", _("Processing at the provider")
         PAID = "paid", pgettext_lazy("refund status", "Paid")
         FAILED = "failed", pgettext_lazy("refund status", "Failed")
 
@@ -377,17 +384,25 @@ class Refund(ConcurrentTransitionMixin, models.Model):
     provider_reference = models.CharField(max_length=100, blank=True)
     failure_reason = models.CharField(max_length=500, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    #: When the sweep pays this refund if the queued job has not (lost message, provider outage).
+    #: When the sweep pays this refund if the queued job has not (lost message, provider outage,
+    #: a worker that died mid-call), or asks the provider how a submitted refund is doing.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    #: A job is calling the provider for this refund until then; no other job calls meanwhile.
+    claimed_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
             models.CheckConstraint(
-                condition=Q(status="pending") | Q(next_attempt_at__isnull=True),
-                name="refund_only_pending_is_retried",
+                condition=Q(status__in=["pending", "submitted"]) | Q(next_attempt_at__isnull=True),
+                name="refund_only_unfinished_is_retried",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="submitted") | ~Q(provider_reference=""),
+                name="refund_submitted_has_reference",
             ),
         ]
         indexes = [
@@ -395,21 +410,40 @@ class Refund(ConcurrentTransitionMixin, models.Model):
                 fields=["next_attempt_at"], name="refund_due_idx", condition=Q(next_attempt_at__isnull=False)
             ),
             models.Index(fields=["order", "status"], name="refund_order_status_idx"),
+            # The provider's webhook finds the refund by the provider's id for it.
+            models.Index(
+                fields=["provider_reference"],
+                name="refund_provider_ref_idx",
+                condition=~Q(provider_reference=""),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} ({self.get_status_display()})"
 
-    @transition(field=status, source=Status.PENDING, target=Status.PAID, custom={"admin": False})
+    @transition(field=status, source=Status.PENDING, target=Status.SUBMITTED, custom={"admin": False})
+    def mark_submitted(self, *, at: datetime, reference: str, check_at: datetime) -> None:
+        self.submitted_at = at
+        self.provider_reference = reference
+        self.next_attempt_at = check_at
+        self.claimed_until = None
+        self.failure_reason = ""
+
+    @transition(
+        field=status, source=[Status.PENDING, Status.SUBMITTED], target=Status.PAID, custom={"admin": False}
+    )
     def mark_paid(self, *, at: datetime, reference: str) -> None:
-        self.next_attempt_at = None
+        self.next_attempt_at = self.claimed_until = None
         self.paid_at = at
         self.provider_reference = reference
         self.failure_reason = ""
 
-    @transition(field=status, source=Status.PENDING, target=Status.FAILED, custom={"admin": False})
-    def mark_failed(self, *, reason: str) -> None:
-        self.next_attempt_at = None
+    @transition(
+        field=status, source=[Status.PENDING, Status.SUBMITTED], target=Status.FAILED, custom={"admin": False}
+    )
+    def mark_failed(self, *, reason: str, reference: str = "") -> None:
+        self.next_attempt_at = self.claimed_until = None
+        self.provider_reference = reference or self.provider_reference
         self.failure_reason = reason[:500]
 
 
@@ -451,15 +485,3 @@ class OrderEvent(AppendOnlyModel):
     def __str__(self) -> str:
         return f"{self.order} {self.type}"
 
-
-class FakeProviderPayout(models.Model):
-    """The fake payment provider's own ledger: one row per idempotency key, never two."""
-
-    idempotency_key = models.UUIDField(unique=True)
-    amount = models.DecimalField(**MONEY)
-    currency = models.CharField(max_length=3)
-    reference = models.CharField(max_length=100, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return self.reference

@@ -79,3 +79,9 @@ SWEEP_ROWS_PER_TRANSACTION: int = _setting("SWEEP_ROWS_PER_TRANSACTION", 50)
 REFUND_RETRY_DELAY: timedelta = _setting("REFUND_RETRY_DELAY", timedelta(minutes=5))
 #: After this many failed provider calls a refund is marked failed for a person to look at.
 REFUND_MAX_ATTEMPTS: int = _setting("REFUND_MAX_ATTEMPTS", 5)
+#: A job calling the provider holds the refund this long; past it (the worker died mid-call) the
+#: sweep asks again with the same idempotency key. Longer than a provider call can last.
+REFUND_CLAIM_LEASE: timedelta = _setting("REFUND_CLAIM_LEASE", timedelta(minutes=10))
+#: A refund the provider is still processing is asked about again this long after, in case its
+#: webhook never came.
+REFUND_STATUS_CHECK_DELAY: timedelta = _setting("REFUND_STATUS_CHECK_DELAY", timedelta(hours=1))

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 
 from orders import services as order_services
 from orders.models import Carrier, LineItem, Order, Store
-from orders.payments import FakePaymentProvider, PaymentProviderError
+from orders.payments import FakePaymentProvider, PaymentProviderError, ProviderRefund
 from orders.policy import HANDLING_TIME
 from portal.accounts.models import User
 from portal.accounts.roles import MEDIATORS_GROUP
@@ -118,7 +118,7 @@ class FlakyPaymentProvider(FakePaymentProvider):
         self.failures_left = failures_left
         self.calls = 0
 
-    def refund(self, **kwargs) -> str:
+    def refund(self, **kwargs) -> ProviderRefund:
         self.calls += 1
         if self.failures_left:
             self.failures_left -= 1

@@ -28,7 +28,6 @@ from disputes import policy as dispute_policy
 from disputes.models import BuyerStanding, Dispute, DisputedItem, DisputeEvent, Evidence, Proposal
 from orders.models import (
     Carrier,
-    FakeProviderPayout,
     FreeReturnCountry,
     LineItem,
     Order,
@@ -311,9 +310,6 @@ class ScaleSeeder:
                     "created_at",
                     "paid_at",
                 ],
-            ),
-            "payouts": writer(
-                FakeProviderPayout, ["idempotency_key", "amount", "currency", "reference", "created_at"]
             ),
             "disputes": writer(Dispute, [f.attname for f in Dispute._meta.concrete_fields]),
             "disputed_items": writer(DisputedItem, ["dispute_id", "line_item_id", "quantity"]),
@@ -622,16 +618,6 @@ class ScaleSeeder:
                     refund.paid_at,
                 )
             )
-            if refund.paid_at is not None:
-                w["payouts"].add(
-                    (
-                        refund.idempotency_key,
-                        refund.amount,
-                        life.currency,
-                        refund.provider_reference,
-                        refund.paid_at,
-                    )
-                )
 
     def write_conversation(self, life: OrderLife) -> None:
         """A short chat between the buyer and the seller, each having read some of it."""

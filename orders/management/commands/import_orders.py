@@ -3,7 +3,8 @@
 Each line::
 
     {"number": "AE-1001", "buyer": "jack_buyer", "store_owner": "lin_seller", "currency": "USD",
-     "paid_at": "2026-11-20T10:00:00Z", "payment_method": "card", "ship_to_country": "US",
+     "paid_at": "2026-11-20T10:00:00Z", "payment_method": "card",
+     "payment_reference": "pi_3Nx...", "ship_to_country": "US",
      "ship_to_address": "...", "extra_charges": "4.99",
      "lines": [{"title": "Phone case", "quantity": 2, "unit_price": "9.99", "sku": "PC-1",
                 "personalised": false, "used": false}]}
@@ -71,6 +72,7 @@ def parse_paid_order(record: dict) -> services.PaidOrder:
         lines=lines,
         paid_at=paid_at,
         payment_method=record.get("payment_method", "card"),
+        payment_reference=str(record.get("payment_reference") or "")[:255],
         ship_to_country=str(record.get("ship_to_country", ""))[:2],
         ship_to_address=str(record.get("ship_to_address", "")),
         extra_charges=_money(record.get("extra_charges", "0"), "extra_charges"),

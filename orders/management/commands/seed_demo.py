@@ -553,6 +553,7 @@ class Command(BaseCommand):
                 ],
                 paid_at=at,
                 payment_method=list(Order.PaymentMethod)[index % 3],
+                payment_reference=f"pi_demo_{order_number(index).lower().replace('-', '_')}",
                 ship_to_country=destination.country,
                 ship_to_address=destination.address,
             )
