@@ -39,8 +39,35 @@ def order_shipped(*, order: Order, actor: User, at: datetime) -> OrderEvent:
     )
 
 
-def order_delivered(*, order: Order, actor: User | None, at: datetime) -> OrderEvent:
-    return order_event(order=order, type=T.DELIVERED, actor=actor, at=at)
+def _delivery_data(order: Order) -> dict:
+    return {
+        "source": order.delivery_source,
+        "delivered_at": order.delivered_at.isoformat(),
+        "protection_ends_at": order.protection_ends_at.isoformat(),
+    }
+
+
+def order_delivered(*, order: Order, at: datetime) -> OrderEvent:
+    """The carrier's tracking says the parcel arrived."""
+    return order_event(order=order, type=T.DELIVERED, at=at, data=_delivery_data(order))
+
+
+def delivery_recorded(*, order: Order, actor: User, at: datetime, reason: str) -> OrderEvent:
+    """A mediator recorded the delivery, saying why."""
+    return order_event(
+        order=order, type=T.DELIVERY_RECORDED, actor=actor, at=at, note=reason, data=_delivery_data(order)
+    )
+
+
+def delivery_reported(*, order: Order, actor: User, at: datetime) -> OrderEvent:
+    """The seller says the parcel arrived; protection is unchanged."""
+    return order_event(
+        order=order,
+        type=T.DELIVERY_REPORTED,
+        actor=actor,
+        at=at,
+        data={"protection_ends_at": order.protection_ends_at.isoformat()},
+    )
 
 
 def order_confirmed(*, order: Order, actor: User | None, at: datetime) -> OrderEvent:

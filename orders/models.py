@@ -15,6 +15,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from orders import policy
 from orders.policy import CarrierClass
+from portal.accounts.roles import is_mediator
 from portal.records import AppendOnlyModel
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -147,6 +148,13 @@ class Order(ConcurrentTransitionMixin, models.Model):
         AUTO_CONFIRM = "auto_confirm", _("confirm receipt: protection ended")
         SETTLE = "settle", _("release payment to the seller")
 
+    class DeliverySource(models.TextChoices):
+        """Who said the parcel arrived. A seller's word is not one of them (SPEC "Delivery")."""
+
+        CARRIER = "carrier", _("the carrier's tracking")
+        BUYER = "buyer", _("the buyer's confirmation")
+        MEDIATOR = "mediator", _("a mediator")
+
     class PaymentMethod(models.TextChoices):
         CARD = "card", _("Card")
         WALLET = "wallet", _("Wallet")
@@ -172,6 +180,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
     handling_due_at = models.DateTimeField()
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    #: Blank while not delivered, and on orders delivered before the source was recorded.
+    delivery_source = models.CharField(
+        max_length=8, choices=DeliverySource.choices, blank=True, default="", db_default=""
+    )
+    #: When the seller said it was delivered: shown to the buyer, never shortens protection.
+    seller_reported_delivered_at = models.DateTimeField(null=True, blank=True)
     protection_ends_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmed_automatically = models.BooleanField(default=False)
@@ -190,6 +204,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        permissions = [("record_delivery", "Can record an order's delivery")]
         constraints = [
             models.CheckConstraint(condition=Q(total_paid__gt=0), name="order_total_paid_positive"),
             models.CheckConstraint(
@@ -228,6 +243,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
     def _not_on_hold(self) -> bool:
         return not self.on_hold
 
+    def _delivery_not_reported(self) -> bool:
+        return self.seller_reported_delivered_at is None
+
     # --- transitions (memory only: the services save, log and notify) ----------------------
     @transition(
         field=state,
@@ -243,13 +261,29 @@ class Order(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=state,
         source=State.SHIPPED,
-        target=State.DELIVERED,
+        target=State.SHIPPED,
+        conditions=[_delivery_not_reported],
         permission=lambda order, user: order.store.owner_id == user.pk,
-        custom={"label": _("Mark as delivered"), "admin": False},
+        custom={"label": _("Report delivered"), "admin": False},
     )
-    def mark_delivered(self, *, at: datetime) -> None:
+    def report_delivered(self, *, at: datetime) -> None:
+        # The seller's word only: protection and the clock stay exactly as they were.
+        self.seller_reported_delivered_at = at
+
+    @transition(
+        field=state,
+        source=State.SHIPPED,
+        target=State.DELIVERED,
+        # The carrier's tracking acts with no user; of the people, only a mediator may.
+        permission=lambda order, user: is_mediator(user) and user.has_perm("orders.record_delivery"),
+        custom={"label": _("Record delivery"), "admin": False},
+    )
+    def mark_delivered(self, *, at: datetime, recorded_at: datetime, source: str) -> None:
+        """Delivered ``at`` (the carrier's time), learnt ``recorded_at``: the buyer has the policy's
+        few days from when the portal learns of it, unless protection already ends sooner."""
         self.delivered_at = at
-        self.protection_ends_at = min(self.protection_ends_at, at + policy.PROTECTION_AFTER_DELIVERY)
+        self.delivery_source = source
+        self.protection_ends_at = min(self.protection_ends_at, recorded_at + policy.PROTECTION_AFTER_DELIVERY)
 
     @transition(
         field=state,
@@ -260,6 +294,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Confirm receipt"), "admin": False},
     )
     def confirm_receipt(self, *, at: datetime) -> None:
+        if self.delivered_at is None:
+            # The buyer's word is a source of delivery too (SPEC "Delivery").
+            self.delivered_at = at
+            self.delivery_source = self.DeliverySource.BUYER
         self._complete(at=at, automatically=False)
 
     @transition(
@@ -342,6 +380,12 @@ class Shipment(models.Model):
     tracking_number = models.CharField(max_length=64)
     shipped_at = models.DateTimeField()
     delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # A carrier's tracking update finds its parcel by carrier and tracking number.
+            models.Index(fields=["carrier", "tracking_number"], name="shipment_tracking_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_carrier_display()} {self.tracking_number}"
@@ -456,6 +500,8 @@ class OrderEvent(AppendOnlyModel):
         PLACED = "placed", _("Order paid")
         SHIPPED = "shipped", _("Shipped")
         DELIVERED = "delivered", _("Delivered")
+        DELIVERY_REPORTED = "delivery_reported", _("The seller reported it delivered")
+        DELIVERY_RECORDED = "delivery_recorded", _("Delivery recorded by a mediator")
         CONFIRMED = "confirmed", _("Receipt confirmed")
         AUTO_CONFIRMED = "auto_confirmed", _("Receipt confirmed automatically")
         SETTLED = "settled", _("Payment released to the seller")

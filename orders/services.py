@@ -162,20 +162,62 @@ def ship_order(*, order: Order, seller: User, carrier: str, tracking_number: str
 
 
 @transaction.atomic
-def mark_order_delivered(*, order: Order, actor: User | None, now: datetime) -> Order:
-    """Tracking says delivered: what remains of protection shrinks to the policy's few days.
+def report_delivery(*, order: Order, seller: User, now: datetime) -> Order:
+    """The seller says the parcel arrived: the buyer is asked to confirm receipt, or to say it did
+    not come. Protection and the clock stay exactly as they were: only the carrier, the buyer or
+    a mediator record a delivery (SPEC "Delivery").
 
-    Called by a carrier-tracking integration (``actor=None``) or by the seller.
-
-    :raises ActionNotAllowed: the order is not in transit, or ``actor`` is not its seller
+    :raises ActionNotAllowed: not in transit, already reported, protection is over, or this is not
+        the seller
     """
     order = lock_order(order.pk)
-    _check(order, order.mark_delivered, actor, _("This order cannot be marked as delivered now."))
-    order.mark_delivered(at=now)
+    _check(order, order.report_delivered, seller, _("You cannot report this order delivered now."))
+    if now >= order.protection_ends_at:
+        raise ActionNotAllowed(_("Protection on this order has already ended."))
+    order.report_delivered(at=now)
+    order.save()
+    _notify(events.delivery_reported(order=order, actor=seller, at=now))
+    return order
+
+
+@transaction.atomic
+def mark_order_delivered(
+    *,
+    order: Order,
+    actor: User | None,
+    now: datetime,
+    delivered_at: datetime | None = None,
+    reason: str = "",
+) -> Order:
+    """Record that the parcel arrived, from the carrier's tracking (``actor=None``) or by a
+    mediator (``actor``, with ``reason``): what remains of protection shrinks to the policy's few
+    days unless it was already shorter; it never grows.
+
+    ``delivered_at`` is when the carrier says it arrived (default ``now``), kept between the
+    shipment and ``now``. The few days run from ``now``, when the portal learns of it, so a late
+    tracking update never ends protection before the buyer could hear of it.
+
+    :raises ActionNotAllowed: the order is not in transit, its protection is over, ``actor`` is
+        not a mediator allowed to record deliveries, or a mediator gave no reason
+    """
+    order = lock_order(order.pk)
+    _check(order, order.mark_delivered, actor, _("This order cannot be recorded as delivered now."))
+    if now >= order.protection_ends_at:
+        raise ActionNotAllowed(_("Protection on this order has already ended."))
+    reason = reason.strip()
+    if actor is not None and not reason:
+        raise ActionNotAllowed(_("Say why you record this delivery (what shows it arrived)."))
+    at = min(max(delivered_at or now, order.shipped_at), now)
+    source = Order.DeliverySource.CARRIER if actor is None else Order.DeliverySource.MEDIATOR
+    order.mark_delivered(at=at, recorded_at=now, source=source)
     order.reschedule()
     order.save()
-    Shipment.objects.filter(order=order).update(delivered_at=now)
-    _notify(events.order_delivered(order=order, actor=actor, at=now))
+    Shipment.objects.filter(order=order).update(delivered_at=at)
+    if actor is None:
+        event = events.order_delivered(order=order, at=now)
+    else:
+        event = events.delivery_recorded(order=order, actor=actor, at=now, reason=reason)
+    _notify(event)
     return order
 
 

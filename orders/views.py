@@ -3,15 +3,17 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
-from orders import permissions, selectors, services
+from orders import permissions, selectors, services, tracking
 from orders.forms import GrantExtensionForm, RequestExtensionForm, ReturnPolicyForm, ShipOrderForm
 from orders.models import Order
 from portal.accounts.roles import is_mediator, is_seller
@@ -93,6 +95,10 @@ def order_page_context(request: HttpRequest, order: Order, **forms) -> dict:
         "refund_days": selectors.refund_timing(order),
         "can_request_extension": can_request_extension,
         "can_answer_extension": can_answer_extension,
+        # The seller's word, shown as such: it changes nothing until delivery is recorded.
+        "seller_says_delivered_at": order.seller_reported_delivered_at
+        if order.state == Order.State.SHIPPED
+        else None,
         "ship_form": forms.get("ship_form")
         or (ShipOrderForm(action=reverse("orders:ship", args=[number])) if "ship" in actions else None),
         "extension_form": forms.get("extension_form")
@@ -167,11 +173,14 @@ class ShipOrderView(OrderActionView):
         )
 
 
-class MarkDeliveredView(OrderActionView):
-    success_message = _("Marked as delivered. The buyer's protection now ends in a few days.")
+class ReportDeliveredView(OrderActionView):
+    success_message = _(
+        "Reported as delivered. The buyer is asked to confirm receipt; their protection is unchanged "
+        "until the carrier's tracking or the buyer confirms it."
+    )
 
     def perform(self, form) -> None:
-        services.mark_order_delivered(order=self.order, actor=self.request.user, now=timezone.now())
+        services.report_delivery(order=self.order, seller=self.request.user, now=timezone.now())
 
 
 class ConfirmReceiptView(OrderActionView):
@@ -234,3 +243,27 @@ class ReturnPolicyView(LoginRequiredMixin, View):
         )
         messages.success(request, _("Return policy saved. Buyers see it on every order page."))
         return redirect("orders:return_policy")
+
+
+@csrf_exempt
+@require_POST
+def tracking_webhook(request: HttpRequest) -> HttpResponse:
+    """A carrier's tracking update: verified by its signature, applied by one service call.
+
+    400 for a bad signature or body, 404 for a parcel this portal does not know (the sender's
+    data does not match a shipment: worth its attention), 200 with what was done otherwise.
+    """
+    now = timezone.now()
+    try:
+        update = tracking.get_provider().parse_webhook(body=request.body, headers=request.headers, now=now)
+        result = tracking.record_tracking_update(update=update, now=now)
+    except tracking.NotConfigured as error:
+        tracking.logger.error("tracking webhook refused: %s", error)
+        return JsonResponse({"error": "tracking updates are not configured"}, status=503)
+    except tracking.UnknownShipment as error:
+        tracking.logger.warning("tracking webhook: %s", error)
+        return JsonResponse({"error": str(error)}, status=404)
+    except tracking.TrackingError as error:
+        tracking.logger.warning("tracking webhook refused: %s", error)
+        return JsonResponse({"error": str(error)}, status=400)
+    return JsonResponse({"result": result})

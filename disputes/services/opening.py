@@ -56,9 +56,25 @@ def _when(moment: datetime) -> str:
     return formats.date_format(timezone.localtime(moment), "j M Y, H:i")
 
 
+def _not_received_from(order: Order) -> datetime | None:
+    """From when "not received" may be claimed: some days after shipment, or at once when the
+    carrier, a mediator or the seller says it arrived. A buyer with nothing in hand is told it
+    arrived, so waiting cannot help: they may contradict it straight away (SPEC "Delivery"). The
+    seller's report counts too: it does not shorten protection, but a buyer told "delivered" must
+    be able to answer at once rather than wait days for the seller's claim to be tested."""
+    if order.shipped_at is None:
+        return None
+    said_delivered = [order.shipped_at + policy.NOT_RECEIVED_AFTER_SHIPMENT]
+    if order.delivered_at is not None and order.delivery_source != Order.DeliverySource.BUYER:
+        said_delivered.append(order.delivered_at)
+    if order.seller_reported_delivered_at is not None:
+        said_delivered.append(order.seller_reported_delivered_at)
+    return min(said_delivered)
+
+
 def dispute_window(order: Order) -> DisputeWindow:
     """The order's dispute window, from its timestamps (never from a clock that may lag)."""
-    not_received_from = order.shipped_at + policy.NOT_RECEIVED_AFTER_SHIPMENT if order.shipped_at else None
+    not_received_from = _not_received_from(order)
     if order.state in (Order.State.SHIPPED, Order.State.DELIVERED):
         closes_at = order.protection_ends_at
     elif order.state == Order.State.COMPLETED and not order.confirmed_automatically:

@@ -163,6 +163,15 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- Payments -------------------------------------------------------------------------
 PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "orders.payments.FakePaymentProvider")
 
+# --- Carrier tracking (orders.tracking) ------------------------------------------------
+TRACKING_PROVIDER = os.environ.get("TRACKING_PROVIDER", "orders.tracking.SignedJsonProvider")
+#: Shared with the carrier or tracking aggregator; empty: the webhook refuses every update (503).
+TRACKING_WEBHOOK_SECRET = os.environ.get("TRACKING_WEBHOOK_SECRET", "")
+#: A signature older (or newer) than this is refused, so a captured update cannot be replayed later.
+TRACKING_WEBHOOK_TOLERANCE = timedelta(
+    seconds=int(os.environ.get("TRACKING_WEBHOOK_TOLERANCE_SECONDS", "300"))
+)
+
 # --- Celery ---------------------------------------------------------------------------
 BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
