@@ -77,7 +77,11 @@ def process_evidence(*, evidence_id: int) -> Evidence:
         try:
             with evidence.original.open("rb") as source:
                 derivatives = make_image_derivatives(
-                    source, display_max_side=policy.DISPLAY_IMAGE_MAX_SIDE, thumb_side=policy.THUMBNAIL_SIDE
+                    source,
+                    display_max_side=policy.DISPLAY_IMAGE_MAX_SIDE,
+                    thumb_side=policy.THUMBNAIL_SIDE,
+                    max_pixels=policy.MAX_IMAGE_PIXELS,
+                    max_pixels_whole_decode=policy.MAX_PNG_WEBP_PIXELS,
                 )
         except (OSError, ValueError, Image.DecompressionBombError):
             # The original stays for mediators; the parties see that it could not be shown.

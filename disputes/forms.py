@@ -50,6 +50,7 @@ def check_evidence(files: list) -> list:
         max_photo_bytes=policy.MAX_PHOTO_BYTES,
         max_video_bytes=policy.MAX_VIDEO_BYTES,
         max_pixels=policy.MAX_IMAGE_PIXELS,
+        max_pixels_whole_decode=policy.MAX_PNG_WEBP_PIXELS,
     )
     return list(zip(checked, files, strict=True))
 

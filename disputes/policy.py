@@ -36,8 +36,12 @@ REMINDERS_BEFORE: tuple[timedelta, ...] = _setting(
 MAX_EVIDENCE_FILES: int = _setting("MAX_EVIDENCE_FILES", 10)
 MAX_PHOTO_BYTES: int = _setting("MAX_PHOTO_BYTES", 10 * 1024 * 1024)
 MAX_VIDEO_BYTES: int = _setting("MAX_VIDEO_BYTES", 100 * 1024 * 1024)
-#: Decoded images above this many pixels are refused (decompression bombs, "pixel floods").
+#: Photos above this many pixels are refused (decompression bombs, "pixel floods"). A 48 MP phone
+#: sensor makes 8064x6048 = 48.8 MP JPEGs; the worker decodes a JPEG at 1/2-1/8 of its size.
 MAX_IMAGE_PIXELS: int = _setting("MAX_IMAGE_PIXELS", 50_000_000)
+#: PNG and WebP can only be decoded whole (WebP needs ~15 bytes a pixel to decode): this keeps the
+#: worker under ~150 MB. Phones take JPEGs; their PNG/WebP are screenshots, all under 6 MP.
+MAX_PNG_WEBP_PIXELS: int = _setting("MAX_PNG_WEBP_PIXELS", 8_000_000)
 DISPLAY_IMAGE_MAX_SIDE: int = _setting("DISPLAY_IMAGE_MAX_SIDE", 1600)
 THUMBNAIL_SIDE: int = _setting("THUMBNAIL_SIDE", 320)
 

@@ -14,8 +14,10 @@ def _setting(name: str, default):
 MAX_PHOTOS_PER_MESSAGE: int = _setting("MAX_PHOTOS_PER_MESSAGE", 5)
 #: The same limits as dispute evidence photos.
 MAX_PHOTO_BYTES: int = _setting("MAX_PHOTO_BYTES", 10 * 1024 * 1024)
-#: Decoded images above this many pixels are refused (decompression bombs, "pixel floods").
+#: Photos above this many pixels are refused (decompression bombs, "pixel floods"); the same caps
+#: as dispute evidence (see ``disputes.policy``): JPEGs decode reduced, PNG and WebP only whole.
 MAX_IMAGE_PIXELS: int = _setting("MAX_IMAGE_PIXELS", 50_000_000)
+MAX_PNG_WEBP_PIXELS: int = _setting("MAX_PNG_WEBP_PIXELS", 8_000_000)
 #: Longest message text, in characters.
 MAX_BODY_LENGTH: int = _setting("MAX_BODY_LENGTH", 4000)
 #: Parties only ever see re-encoded copies of a photo, at these sizes.

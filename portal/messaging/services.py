@@ -83,6 +83,7 @@ def _check_photos(photos: list[UploadedFile]) -> list[uploads.CheckedUpload]:
             max_photo_bytes=policy.MAX_PHOTO_BYTES,
             max_video_bytes=0,
             max_pixels=policy.MAX_IMAGE_PIXELS,
+            max_pixels_whole_decode=policy.MAX_PNG_WEBP_PIXELS,
         )
     except ValidationError as error:
         raise InvalidAttachments(list(error.messages)) from error
@@ -214,6 +215,8 @@ def process_attachment(*, attachment_id: int) -> MessageAttachment | None:
                     source,
                     display_max_side=policy.DISPLAY_IMAGE_MAX_SIDE,
                     thumb_side=policy.THUMBNAIL_SIDE,
+                    max_pixels=policy.MAX_IMAGE_PIXELS,
+                    max_pixels_whole_decode=policy.MAX_PNG_WEBP_PIXELS,
                 )
         except Exception:
             # Decoders report broken input with many exception types; all mean the same here.

@@ -17,6 +17,7 @@ from portal.uploads.formats import (
     JPEG,
     NOT_WEBM,
     PHOTO,
+    PNG,
     VIDEO,
     FileType,
     Reader,
@@ -91,11 +92,18 @@ def check_upload(
     max_photo_bytes: int,
     max_video_bytes: int,
     max_pixels: int,
+    max_pixels_whole_decode: int | None = None,
 ) -> CheckedUpload:
     """Establish what an uploaded file is from its content, or say why it cannot be accepted.
 
     The name and content type the client sent are ignored, except the name for display. The
-    file is read in chunks (a photo, being small, is kept whole for decoding) and left rewound.
+    file is read in chunks (a photo, being small, is kept whole for its structure walk) and left
+    rewound. A photo's pixels are never decoded here: its structure, headers and pixel count are
+    checked, and the worker decodes it (``make_image_derivatives``), within a memory bound.
+
+    ``max_pixels`` caps a JPEG, which the worker decodes at a fraction of its size;
+    ``max_pixels_whole_decode`` (``max_pixels`` when not given) caps PNG and WebP, which can
+    only be decoded whole.
 
     :raises ValidationError: empty, too large, not an allowed type, a video where only photos
         are allowed, damaged or cut short, too many pixels, or with content hidden in or after
@@ -110,12 +118,17 @@ def check_upload(
             max_photo_bytes=max_photo_bytes,
             max_video_bytes=max_video_bytes,
             max_pixels=max_pixels,
+            max_pixels_whole_decode=max_pixels
+            if max_pixels_whole_decode is None
+            else max_pixels_whole_decode,
         )
     finally:
         upload.seek(0)
 
 
-def _check(upload, name, *, allow_video, max_photo_bytes, max_video_bytes, max_pixels) -> CheckedUpload:
+def _check(
+    upload, name, *, allow_video, max_photo_bytes, max_video_bytes, max_pixels, max_pixels_whole_decode
+) -> CheckedUpload:
     upload.seek(0, io.SEEK_END)
     size = upload.tell()
     if size == 0:
@@ -142,7 +155,8 @@ def _check(upload, name, *, allow_video, max_photo_bytes, max_video_bytes, max_p
     digest, data = _hash(upload, keep=file_type.kind == PHOTO)
     width = height = None
     if file_type.kind == PHOTO:
-        width, height = _check_photo(data, file_type, name, max_pixels=max_pixels)
+        cap = max_pixels if file_type.decodes_reduced else max_pixels_whole_decode
+        width, height = _check_photo(data, file_type, name, max_pixels=cap, lower_cap=cap < max_pixels)
     else:
         problem = video_problem(Reader(upload, size), file_type)
         if problem == NOT_WEBM:
@@ -173,9 +187,20 @@ def _hash(upload, *, keep: bool) -> tuple[str, bytes]:
     return digest.hexdigest(), b"".join(parts)
 
 
-def _check_photo(data: bytes, file_type: FileType, name: str, *, max_pixels: int) -> tuple[int, int]:
-    """Structure, then hidden markup, then the pixel cap before decoding, then a full decode.
+def _megapixels(pixels: int) -> int | str:
+    return pixels // 1_000_000 or f"{pixels / 1_000_000:.2f}"
 
+
+def _check_photo(
+    data: bytes, file_type: FileType, name: str, *, max_pixels: int, lower_cap: bool
+) -> tuple[int, int]:
+    """Structure, then hidden markup, then the headers and the pixel cap; never the pixels.
+
+    Decoding a 12 MP photo takes longer than everything else here together, and a 49 MP picture
+    needs ~150 MB to hold, so the request only reads headers; the worker decodes, reduced
+    (``make_image_derivatives``), and marks a photo whose pixels turn out broken as failed.
+
+    :param lower_cap: ``max_pixels`` is the lower cap of pictures that can only be decoded whole
     :returns: width and height as the photo is shown (after its EXIF orientation)
     """
     end = image_end(data, file_type)
@@ -188,12 +213,14 @@ def _check_photo(data: bytes, file_type: FileType, name: str, *, max_pixels: int
     if _MARKUP.search(data, 0, end):
         raise _hidden_content(name)
 
-    too_many_pixels = _error(
-        _("“%(name)s” has too many pixels: a photo can have at most %(limit)s megapixels."),
-        "too_many_pixels",
-        name,
-        limit=max_pixels // 1_000_000 or f"{max_pixels / 1_000_000:.2f}",
-    )
+    if lower_cap:
+        message = _(
+            "“%(name)s” has too many pixels: a PNG or WebP picture can have at most %(limit)s megapixels. "
+            "Please send it as a JPEG, or make it smaller."
+        )
+    else:
+        message = _("“%(name)s” has too many pixels: a photo can have at most %(limit)s megapixels.")
+    too_many_pixels = _error(message, "too_many_pixels", name, limit=_megapixels(max_pixels))
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -201,10 +228,15 @@ def _check_photo(data: bytes, file_type: FileType, name: str, *, max_pixels: int
                 width, height = image.size
                 if width * height > max_pixels:
                     raise too_many_pixels
+                if not width or not height:
+                    raise _damaged(name, file_type)
+                # A PNG's EXIF after its pixels would take a full decode to reach (Pillow loads the
+                # image for it); such a rare photo's size is reported as stored, and the worker
+                # still turns its copies upright.
+                exif = image.getexif() if "exif" in image.info or file_type != PNG else Image.Exif()
+                orientation = exif.get(ExifTags.Base.Orientation, 1)
+                # Checksums of every PNG chunk; nothing is decompressed.
                 image.verify()
-            with Image.open(io.BytesIO(data), formats=[file_type.pil_format]) as image:
-                image.load()
-                orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
         except (Image.DecompressionBombWarning, Image.DecompressionBombError):
             raise too_many_pixels from None
         except ValidationError:

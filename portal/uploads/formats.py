@@ -15,9 +15,12 @@ class FileType:
     extension: str
     label: str
     pil_format: str = ""
+    #: The decoder can produce the picture at 1/2, 1/4 or 1/8 of its size without ever holding the
+    #: full-size bitmap (JPEG's DCT scaling, ``Image.draft``); other photos decode whole.
+    decodes_reduced: bool = False
 
 
-JPEG = FileType(PHOTO, "image/jpeg", ".jpg", "JPEG", "JPEG")
+JPEG = FileType(PHOTO, "image/jpeg", ".jpg", "JPEG", "JPEG", decodes_reduced=True)
 PNG = FileType(PHOTO, "image/png", ".png", "PNG", "PNG")
 WEBP = FileType(PHOTO, "image/webp", ".webp", "WebP", "WEBP")
 MP4 = FileType(VIDEO, "video/mp4", ".mp4", "MP4")

@@ -4,8 +4,14 @@ file, honest photos and videos get through whatever they are called. Every file 
 import contextlib
 import hashlib
 import io
+import json
+import os
 import struct
+import subprocess
+import sys
+import time
 import zlib
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -16,11 +22,13 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from django.test import RequestFactory
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageFile
 
+from disputes import policy as dispute_policy
 from portal import uploads
 from portal.uploads import (
     CheckedUpload,
+    ImageTooLarge,
     check_upload,
     check_uploads,
     clean_filename,
@@ -32,6 +40,12 @@ from portal.uploads import (
 
 MB = 1024 * 1024
 LIMITS = {"max_photo_bytes": 10 * MB, "max_video_bytes": 100 * MB, "max_pixels": 50_000_000}
+#: The evidence policy's caps, as the site runs them.
+POLICY_LIMITS = {
+    **LIMITS,
+    "max_pixels": dispute_policy.MAX_IMAGE_PIXELS,
+    "max_pixels_whole_decode": dispute_policy.MAX_PNG_WEBP_PIXELS,
+}
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
 
 
@@ -45,6 +59,16 @@ def image_bytes(fmt: str = "JPEG", size=(64, 48), mode: str = "RGB", color="red"
 def png_chunk(chunk_type: bytes, data: bytes) -> bytes:
     crc = zlib.crc32(chunk_type + data).to_bytes(4, "big")
     return len(data).to_bytes(4, "big") + chunk_type + data + crc
+
+
+def single_colour_png(width: int, height: int) -> bytes:
+    """A whole, valid 1-bit PNG of one colour: ~14 KB for 7000 x 7000 (49 MP) with zlib -9."""
+    row = b"\x00" + b"\xff" * ((width + 7) // 8)
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    idat = zlib.compress(row * height, 9)
+    return (
+        b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+    )
 
 
 def png_with_dimensions(width: int, height: int) -> bytes:
@@ -198,7 +222,6 @@ HOSTILE = {
     "8000x8000 PNG over the pixel cap": (png_with_dimensions(8_000, 8_000), "too_many_pixels"),
     "PNG with a broken checksum": (png_with_bad_crc(), "damaged"),
     "truncated PNG": (image_bytes("PNG", size=(300, 300))[:-30], "damaged"),
-    "PNG with corrupt pixel data": (png_with_corrupt_pixels(), "damaged"),
     "JPEG with a zero-sized frame": (jpeg_with_zero_dimensions(), "damaged"),
     "JPEG signature followed by junk": (b"\xff\xd8\xff\xe0" + b"junk" * 50, "damaged"),
     "truncated WebP": (webp_truncated(), "damaged"),
@@ -262,6 +285,164 @@ def test_the_decompression_bomb_warning_is_an_error(monkeypatch):
     error = rejection(image_bytes("PNG", size=(40, 40)), max_pixels=10**9)
 
     assert error.code == "too_many_pixels"
+
+
+# --- pixels: checked from the headers in the request, decoded reduced in the worker -------------
+BOMB = single_colour_png(7000, 7000)
+
+
+@pytest.fixture
+def decodes(monkeypatch):
+    """Every picture whose pixels get decoded, by size."""
+    decoded = []
+    real_load = ImageFile.ImageFile.load
+
+    def load(image):
+        decoded.append(image.size)
+        return real_load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    return decoded
+
+
+def test_a_49_megapixel_png_of_a_few_kilobytes_is_refused_at_upload_without_decoding_it(decodes):
+    error = rejection(BOMB, name="plain.png", **POLICY_LIMITS)
+
+    assert len(BOMB) < 16_000
+    assert error.code == "too_many_pixels"
+    assert error.messages == [
+        "“plain.png” has too many pixels: a PNG or WebP picture can have at most 8 megapixels. "
+        "Please send it as a JPEG, or make it smaller."
+    ]
+    assert decodes == []
+
+
+def test_a_48_megapixel_phone_jpeg_passes_where_the_same_pixels_as_png_do_not():
+    jpeg = image_bytes("JPEG", size=(8064, 6048), quality=20)
+
+    checked = check_upload(upload(jpeg, "PXL_48MP.jpg"), **POLICY_LIMITS)
+    error = rejection(png_with_dimensions(8064, 6048), name="PXL_48MP.png", **POLICY_LIMITS)
+
+    assert (checked.width, checked.height) == (8064, 6048)
+    assert error.code == "too_many_pixels"
+
+
+def test_a_phone_screenshot_png_passes_the_lower_cap():
+    checked = check_upload(upload(png_with_dimensions(1290, 2796), "screenshot.png"), **POLICY_LIMITS)
+
+    assert (checked.width, checked.height) == (1290, 2796)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_checking_a_photo_never_decodes_its_pixels(decodes, fmt):
+    checked = check_upload(upload(image_bytes(fmt, size=(640, 480))), **POLICY_LIMITS)
+
+    assert (checked.width, checked.height) == (640, 480)
+    assert decodes == []
+
+
+def test_a_12_megapixel_phone_photo_is_checked_in_under_100_ms():
+    noise = Image.effect_noise((4032, 3024), 64).convert("RGB")
+    buffer = io.BytesIO()
+    noise.save(buffer, "JPEG", quality=92)
+    del noise
+    content = buffer.getvalue()
+
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        check_upload(upload(content, "IMG_0001.jpg"), **POLICY_LIMITS)
+        timings.append(time.perf_counter() - started)
+
+    assert len(content) > 5 * MB
+    assert min(timings) < 0.100
+
+
+def test_pixels_that_cannot_be_decoded_are_left_to_the_worker_which_refuses_them():
+    content = png_with_corrupt_pixels()
+
+    checked = check_upload(upload(content, "broken.png"), **POLICY_LIMITS)
+    with pytest.raises(OSError):
+        make_image_derivatives(io.BytesIO(content), display_max_side=100, thumb_side=10)
+
+    assert checked.content_type == "image/png"
+
+
+#: Runs ``make_image_derivatives`` in a fresh interpreter: the peak resident memory it adds there.
+PEAK_RSS_SCRIPT = """
+import io, json, resource, sys
+import django
+django.setup()
+from portal.uploads import ImageTooLarge, make_image_derivatives
+data = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    display, _ = make_image_derivatives(
+        io.BytesIO(data), display_max_side=1600, thumb_side=320, **json.loads(sys.argv[2])
+    )
+    outcome = "made"
+except ImageTooLarge:
+    outcome = "refused"
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"outcome": outcome, "peak_mb": (after - before) / 1024}))
+"""
+
+
+def derivative_peak(tmp_path: Path, content: bytes, **caps) -> dict:
+    path = tmp_path / "photo"
+    path.write_bytes(content)
+    result = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS_SCRIPT, str(path), json.dumps(caps)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.test"},
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+WORKER_CAPS = {
+    "max_pixels": dispute_policy.MAX_IMAGE_PIXELS,
+    "max_pixels_whole_decode": dispute_policy.MAX_PNG_WEBP_PIXELS,
+}
+
+
+def test_the_worker_refuses_the_49_megapixel_png_before_decoding_it(tmp_path):
+    measured = derivative_peak(tmp_path, BOMB, **WORKER_CAPS)
+
+    assert measured["outcome"] == "refused"
+    assert measured["peak_mb"] < 5
+
+
+def test_even_without_a_cap_the_49_megapixel_png_costs_the_worker_under_150_mb(tmp_path):
+    # It cost 500 MB when the whole picture was converted to RGB before being shrunk.
+    measured = derivative_peak(tmp_path, BOMB)
+
+    assert measured["outcome"] == "made"
+    assert measured["peak_mb"] < 150
+
+
+def test_a_48_megapixel_jpeg_is_decoded_reduced_in_under_60_mb(tmp_path):
+    # Decoded whole it would be 146 MB of RGB before any copy.
+    jpeg = image_bytes("JPEG", size=(8064, 6048), color=(90, 120, 200), quality=80)
+
+    measured = derivative_peak(tmp_path, jpeg, **WORKER_CAPS)
+
+    assert measured["outcome"] == "made"
+    assert measured["peak_mb"] < 60
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
+def test_the_largest_transparent_png_or_webp_allowed_costs_the_worker_under_150_mb(tmp_path, fmt):
+    options = {"lossless": True} if fmt == "WEBP" else {}
+    content = image_bytes(fmt, size=(3264, 2448), mode="RGBA", color=(10, 20, 30, 128), **options)
+
+    measured = derivative_peak(tmp_path, content, **WORKER_CAPS)
+
+    assert dispute_policy.MAX_PNG_WEBP_PIXELS >= 3264 * 2448
+    assert measured["outcome"] == "made"
+    assert measured["peak_mb"] < 150
 
 
 def test_a_photo_over_the_photo_cap_is_refused_while_a_video_of_the_same_size_passes():
@@ -559,6 +740,41 @@ def test_any_colour_mode_becomes_an_rgb_jpeg(fmt, mode, color):
     )
 
     assert open_jpeg(display).mode == "RGB"
+
+
+def test_a_large_transparent_picture_is_shrunk_strip_by_strip_into_the_same_picture():
+    picture = Image.new("RGBA", (7000, 1000), (0, 0, 0, 0))
+    picture.paste((0, 0, 255, 255), (0, 500, 7000, 1000))
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+
+    display, _ = make_image_derivatives(buffer, display_max_side=1600, thumb_side=10)
+
+    shown = open_jpeg(display)
+    assert shown.size == (1600, 229)
+    assert all(channel > 250 for channel in shown.getpixel((800, 50)))
+    red, green, blue = shown.getpixel((800, 200))
+    assert blue > 240 and red < 15 and green < 15
+
+
+def test_the_worker_refuses_a_picture_over_the_cap_it_is_given():
+    with pytest.raises(ImageTooLarge):
+        make_image_derivatives(
+            io.BytesIO(image_bytes("PNG", size=(100, 100))),
+            display_max_side=50,
+            thumb_side=10,
+            max_pixels=50_000,
+            max_pixels_whole_decode=5_000,
+        )
+
+
+def test_a_rotated_phone_jpeg_decoded_reduced_is_still_turned_upright():
+    display, thumbnail = make_image_derivatives(
+        io.BytesIO(jpeg_with_exif(size=(4000, 3000), orientation=6)), display_max_side=1600, thumb_side=320
+    )
+
+    assert open_jpeg(display).size == (1200, 1600)
+    assert open_jpeg(thumbnail).size == (240, 320)
 
 
 def test_transparency_is_flattened_onto_white():
