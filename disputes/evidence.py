@@ -14,7 +14,7 @@ from PIL import Image
 from disputes import policy, tasks
 from disputes.models import Dispute, Evidence
 from portal.accounts.models import User
-from portal.jobs import enqueue_after_commit
+from portal.outbox.services import enqueue_after_commit
 from portal.uploads import CheckedUpload, make_image_derivatives
 
 logger = logging.getLogger(__name__)

@@ -653,8 +653,6 @@ class Evidence(models.Model):
 class DisputeEvent(AppendOnlyModel):
     """Append-only timeline of a dispute. ``actor`` is ``None`` when the clock acted."""
 
-    insert_together = True  # the sweep writes its events in bulk (portal.records)
-
     class Type(models.TextChoices):
         OPENED = "opened", _("Dispute opened")
         ACCEPTED = "accepted", _("Request accepted")

@@ -494,8 +494,6 @@ class Refund(ConcurrentTransitionMixin, models.Model):
 class OrderEvent(AppendOnlyModel):
     """Append-only timeline of an order. ``actor`` is ``None`` when the clock acted."""
 
-    insert_together = True  # the sweep writes its events in bulk (portal.records)
-
     class Type(models.TextChoices):
         PLACED = "placed", _("Order paid")
         SHIPPED = "shipped", _("Shipped")

@@ -21,7 +21,7 @@ from orders.models import MONEY, FreeReturnCountry, LineItem, Order, OrderEvent,
 from orders.payments import PaymentProviderError, PaymentRefused, ProviderRefund, get_provider
 from portal import deadlines, querying
 from portal.accounts.models import User
-from portal.jobs import enqueue_after_commit
+from portal.outbox.services import enqueue_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +50,7 @@ def lock_order(pk: int) -> Order:
 def _notify(event: OrderEvent) -> None:
     from portal.notifications.tasks import notify_order_event
 
-    # The instance, not its pk: the sweep writes events in bulk when its transaction ends.
-    enqueue_after_commit(notify_order_event, event_id=event)
+    enqueue_after_commit(notify_order_event, event_id=event.pk)
 
 
 def _check(order: Order, transition, user: User | None, message: str) -> None:

@@ -4,9 +4,10 @@ from celery import shared_task
 from django.utils import timezone
 
 from orders import services
+from portal.outbox.tasks import OutboxTask
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(base=OutboxTask, acks_late=True, ignore_result=True)
 def pay_refund(*, refund_id: int) -> None:
     """Pay one refund; a duplicate or late delivery of this message pays nothing more."""
     services.pay_refund(refund_id=refund_id, now=timezone.now())

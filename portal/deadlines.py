@@ -5,7 +5,8 @@ beat task and ``manage.py enforce_deadlines`` both call :func:`enforce_all`. Enf
 :func:`apply_due` so that every due row is claimed under a row lock, re-checked, and changed
 inside a transaction it commits with a few dozen others: re-running the sweep, or running two
 sweeps at once, never applies a deadline twice, and a sweep that was down for hours catches up
-in deadline order.
+in deadline order. The events and outbox jobs a deadline writes are ordinary rows of its
+transaction (``create()``); the jobs go to the broker when it commits (``portal.outbox``).
 """
 
 import logging
@@ -17,8 +18,6 @@ from datetime import datetime
 
 from django.db import connections, models, transaction
 from django.db.models.functions import Mod
-
-from portal import jobs, records
 
 logger = logging.getLogger(__name__)
 
@@ -117,9 +116,8 @@ def apply_due(
 
     ``lock(pks)`` must run inside the transaction, lock those rows (skipping rows another sweep
     holds) and return, in deadline order, the ones still due; ``apply(row, now)`` then changes
-    each. Up to ``per_transaction`` rows share a transaction, and the jobs they queue go to the
-    broker together (:func:`portal.jobs.collected`): a backlog of thousands drains in seconds.
-    If any row of a group fails, the group is rolled back and its rows are applied one per
+    each. Up to ``per_transaction`` rows share a transaction: a backlog of thousands drains in
+    seconds. If any row of a group fails, the group is rolled back and its rows are applied one per
     transaction, so one broken row never holds back the others. Batches repeat until nothing
     due is left, so an outage's backlog drains in one run. ``share`` limits the rows to one
     sweeper's part when several run side by side (``buyer_field`` names the row's buyer).
@@ -141,8 +139,7 @@ def apply_due(
         pks = [pk for _deadline, pk in batch]
         for start in range(0, len(pks), per_transaction):
             group = pks[start : start + per_transaction]
-            with jobs.collected():
-                applied += _apply_group(group, now=now, apply=apply, lock=lock, model=queryset.model)
+            applied += _apply_group(group, now=now, apply=apply, lock=lock, model=queryset.model)
         after = batch[-1]
 
 
@@ -161,7 +158,7 @@ def _apply_group(
     """
     if len(pks) > 1:
         try:
-            with transaction.atomic(), records.written_together():
+            with transaction.atomic():
                 rows = lock(pks)
                 for row in rows:
                     apply(row, now)
@@ -171,7 +168,7 @@ def _apply_group(
     applied = 0
     for pk in pks:
         try:
-            with transaction.atomic(), records.written_together():
+            with transaction.atomic():
                 for row in lock([pk]):
                     apply(row, now)
                     applied += 1

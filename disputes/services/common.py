@@ -9,7 +9,7 @@ from disputes.services.errors import ActionNotAllowed
 from orders import services as order_services
 from orders.models import Order, Refund
 from portal.accounts.models import User
-from portal.jobs import enqueue_after_commit
+from portal.outbox.services import enqueue_after_commit
 
 
 def lock_dispute(pk: int) -> Dispute:
@@ -40,8 +40,7 @@ def check_transition(transition, user: User | None, message: str) -> None:
 def notify(event: DisputeEvent) -> None:
     from portal.notifications.tasks import notify_dispute_event
 
-    # The instance, not its pk: the sweep writes events in bulk when its transaction ends.
-    enqueue_after_commit(notify_dispute_event, event_id=event)
+    enqueue_after_commit(notify_dispute_event, event_id=event.pk)
 
 
 def finish_if_closed(dispute: Dispute, order: Order, now: datetime) -> None:

@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from orders.models import Order
 from portal import uploads
 from portal.accounts.models import User
-from portal.jobs import enqueue_after_commit
 from portal.messaging import policy
 from portal.messaging.models import Conversation, ConversationReadState, Message, MessageAttachment, Party
+from portal.outbox.services import enqueue_after_commit
 
 logger = logging.getLogger(__name__)
 

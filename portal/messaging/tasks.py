@@ -13,6 +13,7 @@ from portal.messaging import services
 from portal.messaging.models import Message, Party
 from portal.notifications.services import Message as Notice
 from portal.notifications.services import deliver
+from portal.outbox.tasks import OutboxTask
 
 NEW_MESSAGE_TITLE = _("New message about order %(number)s")
 NEW_MESSAGE_BODY = _("%(sender)s wrote: %(preview)s")
@@ -48,7 +49,7 @@ def new_message_notices(message: Message) -> Iterator[tuple[User, Notice]]:
         yield recipient, notice
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(base=OutboxTask, acks_late=True, ignore_result=True)
 def notify_new_message(*, message_id: int) -> None:
     """Tell the other side (or both sides, for a mediator's message) about one message."""
     message = (
@@ -65,7 +66,7 @@ def notify_new_message(*, message_id: int) -> None:
         deliver(recipient=recipient, message=notice, now=now)
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(base=OutboxTask, acks_late=True, ignore_result=True)
 def process_attachment(*, attachment_id: int) -> None:
     """Make the copies of one photo that the parties see; a repeated job does nothing more."""
     services.process_attachment(attachment_id=attachment_id)

@@ -1,23 +1,19 @@
-"""Notification jobs: load, build the messages, deliver each once."""
+"""Notification jobs: load, build the messages, deliver each once.
 
-import smtplib
+They are sent through the outbox, which is also their retry: a mail server that is down or
+refuses leaves the message pending with its error, and the sweep sends it again with a growing
+wait. Delivery is idempotent, so a repeat writes no second notification and re-sends only the
+e-mails that failed.
+"""
 
 from celery import shared_task
 from django.utils import timezone
 
 from portal.notifications import messages, services
-
-#: A mail server that is down or refuses for a while: try again later. Delivery is idempotent,
-#: so a retry writes no second notification and re-sends only the e-mails that failed.
-RETRY = {
-    "autoretry_for": (smtplib.SMTPException, OSError),
-    "retry_backoff": 60,
-    "retry_backoff_max": 3600,
-    "max_retries": 8,
-}
+from portal.outbox.tasks import OutboxTask
 
 
-@shared_task(acks_late=True, ignore_result=True, **RETRY)
+@shared_task(base=OutboxTask, acks_late=True, ignore_result=True)
 def notify_order_event(*, event_id: int) -> None:
     """Tell the buyer and/or the seller about one order event."""
     from orders.models import OrderEvent
@@ -34,7 +30,7 @@ def notify_order_event(*, event_id: int) -> None:
         services.deliver(recipient=recipient, message=message, now=now)
 
 
-@shared_task(acks_late=True, ignore_result=True, **RETRY)
+@shared_task(base=OutboxTask, acks_late=True, ignore_result=True)
 def notify_dispute_event(*, event_id: int) -> None:
     """Tell the parties about one dispute event: what happened, who acts next and by when."""
     from disputes.models import DisputeEvent

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "portal.accounts",
     "portal.messaging",
     "portal.notifications",
+    "portal.outbox",
     "orders",
     "disputes",
 ]

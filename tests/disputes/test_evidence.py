@@ -13,6 +13,7 @@ from PIL import Image
 from disputes import evidence as evidence_service
 from disputes import policy, tasks
 from disputes.models import Dispute, Evidence, Party
+from portal.outbox.models import OutboxMessage
 from portal.uploads import check_upload
 from tests.factories import deliver, ship
 from tests.portal.test_uploads import LIMITS, image_bytes, jpeg_with_exif, mp4, upload
@@ -45,9 +46,14 @@ def dispute(order, now):
 
 @pytest.fixture
 def queued(monkeypatch):
-    """The evidence ids handed to the worker, instead of running the job."""
+    """The evidence ids handed to the broker (read from their outbox messages), instead of
+    running the job."""
     ids = []
-    monkeypatch.setattr(tasks.process_evidence, "delay", lambda *, evidence_id: ids.append(evidence_id))
+
+    def send(*, kwargs):
+        ids.append(OutboxMessage.objects.get(pk=kwargs["outbox_id"]).kwargs["evidence_id"])
+
+    monkeypatch.setattr(tasks.process_evidence, "apply_async", send)
     return ids
 
 
@@ -123,6 +129,7 @@ def test_nothing_is_queued_when_the_transaction_rolls_back(
 
     assert queued == []
     assert not Evidence.objects.filter(pk=evidence.pk).exists()
+    assert not OutboxMessage.objects.filter(kwargs__evidence_id=evidence.pk).exists()
 
 
 def test_an_upload_that_is_not_the_checked_file_is_refused(dispute, now, queued):

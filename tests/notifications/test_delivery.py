@@ -28,7 +28,7 @@ def test_notifications_are_queued_as_a_celery_job_after_commit(
         ship(order, at=now + DAY)
 
     assert mailoutbox == [] and not Notification.objects.exists()
-    # Each hook is portal.jobs._send bound to (task, kwargs).
+    # Each hook sends one outbox message: portal.outbox.services._send_first bound to (task, id).
     (job,) = [c for c in callbacks if getattr(c, "args", ())[:1] == (notify_order_event,)]
     job()
     assert [m.subject for m in mails_to(mailoutbox, buyer)] == [f"Order {order.number} has shipped"]

@@ -1,5 +1,5 @@
-"""Jobs leave only after their transaction commits; the sweep hands a group's jobs to the broker
-in one fan-out message, and a worker queues each as itself."""
+"""Jobs are rows of the transaction that asks for them: written with the change, sent after it
+commits, gone with it when it rolls back; the deadline sweep's groups write theirs the same way."""
 
 from datetime import timedelta
 
@@ -7,11 +7,14 @@ import pytest
 from celery import shared_task
 from django.core import mail
 from django.db import transaction
+from kombu.exceptions import OperationalError
 
 from orders import policy
 from orders.models import Order, OrderEvent
-from portal import jobs, tasks
 from portal.deadlines import enforce_all
+from portal.outbox.models import OutboxMessage
+from portal.outbox.services import enqueue_after_commit
+from portal.outbox.tasks import OutboxTask
 from tests.factories import OrderFactory
 
 # Real commits: on_commit hooks run only when the outermost transaction commits.
@@ -20,8 +23,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 received: list[int] = []
 
 
-@shared_task
+@shared_task(base=OutboxTask)
 def remember(*, n: int) -> None:
+    received.append(n)
+
+
+@shared_task
+def not_through_the_outbox(*, n: int) -> None:
     received.append(n)
 
 
@@ -31,101 +39,89 @@ def eager(celery_eager):
     return celery_eager
 
 
-@pytest.fixture
-def fan_outs(monkeypatch) -> list[list]:
-    """Every fan-out message published (the real task still runs, eagerly)."""
-    sent: list[list] = []
-    real = tasks.fan_out.delay
-
-    def spy(*, jobs):
-        sent.append(jobs)
-        return real(jobs=jobs)
-
-    monkeypatch.setattr(tasks.fan_out, "delay", spy)
-    return sent
-
-
-def test_outside_a_collected_block_a_job_leaves_at_its_own_commit(fan_outs):
+def test_a_job_is_written_with_the_change_and_runs_once_it_commits():
     with transaction.atomic():
-        jobs.enqueue_after_commit(remember, n=1)
+        message = enqueue_after_commit(remember, n=1)
         assert received == []
+        assert OutboxMessage.objects.get(pk=message.pk).kwargs == {"n": 1}
 
     assert received == [1]
-    assert fan_outs == []
+    message.refresh_from_db()
+    assert message.task == remember.name
+    assert message.done_at is not None and message.dispatch_count == 1 and message.claimed_at is None
 
 
-def test_jobs_committed_inside_a_collected_block_leave_together_at_its_end(fan_outs):
-    with jobs.collected():
-        for n in (1, 2, 3):
-            with transaction.atomic():
-                jobs.enqueue_after_commit(remember, n=n)
-        assert received == []
-
-    assert received == [1, 2, 3]
-    assert fan_outs == [[[remember.name, {"n": 1}], [remember.name, {"n": 2}], [remember.name, {"n": 3}]]]
-
-
-def test_a_single_collected_job_is_sent_as_itself(fan_outs):
-    with jobs.collected(), transaction.atomic():
-        jobs.enqueue_after_commit(remember, n=7)
-
-    assert received == [7]
-    assert fan_outs == []
-
-
-def test_jobs_of_a_rolled_back_transaction_or_savepoint_are_never_sent(fan_outs):
-    with jobs.collected():
-        with transaction.atomic():
-            jobs.enqueue_after_commit(remember, n=1)
-            try:
-                with transaction.atomic():
-                    jobs.enqueue_after_commit(remember, n=2)
-                    raise RuntimeError("undo the savepoint")
-            except RuntimeError:
-                pass
+def test_jobs_of_a_rolled_back_transaction_or_savepoint_are_never_written_nor_sent():
+    with transaction.atomic():
+        kept = enqueue_after_commit(remember, n=1)
         try:
             with transaction.atomic():
-                jobs.enqueue_after_commit(remember, n=3)
-                raise RuntimeError("undo the transaction")
+                enqueue_after_commit(remember, n=2)
+                raise RuntimeError("undo the savepoint")
         except RuntimeError:
             pass
+    try:
+        with transaction.atomic():
+            enqueue_after_commit(remember, n=3)
+            raise RuntimeError("undo the transaction")
+    except RuntimeError:
+        pass
 
     assert received == [1]
+    assert list(OutboxMessage.objects.filter(task=remember.name).values_list("pk", flat=True)) == [kept.pk]
 
 
-def test_a_broker_that_cannot_be_reached_does_not_undo_committed_work(monkeypatch, caplog, order):
-    def unreachable(**kwargs):
-        raise ConnectionError("broker down")
+def test_a_broker_that_cannot_be_reached_leaves_the_job_pending_and_the_change_saved(
+    monkeypatch, caplog, order
+):
+    def unreachable(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to broker: Connection refused.")
 
-    monkeypatch.setattr(tasks.fan_out, "delay", unreachable)
-    with jobs.collected():
-        for n in (1, 2):
-            with transaction.atomic():
-                Order.objects.filter(pk=order.pk).update(on_hold=True)
-                jobs.enqueue_after_commit(remember, n=n)
+    monkeypatch.setattr(remember, "apply_async", unreachable)
+    with transaction.atomic():
+        Order.objects.filter(pk=order.pk).update(on_hold=True)
+        message = enqueue_after_commit(remember, n=1)
 
     assert Order.objects.get(pk=order.pk).on_hold
     assert received == []
-    assert "could not queue 2 committed job(s)" in caplog.text
+    message.refresh_from_db()
+    assert message.done_at is None and message.next_dispatch_at > message.created_at
+    # A send the broker never took is not counted against the message.
+    assert message.dispatch_count == 0
+    assert f"outbox message {message.pk} ({remember.name}) not sent, the broker is unreachable" in caplog.text
 
 
-def test_large_groups_are_split_into_chunks(fan_outs, monkeypatch):
-    monkeypatch.setattr(jobs, "FAN_OUT_CHUNK", 2)
-    with jobs.collected():
-        for n in range(5):
-            with transaction.atomic():
-                jobs.enqueue_after_commit(remember, n=n)
+def test_only_an_outbox_task_can_be_enqueued():
+    with pytest.raises(TypeError, match="base=OutboxTask"), transaction.atomic():
+        enqueue_after_commit(not_through_the_outbox, n=1)
 
-    assert [len(chunk) for chunk in fan_outs] == [2, 2, 1]
-    assert received == [0, 1, 2, 3, 4]
+    assert not OutboxMessage.objects.filter(task=not_through_the_outbox.name).exists()
+
+
+def test_a_job_takes_ids_not_objects(order):
+    with pytest.raises(TypeError), transaction.atomic():
+        enqueue_after_commit(remember, n=order)
+
+    assert received == []
 
 
 def subjects_to(order: Order) -> list[tuple[str, str]]:
     return [(message.to[0], message.subject) for message in mail.outbox if order.number in message.subject]
 
 
+def jobs_of(order: Order) -> list[tuple[str, str, int]]:
+    """The outbox messages about ``order``'s events and refunds, as (task, argument, id)."""
+    events = set(OrderEvent.objects.filter(order=order).values_list("pk", flat=True))
+    refunds = set(order.refunds.values_list("pk", flat=True))
+    return sorted(
+        (m.task, *next(iter(m.kwargs.items())))
+        for m in OutboxMessage.objects.all()
+        if m.kwargs.get("event_id") in events or m.kwargs.get("refund_id") in refunds
+    )
+
+
 # --- the sweep -------------------------------------------------------------------------------------
-def test_the_sweep_commits_a_group_together_and_publishes_its_jobs_in_one_message(now, fan_outs, monkeypatch):
+def test_the_sweep_commits_a_group_with_its_events_and_jobs_and_each_job_runs_once(now, monkeypatch):
     monkeypatch.setattr(policy, "SWEEP_ROWS_PER_TRANSACTION", 3)
     orders = [OrderFactory(paid_at=now + timedelta(minutes=n)) for n in range(5)]
 
@@ -135,19 +131,28 @@ def test_the_sweep_commits_a_group_together_and_publishes_its_jobs_in_one_messag
     assert {order.state for order in Order.objects.filter(pk__in=[o.pk for o in orders])} == {
         Order.State.CANCELLED
     }
-    # Groups of 3 and 2: per order, notify the cancellation and pay the refund (whose payment
-    # notifies in turn, from the worker).
-    assert [len(chunk) for chunk in fan_outs] == [6, 4]
     assert OrderEvent.objects.filter(order__in=orders, type=OrderEvent.Type.AUTO_CANCELLED).count() == 5
     for order in orders:
+        cancelled = OrderEvent.objects.get(order=order, type=OrderEvent.Type.AUTO_CANCELLED)
+        paid = OrderEvent.objects.get(order=order, type=OrderEvent.Type.REFUND_PAID)
+        refund = order.refunds.get()
+        # Per order: notify the cancellation and pay the refund; the payment notifies in turn.
+        assert jobs_of(order) == sorted(
+            [
+                ("orders.tasks.pay_refund", "refund_id", refund.pk),
+                ("portal.notifications.tasks.notify_order_event", "event_id", cancelled.pk),
+                ("portal.notifications.tasks.notify_order_event", "event_id", paid.pk),
+            ]
+        )
         assert sorted(subjects_to(order)) == [
             (order.buyer.email, f"Order {order.number} was cancelled and refunded"),
             (order.buyer.email, f"Refund paid on order {order.number}"),
             (order.store.owner.email, f"Order {order.number} was cancelled"),
         ]
+    assert not OutboxMessage.objects.filter(done_at__isnull=True).exists()
 
 
-def test_a_broken_row_rolls_its_group_back_and_the_others_are_applied_and_told_once(
+def test_a_broken_row_rolls_its_group_back_with_its_jobs_and_the_others_are_told_once(
     now, monkeypatch, broken_order_deadline
 ):
     monkeypatch.setattr(policy, "SWEEP_ROWS_PER_TRANSACTION", 10)
@@ -162,10 +167,12 @@ def test_a_broken_row_rolls_its_group_back_and_the_others_are_applied_and_told_o
     assert not OrderEvent.objects.filter(order=broken, type=OrderEvent.Type.AUTO_CANCELLED).exists()
     for order in fine:
         assert Order.objects.get(pk=order.pk).state == Order.State.CANCELLED
-        # The group's failed attempt sent nothing: each party hears about it exactly once.
+        # The group's failed attempt left no job behind: each party hears about it exactly once.
+        assert len(jobs_of(order)) == 3
         assert sorted(subjects_to(order)) == [
             (order.buyer.email, f"Order {order.number} was cancelled and refunded"),
             (order.buyer.email, f"Refund paid on order {order.number}"),
             (order.store.owner.email, f"Order {order.number} was cancelled"),
         ]
     assert subjects_to(broken) == []
+    assert jobs_of(broken) == []
