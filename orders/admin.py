@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import FreeReturnCountry, LineItem, Order, OrderEvent, Refund, Shipment, Store
+from orders.models import FreeReturnCountry, LineItem, Order, OrderEvent, Refund, ReturnTerms, Shipment, Store
 
 
 class ReadOnlyMixin:
@@ -38,6 +38,25 @@ class LineItemInline(ReadOnlyInline):
     fields = ["title", "sku", "quantity", "unit_price", "is_personalised", "is_used"]
     readonly_fields = fields
     ordering = ["id"]
+    parent_view_permission = "orders.view_order"
+
+
+class ReturnTermsInline(ReadOnlyInline):
+    """The store's policy as copied onto the order when it was paid: what governs its returns."""
+
+    model = ReturnTerms
+    fields = [
+        "captured_at",
+        "accepts_returns",
+        "return_window_days",
+        "return_shipping_paid_by",
+        "refund_without_return_below",
+        "returns_personalised_items",
+        "returns_used_items",
+        "free_return_cap",
+        "free_return_currency",
+    ]
+    readonly_fields = fields
     parent_view_permission = "orders.view_order"
 
 
@@ -107,7 +126,7 @@ class OrderAdmin(ReadOnlyMixin, admin.ModelAdmin):
         ),
         (_("Clock"), {"fields": ["deadline_at", "deadline_kind"]}),
     ]
-    inlines = [LineItemInline, ShipmentInline, RefundInline, OrderEventInline]
+    inlines = [LineItemInline, ReturnTermsInline, ShipmentInline, RefundInline, OrderEventInline]
 
     def get_ordering(self, request: HttpRequest) -> list[str]:
         return ["-paid_at", "-id"]
@@ -174,6 +193,7 @@ class StoreAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "return_window_days",
         "return_shipping_paid_by",
         "refund_without_return_threshold",
+        "refund_without_return_currency",
         "returns_personalised_items",
         "returns_used_items",
         "return_address",

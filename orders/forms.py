@@ -76,6 +76,21 @@ def _programme_choices() -> list[tuple[str, str]]:
     ]
 
 
+def _threshold_currencies(current: str) -> list[str]:
+    codes = list(policy.REFUND_WITHOUT_RETURN_THRESHOLDS)
+    return codes if not current or current in codes else [*codes, current]
+
+
+def _thresholds_help() -> str:
+    defaults = ", ".join(
+        f"{amount} {currency}" for currency, amount in policy.REFUND_WITHOUT_RETURN_THRESHOLDS.items()
+    )
+    return _(
+        "Your threshold applies to orders paid in this currency. Orders in other currencies follow "
+        "the marketplace default of their currency: %(defaults)s."
+    ) % {"defaults": defaults}
+
+
 class ReturnPolicyForm(forms.ModelForm):
     free_return_countries = forms.MultipleChoiceField(
         label=_("Free-return programme"),
@@ -92,6 +107,7 @@ class ReturnPolicyForm(forms.ModelForm):
             "return_window_days",
             "return_shipping_paid_by",
             "refund_without_return_threshold",
+            "refund_without_return_currency",
             "returns_personalised_items",
             "returns_used_items",
             "return_address",
@@ -105,6 +121,18 @@ class ReturnPolicyForm(forms.ModelForm):
             self.initial["free_return_countries"] = [
                 programme.country for programme in self.instance.free_return_countries.all()
             ]
+        self.fields["refund_without_return_currency"] = forms.ChoiceField(
+            label=_("Currency of that threshold"),
+            choices=[
+                ("", "---------"),
+                *(
+                    (code, code)
+                    for code in _threshold_currencies(self.instance.refund_without_return_currency)
+                ),
+            ],
+            required=False,
+            help_text=_thresholds_help(),
+        )
         self.fields["return_window_days"].help_text = _("Between %(min)d and %(max)d days.") % {
             "min": policy.RETURN_WINDOW_MIN_DAYS,
             "max": policy.RETURN_WINDOW_MAX_DAYS,
@@ -116,4 +144,16 @@ class ReturnPolicyForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("accepts_returns") and not (cleaned.get("return_address") or "").strip():
             self.add_error("return_address", _("Buyers need an address to send returns to."))
+        # A threshold is money: 10.00 means nothing until it says 10.00 of what.
+        amount, currency = (
+            cleaned.get("refund_without_return_threshold"),
+            cleaned.get("refund_without_return_currency"),
+        )
+        if amount is not None and not currency:
+            self.add_error("refund_without_return_currency", _("Choose the currency of this threshold."))
+        if amount is None and currency:
+            self.add_error(
+                "refund_without_return_threshold",
+                _("Enter the threshold in %(currency)s, or no currency.") % {"currency": currency},
+            )
         return cleaned

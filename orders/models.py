@@ -75,12 +75,21 @@ class Store(models.Model):
         choices=ReturnShippingPayer.choices,
         default=ReturnShippingPayer.BUYER,
     )
+    #: The store's own "refund without return" threshold, in one currency; empty: the marketplace
+    #: default of each order's currency (``policy.REFUND_WITHOUT_RETURN_THRESHOLDS``).
     refund_without_return_threshold = models.DecimalField(
         _("refund without return for items under"),
         **MONEY,
-        default=policy.REFUND_WITHOUT_RETURN_THRESHOLD,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0"))],
-        help_text=_("In the order's currency. Cheaper items are refunded without being sent back."),
+        help_text=_(
+            "Cheaper items are refunded without being sent back. Applies to orders paid in the "
+            "currency below; leave empty for the marketplace default in every currency."
+        ),
+    )
+    refund_without_return_currency = models.CharField(
+        _("currency of that threshold"), max_length=3, blank=True
     )
     returns_personalised_items = models.BooleanField(
         _("accepts returns of personalised items"), default=False
@@ -102,6 +111,12 @@ class Store(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(refund_without_return_threshold__gte=0), name="store_threshold_not_negative"
+            ),
+            # A threshold is a sum of money: never a number without its currency, nor the reverse.
+            models.CheckConstraint(
+                condition=Q(refund_without_return_threshold__isnull=True, refund_without_return_currency="")
+                | (Q(refund_without_return_threshold__isnull=False) & ~Q(refund_without_return_currency="")),
+                name="store_threshold_has_currency",
             ),
         ]
 
@@ -349,6 +364,51 @@ class Order(ConcurrentTransitionMixin, models.Model):
         self.settled_amount = Decimal("0.00")
 
 
+class ReturnTerms(models.Model):
+    """The store's return policy as it stood when the order was paid: it governs the order.
+
+    Captured once (``orders.terms.capture_return_terms``) and never edited, so a seller's later
+    change applies to new orders only. Money is resolved for this order: the refund-without-return
+    threshold is in the order's currency, the free-return cap is the one for its destination.
+    The return address is not part of it: returns go where the store says when one is agreed.
+    """
+
+    order = models.OneToOneField(
+        Order, on_delete=models.CASCADE, primary_key=True, related_name="return_terms"
+    )
+    accepts_returns = models.BooleanField(_("accepts returns"))
+    return_window_days = models.PositiveSmallIntegerField(_("return window (days after delivery)"))
+    return_shipping_paid_by = models.CharField(
+        _("return shipping is paid by"), max_length=8, choices=Store.ReturnShippingPayer.choices
+    )
+    #: In the order's currency; 0: nothing is refunded without a return.
+    refund_without_return_below = models.DecimalField(_("refund without return for items under"), **MONEY)
+    returns_personalised_items = models.BooleanField(_("accepts returns of personalised items"))
+    returns_used_items = models.BooleanField(_("accepts returns of used items"))
+    #: The free-return programme's cap for the order's destination; none when it is not in it.
+    free_return_cap = models.DecimalField(_("free returns for items up to"), **MONEY, null=True, blank=True)
+    free_return_currency = models.CharField(max_length=3, blank=True)
+    #: When the store's policy was read: the payment, or the migration for older orders.
+    captured_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("return terms")
+        verbose_name_plural = _("return terms")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(refund_without_return_below__gte=0), name="return_terms_threshold_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(free_return_cap__isnull=True, free_return_currency="")
+                | (Q(free_return_cap__gt=0) & ~Q(free_return_currency="")),
+                name="return_terms_cap_has_currency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}"
+
+
 class LineItem(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
     title = models.CharField(max_length=200)
@@ -528,4 +588,3 @@ class OrderEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.order} {self.type}"
-

@@ -17,7 +17,7 @@ def is_order_seller(order: Order, user: User) -> bool:
 def get_order_for_user(user: User, number: str) -> Order:
     """The order with this number if ``user`` is its buyer or its seller; 404 otherwise."""
     order = (
-        Order.objects.select_related("store", "store__owner", "buyer", "shipment")
+        Order.objects.select_related("store", "store__owner", "buyer", "shipment", "return_terms")
         .filter(number=number)
         .first()
     )

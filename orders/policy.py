@@ -50,8 +50,21 @@ RETURN_WINDOW_MIN_DAYS: int = _setting("RETURN_WINDOW_MIN_DAYS", 14)
 RETURN_WINDOW_MAX_DAYS: int = _setting("RETURN_WINDOW_MAX_DAYS", 30)
 RETURN_WINDOW_DEFAULT_DAYS: int = _setting("RETURN_WINDOW_DEFAULT_DAYS", 15)
 
-#: Items under this value (order currency) are refunded without a return by default (seed 001).
-REFUND_WITHOUT_RETURN_THRESHOLD: Decimal = _setting("REFUND_WITHOUT_RETURN_THRESHOLD", Decimal("10.00"))
+#: Items under this value are refunded without a return by default (seed 001), per currency:
+#: 10.00 USD is not 10.00 RUB. An order paid in a currency missing here has no such threshold
+#: (nothing is refunded without a return) unless its store states one in that currency.
+REFUND_WITHOUT_RETURN_THRESHOLDS: dict[str, Decimal] = _setting(
+    "REFUND_WITHOUT_RETURN_THRESHOLDS",
+    {
+        "USD": Decimal("10.00"),
+        "EUR": Decimal("10.00"),
+        "GBP": Decimal("10.00"),
+        "PLN": Decimal("40.00"),
+        "RUB": Decimal("1000.00"),
+        "CNY": Decimal("70.00"),
+    },
+)
+
 
 #: Free-return programme caps by destination country (seed 001): country -> (max item value, currency).
 FREE_RETURN_PROGRAMME: dict[str, tuple[Decimal, str]] = _setting(

@@ -85,7 +85,6 @@ def order_for_page(order: Order) -> Order:
     prefetch_related_objects(
         [order],
         "items",
-        "store__free_return_countries",
         Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("created_at", "id")),
         Prefetch("refunds", queryset=Refund.objects.order_by("created_at", "id")),
     )
@@ -163,60 +162,111 @@ def protection_status(order: Order, *, viewer_is_buyer: bool) -> ProtectionStatu
 
 
 @dataclass(frozen=True)
+class FreeReturnCover:
+    """Whether a free return covers one line of the order and, when it does not, why."""
+
+    item: LineItem
+    covered: bool
+    reason: str
+
+
+def free_return_cover(order: Order) -> list[FreeReturnCover]:
+    """Per line of the order, whether its return terms give it a free return (SPEC "Money
+    thresholds are per currency"): the destination is in the programme, the cap is in the
+    order's currency and the unit price is at most the cap. Reads the prefetched items."""
+    terms = order.return_terms
+    cap, cap_currency = terms.free_return_cap, terms.free_return_currency
+    covers = []
+    for item in order.items.all():
+        if cap is None:
+            reason = _("free returns do not cover deliveries to %(country)s") % {
+                "country": order.ship_to_country or "?"
+            }
+        elif cap_currency != order.currency:
+            reason = _(
+                "the free-return cap is %(cap)s %(cap_currency)s and this order was paid in %(currency)s"
+            ) % {
+                "cap": formatting.number(cap),
+                "cap_currency": cap_currency,
+                "currency": order.currency,
+            }
+        elif item.unit_price > cap:
+            reason = _("price %(price)s %(currency)s is above the %(cap)s %(currency)s cap") % {
+                "price": formatting.number(item.unit_price),
+                "cap": formatting.number(cap),
+                "currency": order.currency,
+            }
+        else:
+            reason = ""
+        covers.append(FreeReturnCover(item=item, covered=not reason, reason=str(reason)))
+    return covers
+
+
+@dataclass(frozen=True)
 class ReturnPolicySummary:
+    """The return terms that govern an order, as the order page, dispute form and case page say them."""
+
     lines: list[str]
-    free_return_cap: tuple[Decimal, str] | None
+    #: When the store's policy was copied onto the order (its payment, or the migration).
+    captured_at: datetime
+    free_returns: list[FreeReturnCover]
 
 
 def return_policy_summary(order: Order) -> ReturnPolicySummary:
-    """The store's return policy, as it applies to this order, in plain sentences."""
-    store = order.store
+    """The order's return terms (the store's policy when it was paid) in plain sentences."""
+    terms = order.return_terms
     lines: list[str] = []
-    if not store.accepts_returns:
+    if not terms.accepts_returns:
         lines.append(str(_("This store does not accept returns for a change of mind.")))
     else:
         lines.append(
             ngettext(
                 "Returns accepted within %(days)d day of delivery.",
                 "Returns accepted within %(days)d days of delivery.",
-                store.return_window_days,
+                terms.return_window_days,
             )
-            % {"days": store.return_window_days}
+            % {"days": terms.return_window_days}
         )
-        payer = (
-            _("You pay return shipping.")
-            if store.return_shipping_paid_by == Store.ReturnShippingPayer.BUYER
-            else _("The seller pays return shipping.")
-        )
-        lines.append(str(payer))
-    if store.refund_without_return_threshold > 0:
+    payer = (
+        _("The buyer pays return shipping.")
+        if terms.return_shipping_paid_by == Store.ReturnShippingPayer.BUYER
+        else _("The seller pays return shipping.")
+    )
+    lines.append(str(payer))
+    if terms.refund_without_return_below > 0:
         lines.append(
             str(_("Items under %(amount)s %(currency)s are refunded without sending them back."))
-            % {"amount": formatting.number(store.refund_without_return_threshold), "currency": order.currency}
+            % {"amount": formatting.number(terms.refund_without_return_below), "currency": order.currency}
         )
     excluded = []
-    if not store.returns_personalised_items:
+    if not terms.returns_personalised_items:
         excluded.append(str(_("personalised items")))
-    if not store.returns_used_items:
+    if not terms.returns_used_items:
         excluded.append(str(_("used items")))
     if excluded:
         lines.append(
             str(_("Not returnable for a change of mind: %(items)s.")) % {"items": ", ".join(excluded)}
         )
     lines.append(str(_("Return shipping costs are never refunded.")))
-    cap = None
-    for programme in store.free_return_countries.all():
-        if programme.country == order.ship_to_country:
-            cap = (programme.max_item_value, programme.currency)
-            lines.append(
-                str(_("Free returns to %(country)s for items up to %(amount)s %(currency)s."))
-                % {
-                    "country": programme.country,
-                    "amount": formatting.number(programme.max_item_value),
-                    "currency": programme.currency,
-                }
-            )
-    return ReturnPolicySummary(lines=lines, free_return_cap=cap)
+    if terms.free_return_cap is not None:
+        lines.append(
+            str(_("Free returns to %(country)s for items up to %(amount)s %(currency)s."))
+            % {
+                "country": order.ship_to_country,
+                "amount": formatting.number(terms.free_return_cap),
+                "currency": terms.free_return_currency,
+            }
+        )
+    return ReturnPolicySummary(
+        lines=lines, captured_at=terms.captured_at, free_returns=free_return_cover(order)
+    )
+
+
+def orders_in_progress_count(*, store: Store) -> int:
+    """How many of the store's orders are not finished yet: they keep the terms they were bought
+    under whatever the seller changes now."""
+    finished = [Order.State.SETTLED, Order.State.CANCELLED, Order.State.REFUNDED]
+    return Order.objects.filter(store=store).exclude(state__in=finished).count()
 
 
 def refund_timing(order: Order) -> tuple[int, int]:

@@ -19,6 +19,7 @@ from django_fsm import can_proceed, has_transition_perm
 from orders import events, policy
 from orders.models import MONEY, FreeReturnCountry, LineItem, Order, OrderEvent, Refund, Shipment, Store
 from orders.payments import PaymentProviderError, PaymentRefused, ProviderRefund, get_provider
+from orders.terms import capture_return_terms
 from portal import deadlines, querying
 from portal.accounts.models import User
 from portal.outbox.services import enqueue_after_commit
@@ -130,6 +131,8 @@ def record_paid_order(*, paid: PaidOrder) -> Order:
         )
         for line in paid.lines
     )
+    # The policy in force at purchase governs the order; the seller's later changes do not.
+    capture_return_terms(order=order, at=paid.paid_at)
     events.order_placed(order=order, at=paid.paid_at)
     return order
 

@@ -227,13 +227,18 @@ class ReturnPolicyView(LoginRequiredMixin, View):
             self.store = permissions.get_store_for_seller(request.user)
         return super().dispatch(request, *args, **kwargs)
 
+    def _render(self, request: HttpRequest, form: ReturnPolicyForm, status: int = 200) -> HttpResponse:
+        # Said before saving: a change applies to new orders, the ones in progress keep their terms.
+        in_progress = selectors.orders_in_progress_count(store=self.store)
+        return render(request, self.template_name, {"form": form, "in_progress": in_progress}, status=status)
+
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, self.template_name, {"form": ReturnPolicyForm(instance=self.store)})
+        return self._render(request, ReturnPolicyForm(instance=self.store))
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = ReturnPolicyForm(request.POST, instance=self.store)
         if not form.is_valid():
-            return render(request, self.template_name, {"form": form}, status=400)
+            return self._render(request, form, status=400)
         changes = {name: form.cleaned_data[name] for name in ReturnPolicyForm.Meta.fields}
         services.update_return_policy(
             store=self.store,
@@ -241,7 +246,7 @@ class ReturnPolicyView(LoginRequiredMixin, View):
             changes=changes,
             free_return_countries=form.cleaned_data["free_return_countries"],
         )
-        messages.success(request, _("Return policy saved. Buyers see it on every order page."))
+        messages.success(request, _("Return policy saved. It applies to orders placed from now on."))
         return redirect("orders:return_policy")
 
 

@@ -11,6 +11,7 @@ from orders import services as order_services
 from orders.models import Carrier, LineItem, Order, Store
 from orders.payments import FakePaymentProvider, PaymentProviderError, ProviderRefund
 from orders.policy import HANDLING_TIME
+from orders.terms import capture_return_terms
 from portal.accounts.models import User
 from portal.accounts.roles import MEDIATORS_GROUP
 
@@ -62,6 +63,12 @@ class OrderFactory(factory.django.DjangoModelFactory):
             ("Phone case", 2, Decimal("10.00")),
         ]:
             LineItem.objects.create(order=obj, title=title, quantity=quantity, unit_price=price)
+
+    @factory.post_generation
+    def return_terms(obj, create, extracted, **kwargs):
+        # As checkout does: the store's policy as it stands at payment governs the order.
+        if create:
+            capture_return_terms(order=obj, at=obj.paid_at)
 
 
 def mediator_user(**kwargs) -> User:

@@ -29,6 +29,7 @@ from disputes import services
 from disputes.admin import filters, forms
 from disputes.admin import selectors as admin_selectors
 from disputes.models import Dispute, Party
+from orders.selectors import return_policy_summary
 
 MEDIATE = "disputes.mediate_dispute"
 REQUEST_EVIDENCE = "disputes.request_evidence"
@@ -278,6 +279,8 @@ class DisputeAdmin(admin.ModelAdmin):
             "standing": standing,
             "order_lines": [(item, item.disputed_quantity) for item in order.items.all()],
             "next_step": dispute_selectors.next_step_sentence(dispute),
+            # The terms the order was bought under, not the store's policy of today.
+            "return_policy": return_policy_summary(order),
             "is_overdue": dispute.deadline_at is not None and dispute.deadline_at < now,
             "timeline": [
                 (entry, _state_label(entry.event.from_state), _state_label(entry.event.to_state))

@@ -78,6 +78,7 @@ def case_for_mediator(queryset: QuerySet[Dispute], pk: int) -> Dispute:
         queryset.select_related(
             "order",
             "order__shipment",
+            "order__return_terms",
             "store",
             "store__owner",
             "buyer",

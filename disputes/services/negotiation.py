@@ -17,7 +17,7 @@ from disputes.services.common import (
     save_evidence,
 )
 from disputes.services.errors import ActionNotAllowed, ExtensionNotAllowed
-from disputes.services.opening import check_amount
+from disputes.services.opening import change_of_mind_needs_return, check_amount, refunded_without_return
 from orders import services as order_services
 from portal.accounts.models import User
 
@@ -206,7 +206,9 @@ def modify_request(
     check_transition(dispute.modify_request, buyer, _("You cannot change your request now."))
     check_amount(amount, ceiling=refund_ceiling(dispute), currency=dispute.currency)
     if dispute.reason == Dispute.Reason.CHANGED_MIND and not with_return:
-        raise ActionNotAllowed(_("A change of mind is refunded only after the item is sent back."))
+        items = [disputed.line_item for disputed in dispute.items.select_related("line_item")]
+        if not refunded_without_return(dispute.order, items):
+            raise ActionNotAllowed(change_of_mind_needs_return(dispute.order))
     from_state = dispute.state
     dispute.modify_request(at=now, amount=amount, with_return=with_return)
     dispute.save()

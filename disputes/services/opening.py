@@ -140,27 +140,45 @@ def _check_reason(*, order: Order, claim: DisputeClaim, window: DisputeWindow, n
 
 
 def _check_change_of_mind(*, order: Order, claim: DisputeClaim, now: datetime) -> None:
-    store = order.store
-    if not store.accepts_returns:
+    # The terms the order was bought under, never the store's policy of today.
+    terms = order.return_terms
+    if not terms.accepts_returns:
         raise ClaimNotAllowed(
-            _("%(store)s does not accept returns for a change of mind.") % {"store": store.name}
+            _("%(store)s does not accept returns for a change of mind.") % {"store": order.store.name}
         )
     received_at = order.delivered_at or order.confirmed_at
-    if received_at is None or now >= received_at + timedelta(days=store.return_window_days):
+    if received_at is None or now >= received_at + timedelta(days=terms.return_window_days):
         raise ClaimNotAllowed(
-            _("The store's %(days)d-day return window has passed.") % {"days": store.return_window_days}
+            _("The store's %(days)d-day return window has passed.") % {"days": terms.return_window_days}
         )
     for item, _quantity in claim.items:
-        if (item.is_personalised and not store.returns_personalised_items) or (
-            item.is_used and not store.returns_used_items
+        if (item.is_personalised and not terms.returns_personalised_items) or (
+            item.is_used and not terms.returns_used_items
         ):
             raise ClaimNotAllowed(
                 _("“%(item)s” cannot be returned for a change of mind.") % {"item": item.title}, field="items"
             )
-    if not claim.with_return:
-        raise ClaimNotAllowed(
-            _("A change of mind is refunded only after the item is sent back."), field="with_return"
-        )
+    if not claim.with_return and not refunded_without_return(order, [item for item, _q in claim.items]):
+        raise ClaimNotAllowed(change_of_mind_needs_return(order), field="with_return")
+
+
+def change_of_mind_needs_return(order: Order) -> str:
+    """Why a change of mind cannot be refunded without a return, in the order's terms."""
+    sentence = _("A change of mind is refunded only after the item is sent back.")
+    threshold = order.return_terms.refund_without_return_below
+    if threshold > 0:
+        sentence += " " + _("Only items under %(amount)s %(currency)s are refunded without a return.") % {
+            "amount": threshold,
+            "currency": order.currency,
+        }
+    return sentence
+
+
+def refunded_without_return(order: Order, items: list[LineItem]) -> bool:
+    """Whether every one of these items is under the order's refund-without-return threshold
+    (in the order's currency, from the terms it was bought under): no need to send them back."""
+    threshold = order.return_terms.refund_without_return_below
+    return bool(items) and all(item.unit_price < threshold for item in items)
 
 
 def max_refund_for(order: Order, items: list[tuple[LineItem, int]]) -> Decimal:

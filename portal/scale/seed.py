@@ -36,6 +36,7 @@ from orders.models import (
     Shipment,
     Store,
 )
+from orders.terms import backfill_return_terms
 from portal.accounts.models import User
 from portal.accounts.roles import MEDIATORS_GROUP
 from portal.messaging.models import Conversation, ConversationReadState, Message
@@ -250,6 +251,9 @@ class ScaleSeeder:
                     self.report.rows[name] = self.report.rows.get(name, 0) + writer.written
                 if self.sender is not None:
                     self.sender.wait()
+                # Each order is governed by its store's policy, copied as checkout would have.
+                terms = backfill_return_terms(at=self.now)
+                self.report.rows["return_terms"] = self.report.rows.get("return_terms", 0) + terms
                 self.progress("  rows written; building indexes" if deferred else "  rows written")
         finally:
             if self.sender is not None:

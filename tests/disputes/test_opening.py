@@ -375,14 +375,19 @@ def test_items_must_come_from_the_order_in_available_quantities(order, now, buye
 
 
 # --- changed my mind ------------------------------------------------------------------------------------
-@pytest.fixture
-def received_order(buyer, store, now):
-    """Delivered on day 4, confirmed on day 5: the dispute window runs to day 20."""
+def receive(buyer, store, now) -> Order:
+    """Paid now under the store's policy of now; delivered on day 4, confirmed on day 5."""
     order = deliver(
         ship(OrderFactory(buyer=buyer, store=store, paid_at=now), at=now + timedelta(days=1)),
         at=now + timedelta(days=4),
     )
     return confirm(order, at=now + timedelta(days=5))
+
+
+@pytest.fixture
+def received_order(buyer, store, now):
+    """Delivered on day 4, confirmed on day 5: the dispute window runs to day 20."""
+    return receive(buyer, store, now)
 
 
 def change_of_mind(order, *, at, **claim):
@@ -397,9 +402,10 @@ def test_a_change_of_mind_is_accepted_with_a_return_inside_the_return_window(rec
     assert dispute.requested_return and dispute.is_open
 
 
-def test_a_change_of_mind_needs_a_store_that_accepts_returns(received_order, now, store):
+def test_a_change_of_mind_needs_a_store_that_accepts_returns(buyer, now, store):
     store.accepts_returns = False
     store.save()
+    received_order = receive(buyer, store, now)
 
     error = refused(
         received_order,
@@ -413,11 +419,10 @@ def test_a_change_of_mind_needs_a_store_that_accepts_returns(received_order, now
 
 
 @pytest.mark.parametrize(("offset", "allowed"), [(-SECOND, True), (timedelta(0), False), (SECOND, False)])
-def test_a_change_of_mind_must_come_inside_the_stores_return_window(
-    received_order, now, store, offset, allowed
-):
+def test_a_change_of_mind_must_come_inside_the_stores_return_window(buyer, now, store, offset, allowed):
     store.return_window_days = 14
     store.save()
+    received_order = receive(buyer, store, now)
     closes = received_order.delivered_at + timedelta(days=14)
 
     if allowed:
@@ -437,8 +442,20 @@ def test_a_change_of_mind_must_come_inside_the_stores_return_window(
     ("flag", "store_accepts"),
     [("is_personalised", "returns_personalised_items"), ("is_used", "returns_used_items")],
 )
-def test_personalised_and_used_items_follow_the_stores_policy(
-    received_order, now, store, flag, store_accepts
+def test_personalised_and_used_items_follow_the_stores_policy(buyer, now, store, flag, store_accepts):
+    setattr(store, store_accepts, True)
+    store.save()
+    received_order = receive(buyer, store, now)
+    earbuds = received_order.items.get(title="Wireless earbuds")
+    setattr(earbuds, flag, True)
+    earbuds.save()
+
+    assert change_of_mind(received_order, at=now + timedelta(days=6)).is_open
+
+
+@pytest.mark.parametrize("flag", ["is_personalised", "is_used"])
+def test_personalised_and_used_items_are_not_returned_for_a_change_of_mind_by_default(
+    received_order, now, flag
 ):
     earbuds = received_order.items.get(title="Wireless earbuds")
     setattr(earbuds, flag, True)
@@ -452,10 +469,6 @@ def test_personalised_and_used_items_follow_the_stores_policy(
         with_return=True,
     )
     assert error.field == "items" and "Wireless earbuds" in str(error)
-
-    setattr(store, store_accepts, True)
-    store.save()
-    assert change_of_mind(received_order, at=now + timedelta(days=6)).is_open
 
 
 def test_a_returnable_part_of_the_order_can_be_returned_when_another_item_cannot(received_order, now):

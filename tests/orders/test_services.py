@@ -590,6 +590,7 @@ def test_the_owner_saves_the_return_policy_and_joins_the_free_return_programme(s
             "return_window_days": 30,
             "return_shipping_paid_by": Store.ReturnShippingPayer.SELLER,
             "refund_without_return_threshold": Decimal("5.00"),
+            "refund_without_return_currency": "USD",
             "returns_used_items": True,
         },
         free_return_countries=["US", "RU"],
@@ -598,7 +599,10 @@ def test_the_owner_saves_the_return_policy_and_joins_the_free_return_programme(s
     store.refresh_from_db()
     assert store.return_window_days == 30
     assert store.return_shipping_paid_by == Store.ReturnShippingPayer.SELLER
-    assert store.refund_without_return_threshold == Decimal("5.00")
+    assert (store.refund_without_return_threshold, store.refund_without_return_currency) == (
+        Decimal("5.00"),
+        "USD",
+    )
     assert store.returns_used_items is True
     programme = {p.country: (p.max_item_value, p.currency) for p in store.free_return_countries.all()}
     assert programme == {"US": (Decimal("50.00"), "USD"), "RU": (Decimal("3000.00"), "RUB")}

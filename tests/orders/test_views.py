@@ -507,6 +507,7 @@ def policy_form(**overrides) -> dict:
         "return_window_days": "20",
         "return_shipping_paid_by": Store.ReturnShippingPayer.SELLER,
         "refund_without_return_threshold": "7.50",
+        "refund_without_return_currency": "USD",
         "return_address": "Returns, 9 Dock Street, Shenzhen",
         "free_return_countries": ["US", "FR"],
     }
@@ -531,11 +532,14 @@ def test_the_seller_saves_the_return_policy(as_seller, store):
     response = as_seller.post(reverse("orders:return_policy"), policy_form(), follow=True)
 
     assert response.redirect_chain == [(reverse("orders:return_policy"), 302)]
-    assert flashes(response) == ["Return policy saved. Buyers see it on every order page."]
+    assert flashes(response) == ["Return policy saved. It applies to orders placed from now on."]
     store.refresh_from_db()
     assert store.return_window_days == 20
     assert store.return_shipping_paid_by == Store.ReturnShippingPayer.SELLER
-    assert store.refund_without_return_threshold == Decimal("7.50")
+    assert (store.refund_without_return_threshold, store.refund_without_return_currency) == (
+        Decimal("7.50"),
+        "USD",
+    )
     assert store.return_address == "Returns, 9 Dock Street, Shenzhen"
     programme = {p.country: (p.max_item_value, p.currency) for p in store.free_return_countries.all()}
     assert programme == {"US": (Decimal("50.00"), "USD"), "FR": (Decimal("40.00"), "EUR")}
