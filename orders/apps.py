@@ -6,7 +6,7 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders"
 
     def ready(self) -> None:
-        from orders import services
+        from orders import checks, services  # noqa: F401 (checks registers itself)
         from portal import deadlines
 
         deadlines.register("orders", services.enforce_order_deadlines)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import views
+from orders import views, webhooks
 
 app_name = "orders"
 
@@ -20,4 +20,5 @@ urlpatterns = [
     path("seller/orders/", views.SellerOrderListView.as_view(), name="seller_list"),
     path("tracking/webhook/", views.tracking_webhook, name="tracking_webhook"),
     path("seller/return-policy/", views.ReturnPolicyView.as_view(), name="return_policy"),
+    path("payments/stripe/webhook/", webhooks.stripe_webhook, name="stripe_webhook"),
 ]

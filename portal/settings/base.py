@@ -162,7 +162,18 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Payments -------------------------------------------------------------------------
+# The fake moves no money: for development and tests. The production settings default to Stripe,
+# and the system check orders.E001 refuses the fake there unless a staging site opts in below.
 PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "orders.payments.FakePaymentProvider")
+PORTAL_FAKE_PAYMENTS_NO_MONEY_MOVES = env_bool("PORTAL_FAKE_PAYMENTS_NO_MONEY_MOVES", False)
+PORTAL_PRODUCTION = False
+STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "")
+#: The signing secret of the webhook endpoint registered in Stripe's dashboard (whsec_...).
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+#: Another address for Stripe's API (the tests' local stand-in); empty: Stripe's own.
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "20"))
+STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "1"))
 
 # --- Carrier tracking (orders.tracking) ------------------------------------------------
 TRACKING_PROVIDER = os.environ.get("TRACKING_PROVIDER", "orders.tracking.SignedJsonProvider")

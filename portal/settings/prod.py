@@ -26,5 +26,10 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # noqa: F405
 
+# Refunds move real money through Stripe (STRIPE_API_KEY, STRIPE_WEBHOOK_SECRET); the system
+# checks refuse the fake provider here unless PORTAL_FAKE_PAYMENTS_NO_MONEY_MOVES=true (staging).
+PORTAL_PRODUCTION = True
+PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "orders.payments.StripePaymentProvider")
+
 # A load balancer probes /healthz over plain HTTP on the private network: answer, don't redirect.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

@@ -146,6 +146,12 @@ TABLE: dict[str, list[Case]] = {
     "orders:decline_extension": order_action((L, R, 404, R, 404, 404, 404)),
     "orders:seller_list": [Case("GET", SELLERS_ONLY)],
     "orders:return_policy": [Case("GET", SELLERS_ONLY)],
+    # Stripe calls it with a signature instead of a session (tests/orders/test_stripe_webhook.py);
+    # with no STRIPE_WEBHOOK_SECRET configured (as here) it verifies nothing and says so.
+    "orders:stripe_webhook": [
+        Case("POST", (503,) * 7),
+        Case("GET", (405,) * 7, label="GET is not allowed"),
+    ],
     # --- disputes
     "disputes:list": [Case("GET", SIGNED_IN_200)],
     "disputes:seller_list": [Case("GET", SELLERS_ONLY)],
