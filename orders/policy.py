@@ -65,7 +65,6 @@ REFUND_WITHOUT_RETURN_THRESHOLDS: dict[str, Decimal] = _setting(
     },
 )
 
-
 #: Free-return programme caps by destination country (seed 001): country -> (max item value, currency).
 FREE_RETURN_PROGRAMME: dict[str, tuple[Decimal, str]] = _setting(
     "FREE_RETURN_PROGRAMME",
