@@ -1,12 +1,24 @@
 """Orders, refunds and stores in the mediation console: read-only. Orders change only through the
-order services; the refund ledger and the order timeline are never edited or deleted."""
+order services (a mediator's "Record delivery" is one call to one); the refund ledger and the
+order timeline are never edited or deleted."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from orders import services
 from orders.models import FreeReturnCountry, LineItem, Order, OrderEvent, Refund, ReturnTerms, Shipment, Store
+from portal.accounts.roles import is_mediator
+
+RECORD_DELIVERY = "orders.record_delivery"
 
 
 class ReadOnlyMixin:
@@ -87,6 +99,22 @@ class RefundInline(ReadOnlyInline):
     parent_view_permission = "orders.view_order"
 
 
+class RecordDeliveryForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "What shows the parcel arrived (a carrier's proof of delivery, a call with the carrier)."
+        ),
+    )
+    delivered_at = forms.DateTimeField(
+        label=_("Delivered at"),
+        required=False,
+        help_text=_("When it arrived, if known; empty: now. Protection ends 5 days from now at the latest."),
+    )
+
+
 @admin.register(Order)
 class OrderAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
@@ -127,9 +155,69 @@ class OrderAdmin(ReadOnlyMixin, admin.ModelAdmin):
         (_("Clock"), {"fields": ["deadline_at", "deadline_kind"]}),
     ]
     inlines = [LineItemInline, ReturnTermsInline, ShipmentInline, RefundInline, OrderEventInline]
+    change_form_template = "admin/orders/order/change_form.html"
 
     def get_ordering(self, request: HttpRequest) -> list[str]:
         return ["-paid_at", "-id"]
+
+    # --- a mediator records a delivery ---------------------------------------------------------
+    def has_record_delivery_permission(self, request: HttpRequest) -> bool:
+        return is_mediator(request.user) and request.user.has_perm(RECORD_DELIVERY)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_record_delivery": self.has_record_delivery_permission(request),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/record-delivery/",
+                self.admin_site.admin_view(self.record_delivery_view),
+                name="orders_order_record_delivery",
+            ),
+            *super().get_urls(),
+        ]
+
+    def record_delivery_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Ask for the reason, then make the one service call; the event names the mediator."""
+        if not self.has_record_delivery_permission(request):
+            raise PermissionDenied
+        order = get_object_or_404(Order.objects.select_related("store", "shipment"), pk=pk)
+        form = RecordDeliveryForm(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            try:
+                services.mark_order_delivered(
+                    order=order,
+                    actor=request.user,
+                    now=timezone.now(),
+                    delivered_at=form.cleaned_data["delivered_at"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except services.OrderError as error:
+                form.add_error(None, str(error))
+            else:
+                self.log_change(request, order, "Recorded delivery")
+                self.message_user(
+                    request,
+                    gettext("Delivery recorded. The buyer and the seller have been told."),
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
+        return TemplateResponse(
+            request,
+            "admin/orders/order/record_delivery.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": gettext("Record the delivery of order %(number)s") % {"number": order.number},
+                "opts": self.opts,
+                "order": order,
+                "form": form,
+            },
+            status=400 if form.is_bound else 200,
+        )
 
 
 @admin.register(Refund)

@@ -71,6 +71,50 @@ ORDER_NOTICES: dict[str, list[OrderNotice]] = {
             ),
         ),
     ],
+    "delivery_reported": [
+        OrderNotice(
+            BUYER,
+            gettext_lazy("Order %(number)s: the seller says it was delivered"),
+            gettext_lazy(
+                "%(store)s says order %(number)s was delivered. Your protection is unchanged: only "
+                "the carrier's tracking or your confirmation records a delivery."
+            ),
+            gettext_lazy(
+                "Confirm receipt if it arrived, otherwise you can open a “not received” dispute now."
+            ),
+            act_by="protection_ends_at",
+            otherwise=gettext_lazy(
+                "The order is confirmed automatically and the payment goes to the seller."
+            ),
+            essential=True,
+        )
+    ],
+    "delivery_recorded": [
+        OrderNotice(
+            BUYER,
+            gettext_lazy("Order %(number)s was delivered"),
+            gettext_lazy("A mediator recorded that order %(number)s was delivered.%(note)s"),
+            gettext_lazy(
+                "Check the item, then confirm receipt, or open a dispute if it did not arrive or "
+                "something is wrong with it."
+            ),
+            act_by="protection_ends_at",
+            otherwise=gettext_lazy(
+                "The order is confirmed automatically and the payment goes to the seller. You can "
+                "still open a dispute for a while after that, but act now if something is wrong."
+            ),
+            essential=True,
+        ),
+        OrderNotice(
+            SELLER,
+            gettext_lazy("Order %(number)s was delivered"),
+            gettext_lazy("A mediator recorded that order %(number)s was delivered to the buyer.%(note)s"),
+            gettext_lazy(
+                "The buyer has until %(protection_ends_at)s to confirm receipt or open a dispute; after "
+                "that the order is confirmed automatically."
+            ),
+        ),
+    ],
     "confirmed": [
         OrderNotice(
             SELLER,

@@ -16,6 +16,7 @@ STORAGES = {
 }
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-static-"))
 CELERY_BROKER_URL = "memory://"
+TRACKING_WEBHOOK_SECRET = "test-tracking-secret"  # the tests sign their own tracking updates
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": ""}

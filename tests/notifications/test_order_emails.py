@@ -14,7 +14,7 @@ from orders.models import Order, Refund
 from portal import deadlines
 from portal.notifications.messages import ORDER_NOTICES
 from portal.notifications.models import Notification
-from tests.factories import confirm, ship
+from tests.factories import confirm, mediator_user, ship
 from tests.notifications.conftest import html_of, mails_to
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +71,23 @@ CASES = {
     "delivered": OrderCase(
         final=lambda order, now, sweep: order_services.mark_order_delivered(
             order=_shipped(order, now), actor=None, now=now + 5 * DAY
+        ),
+        told={"buyer": "Order {number} was delivered", "seller": "Order {number} was delivered"},
+        act_by="protection_ends_at",
+    ),
+    "delivery_reported": OrderCase(
+        final=lambda order, now, sweep: order_services.report_delivery(
+            order=_shipped(order, now), seller=order.store.owner, now=now + 2 * DAY
+        ),
+        told={"buyer": "Order {number}: the seller says it was delivered"},
+        act_by="protection_ends_at",
+    ),
+    "delivery_recorded": OrderCase(
+        final=lambda order, now, sweep: order_services.mark_order_delivered(
+            order=_shipped(order, now),
+            actor=mediator_user(username="mia_mediator"),
+            now=now + 5 * DAY,
+            reason="The carrier's proof of delivery, signed by the buyer",
         ),
         told={"buyer": "Order {number} was delivered", "seller": "Order {number} was delivered"},
         act_by="protection_ends_at",

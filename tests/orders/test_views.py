@@ -18,7 +18,7 @@ T = OrderEvent.Type
 ORDER_PAGES = ["orders:detail"]
 ORDER_ACTIONS = [
     "orders:ship",
-    "orders:mark_delivered",
+    "orders:report_delivered",
     "orders:confirm",
     "orders:request_extension",
     "orders:grant_extension",
@@ -236,25 +236,30 @@ def test_shipping_after_the_handling_time_is_refused_with_a_message(as_seller, o
 
 
 # --- delivered / confirm -----------------------------------------------------------------------
-def test_the_seller_marks_an_order_delivered(as_seller, order, clock, now):
-    ship(order, at=now + timedelta(minutes=30))
+def test_the_seller_reports_an_order_delivered_and_protection_is_unchanged(as_seller, order, clock, now):
+    order = ship(order, at=now + timedelta(minutes=30))
+    protection_ends_at = order.protection_ends_at
 
-    response = as_seller.post(reverse("orders:mark_delivered", args=[order.number]), follow=True)
+    response = as_seller.post(reverse("orders:report_delivered", args=[order.number]), follow=True)
 
-    assert flashes(response) == ["Marked as delivered. The buyer's protection now ends in a few days."]
-    order.refresh_from_db()
-    assert order.state == S.DELIVERED
-    assert order.protection_ends_at == now + timedelta(hours=1, days=5)
-
-
-def test_the_buyer_cannot_mark_an_order_delivered(as_buyer, order, now):
-    ship(order, at=now + timedelta(minutes=30))
-
-    response = as_buyer.post(reverse("orders:mark_delivered", args=[order.number]), follow=True)
-
-    assert flashes(response) == ["This order cannot be marked as delivered now."]
+    assert flashes(response) == [
+        "Reported as delivered. The buyer is asked to confirm receipt; their protection is unchanged "
+        "until the carrier's tracking or the buyer confirms it."
+    ]
     order.refresh_from_db()
     assert order.state == S.SHIPPED
+    assert order.seller_reported_delivered_at == now + timedelta(hours=1)
+    assert order.protection_ends_at == protection_ends_at == now + timedelta(minutes=30, days=23)
+
+
+def test_the_buyer_cannot_report_an_order_delivered(as_buyer, order, now):
+    ship(order, at=now + timedelta(minutes=30))
+
+    response = as_buyer.post(reverse("orders:report_delivered", args=[order.number]), follow=True)
+
+    assert flashes(response) == ["You cannot report this order delivered now."]
+    order.refresh_from_db()
+    assert order.seller_reported_delivered_at is None
 
 
 def test_the_buyer_confirms_receipt(as_buyer, order, now):

@@ -139,12 +139,17 @@ TABLE: dict[str, list[Case]] = {
     "orders:list": [Case("GET", SIGNED_IN_200)],
     "orders:detail": [Case("GET", PARTIES_ONLY, order_number)],
     "orders:ship": order_action((L, 400, 404, 400, 404, 404, 404)),
-    "orders:mark_delivered": order_action((L, R, 404, R, 404, 404, 404)),
+    "orders:report_delivered": order_action((L, R, 404, R, 404, 404, 404)),
     "orders:confirm": order_action((L, R, 404, R, 404, 404, 404)),
     "orders:request_extension": order_action((L, 400, 404, 400, 404, 404, 404)),
     "orders:grant_extension": order_action((L, 400, 404, 400, 404, 404, 404)),
     "orders:decline_extension": order_action((L, R, 404, R, 404, 404, 404)),
     "orders:seller_list": [Case("GET", SELLERS_ONLY)],
+    # The carrier's webhook: no login, no CSRF; an unsigned update is refused whoever sends it.
+    "orders:tracking_webhook": [
+        Case("POST", (400, 400, 400, 400, 400, 400, 400), label="unsigned"),
+        Case("GET", (405, 405, 405, 405, 405, 405, 405), label="GET is not allowed"),
+    ],
     "orders:return_policy": [Case("GET", SELLERS_ONLY)],
     # Stripe calls it with a signature instead of a session (tests/orders/test_stripe_webhook.py);
     # with no STRIPE_WEBHOOK_SECRET configured (as here) it verifies nothing and says so.
