@@ -9,7 +9,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 
 from orders import policy
 from orders.models import FreeReturnCountry, Order, ReturnTerms, Store
@@ -30,14 +29,14 @@ def refund_without_return_threshold(store: Store, currency: str) -> Decimal:
 
 
 def _terms(
-    *, order: Order, store: Store, cap: tuple[Decimal, str] | None, captured_at: datetime
+    *, order_id: int, currency: str, store: Store, cap: tuple[Decimal, str] | None, captured_at: datetime
 ) -> ReturnTerms:
     return ReturnTerms(
-        order=order,
+        order_id=order_id,
         accepts_returns=store.accepts_returns,
         return_window_days=store.return_window_days,
         return_shipping_paid_by=store.return_shipping_paid_by,
-        refund_without_return_below=refund_without_return_threshold(store, order.currency),
+        refund_without_return_below=refund_without_return_threshold(store, currency),
         returns_personalised_items=store.returns_personalised_items,
         returns_used_items=store.returns_used_items,
         free_return_cap=cap[0] if cap else None,
@@ -53,43 +52,47 @@ def capture_return_terms(*, order: Order, at: datetime) -> ReturnTerms:
         .values_list("max_item_value", "currency")
         .first()
     )
-    terms = _terms(order=order, store=order.store, cap=programme, captured_at=at)
+    terms = _terms(
+        order_id=order.pk, currency=order.currency, store=order.store, cap=programme, captured_at=at
+    )
     terms.save(force_insert=True)
     order.return_terms = terms
     return terms
 
 
-def backfill_return_terms(*, at: datetime, batch_size: int = 2000) -> int:
+def backfill_return_terms(*, at: datetime, batch_size: int = 5000) -> int:
     """Give every order without terms a copy of its store's current policy; how many were given.
 
-    For orders written without :func:`capture_return_terms` (the scale seeder's bulk load).
+    For orders written without :func:`capture_return_terms` (the scale seeder's bulk load). The
+    stores and their programmes are read once: there are few of them next to their orders.
     """
-    programme = FreeReturnCountry.objects.filter(
-        store_id=OuterRef("store_id"), country=OuterRef("ship_to_country")
-    )
-    pending = (
-        Order.objects.filter(return_terms__isnull=True)
-        .select_related("store")
-        .annotate(
-            cap=Subquery(programme.values("max_item_value")[:1]),
-            cap_currency=Subquery(programme.values("currency")[:1]),
+    stores = {store.pk: store for store in Store.objects.all()}
+    caps = {
+        (store_id, country): (cap, currency)
+        for store_id, country, cap, currency in FreeReturnCountry.objects.values_list(
+            "store_id", "country", "max_item_value", "currency"
         )
-        .order_by("id")
-    )
+    }
+    pending = Order.objects.filter(return_terms__isnull=True).order_by("id")
     written, last = 0, 0
     while True:
-        batch = list(pending.filter(id__gt=last)[:batch_size])
+        batch = list(
+            pending.filter(id__gt=last).values_list("id", "currency", "store_id", "ship_to_country")[
+                :batch_size
+            ]
+        )
         if not batch:
             return written
         with transaction.atomic():
             ReturnTerms.objects.bulk_create(
                 _terms(
-                    order=order,
-                    store=order.store,
-                    cap=(order.cap, order.cap_currency) if order.cap is not None else None,
+                    order_id=order_id,
+                    currency=currency,
+                    store=stores[store_id],
+                    cap=caps.get((store_id, country)),
                     captured_at=at,
                 )
-                for order in batch
+                for order_id, currency, store_id, country in batch
             )
         written += len(batch)
-        last = batch[-1].id
+        last = batch[-1][0]
