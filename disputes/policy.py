@@ -45,6 +45,11 @@ MAX_PNG_WEBP_PIXELS: int = _setting("MAX_PNG_WEBP_PIXELS", 8_000_000)
 DISPLAY_IMAGE_MAX_SIDE: int = _setting("DISPLAY_IMAGE_MAX_SIDE", 1600)
 THUMBNAIL_SIDE: int = _setting("THUMBNAIL_SIDE", 320)
 
+#: Evidence files one user may upload per window, across all their disputes (issue 12): ten
+#: files with each of five actions is far more than a case needs; a script meets the limit.
+MAX_EVIDENCE_FILES_PER_WINDOW: int = _setting("MAX_EVIDENCE_FILES_PER_WINDOW", 50)
+EVIDENCE_RATE_WINDOW: timedelta = _setting("EVIDENCE_RATE_WINDOW", timedelta(hours=1))
+
 #: A buyer who won this many disputes in a row is flagged to mediators (seed 004).
 WINS_IN_A_ROW_FLAG: int = _setting("WINS_IN_A_ROW_FLAG", 3)
 

@@ -1,8 +1,12 @@
 """Dispute pages for buyers and sellers. Each view parses, gates, makes one service call, responds."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -14,7 +18,7 @@ from django.views.generic import TemplateView
 from disputes import forms, permissions, policy, selectors, services
 from disputes.models import Dispute
 from orders import permissions as order_permissions
-from portal import uploads
+from portal import ratelimit, uploads
 
 PAGE_SIZE = 20
 
@@ -42,6 +46,42 @@ class DisputeInboxView(LoginRequiredMixin, TemplateView):
             "filters": [(key, label) for key, (label, _states) in selectors.INBOX_FILTERS.items()],
             "now": timezone.now(),
         }
+
+
+# --- evidence limits ---------------------------------------------------------------------------------
+class TooManyEvidenceFiles(services.DisputeError):
+    field = "evidence"
+
+
+@contextmanager
+def evidence_counted(user, files: list | None) -> Iterator[None]:
+    """Count uploaded evidence files against the user's share per window (``disputes.policy``) in
+    one transaction with the block that stores them: files of an action refused for another
+    reason are not counted. Without files, the block runs as it is.
+
+    :raises TooManyEvidenceFiles: these files would take the user over the limit; nothing is stored
+    """
+    if not files:
+        yield
+        return
+    with transaction.atomic():
+        try:
+            ratelimit.consume(
+                scope="evidence",
+                key=str(user.pk),
+                rate=ratelimit.Rate(policy.MAX_EVIDENCE_FILES_PER_WINDOW, policy.EVIDENCE_RATE_WINDOW),
+                now=timezone.now(),
+                amount=len(files),
+            )
+        except ratelimit.RateLimited as limited:
+            raise TooManyEvidenceFiles(
+                _(
+                    "These files would take you past the limit of %(count)d files an hour. "
+                    "Please try again after %(time)s."
+                )
+                % {"count": policy.MAX_EVIDENCE_FILES_PER_WINDOW, "time": limited.retry_time}
+            ) from None
+        yield
 
 
 # --- opening ---------------------------------------------------------------------------------------
@@ -90,9 +130,10 @@ class OpenDisputeView(LoginRequiredMixin, View):
             evidence=data["evidence"],
         )
         try:
-            dispute = services.open_dispute(
-                order=self.order, buyer=request.user, claim=claim, now=timezone.now()
-            )
+            with evidence_counted(request.user, data["evidence"]):
+                dispute = services.open_dispute(
+                    order=self.order, buyer=request.user, claim=claim, now=timezone.now()
+                )
         except services.DisputeError as error:
             field = error.field if error.field in form.fields else None
             form.add_error(field, str(error))
@@ -217,7 +258,9 @@ class DisputeActionView(DisputeViewMixin, View):
             context = dispute_page_context(request, self.dispute, bound={self.name: form})
             return render(request, "disputes/dispute_detail.html", context, status=400)
         try:
-            self.perform(form.cleaned_data if form is not None else {})
+            data = form.cleaned_data if form is not None else {}
+            with evidence_counted(request.user, data.get("evidence")):
+                self.perform(data)
         except services.DisputeError as error:
             if form is not None and error.field in form.fields:
                 form.add_error(error.field, str(error))

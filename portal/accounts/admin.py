@@ -5,16 +5,17 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from portal.accounts.forms import UniqueEmailMixin
 from portal.accounts.models import User
 
 
-class PortalUserCreationForm(AdminUserCreationForm):
+class PortalUserCreationForm(UniqueEmailMixin, AdminUserCreationForm):
     class Meta(AdminUserCreationForm.Meta):
         model = User
         fields = ("username", "email")
 
 
-class PortalUserChangeForm(UserChangeForm):
+class PortalUserChangeForm(UniqueEmailMixin, UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
 

@@ -3,6 +3,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
@@ -24,6 +25,38 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+        constraints = [
+            # Password resets find an account by its address without regard to case, so two
+            # accounts must never share one. Accounts made without an address stay allowed.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="user_email_unique_ignoring_case",
+                violation_error_message=_("Another account already uses this e-mail address."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+class RateCounter(models.Model):
+    """How often one thing was done in one fixed window of time, by one key (a user, an e-mail
+    address, a client address). Written only by ``portal.ratelimit``; expired rows are purged."""
+
+    scope = models.CharField(max_length=40)
+    #: SHA-256 of the key: no e-mail or client address is kept here.
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "key", "window_start"], name="ratecounter_one_per_window"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key[:8]}… {self.count} from {self.window_start:%Y-%m-%d %H:%M}"

@@ -36,7 +36,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(
+        views.ThrottledPasswordResetView.as_view(
             template_name=FORM_PAGE,
             extra_context=_page(_("Reset your password")),
             success_url=reverse_lazy("accounts:password_reset_done"),
@@ -73,4 +73,6 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("profile/", views.ProfileView.as_view(), name="profile"),
+    path("email/change/", views.EmailChangeView.as_view(), name="email_change"),
+    path("email/confirm/<str:token>/", views.EmailChangeConfirmView.as_view(), name="email_change_confirm"),
 ]

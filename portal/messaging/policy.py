@@ -3,6 +3,8 @@
 A deployment overrides any of them in Django settings, prefixed with ``MESSAGING_``.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 
 
@@ -18,6 +20,10 @@ MAX_PHOTO_BYTES: int = _setting("MAX_PHOTO_BYTES", 10 * 1024 * 1024)
 #: as dispute evidence (see ``disputes.policy``): JPEGs decode reduced, PNG and WebP only whole.
 MAX_IMAGE_PIXELS: int = _setting("MAX_IMAGE_PIXELS", 50_000_000)
 MAX_PNG_WEBP_PIXELS: int = _setting("MAX_PNG_WEBP_PIXELS", 8_000_000)
+#: Messages one user may send per window, across all conversations (issue 12): a person typing
+#: never meets it, a script does.
+MAX_MESSAGES_PER_WINDOW: int = _setting("MAX_MESSAGES_PER_WINDOW", 30)
+MESSAGE_RATE_WINDOW: timedelta = _setting("MESSAGE_RATE_WINDOW", timedelta(minutes=10))
 #: Longest message text, in characters.
 MAX_BODY_LENGTH: int = _setting("MAX_BODY_LENGTH", 4000)
 #: Parties only ever see re-encoded copies of a photo, at these sizes.

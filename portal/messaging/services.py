@@ -16,7 +16,7 @@ from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
 
 from orders.models import Order
-from portal import uploads
+from portal import ratelimit, uploads
 from portal.accounts.models import User
 from portal.messaging import policy
 from portal.messaging.models import Conversation, ConversationReadState, Message, MessageAttachment, Party
@@ -37,6 +37,10 @@ class NotAParticipant(MessagingError):
 
 class OrderNotDisputed(MessagingError):
     pass
+
+
+class TooManyMessages(MessagingError):
+    """The sender has sent the most messages a window allows."""
 
 
 class InvalidMessage(MessagingError):
@@ -89,6 +93,22 @@ def _check_photos(photos: list[UploadedFile]) -> list[uploads.CheckedUpload]:
         raise InvalidAttachments(list(error.messages)) from error
 
 
+def _count_message(*, sender: User, now: datetime) -> None:
+    """One more message against the sender's share; undone if the message is not stored."""
+    try:
+        ratelimit.consume(
+            scope="message",
+            key=str(sender.pk),
+            rate=ratelimit.Rate(policy.MAX_MESSAGES_PER_WINDOW, policy.MESSAGE_RATE_WINDOW),
+            now=now,
+        )
+    except ratelimit.RateLimited as limited:
+        raise TooManyMessages(
+            _("You have sent %(count)d messages in a short time. Please wait and send this after %(time)s.")
+            % {"count": policy.MAX_MESSAGES_PER_WINDOW, "time": limited.retry_time}
+        ) from None
+
+
 def _append(*, order: Order, sender: User, party: str, body: str, now: datetime) -> Message:
     """Add a message to the order's conversation, starting the conversation if it is the first."""
     conversation, created = Conversation.objects.get_or_create(
@@ -129,12 +149,14 @@ def send_message(
     :raises NotAParticipant: ``sender`` is neither the order's buyer nor its seller
     :raises InvalidMessage: no text and no photos, or the text is too long
     :raises InvalidAttachments: a photo failed the content checks, or there are too many
+    :raises TooManyMessages: the sender is over the policy's messages per window
     """
     party = party_of(order, sender)
     if party is None:
         raise NotAParticipant(_("Only the buyer and the seller of this order can write here."))
     photos = [photo for photo in photos if photo]
     body = _clean_body(body, has_photos=bool(photos))
+    _count_message(sender=sender, now=now)
     checked = _check_photos(photos) if photos else []
     message = _append(order=order, sender=sender, party=party, body=body, now=now)
     from portal.messaging.tasks import process_attachment

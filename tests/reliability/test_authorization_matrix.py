@@ -115,6 +115,9 @@ TABLE: dict[str, list[Case]] = {
     "accounts:password_reset_confirm": [Case("GET", EVERYONE_200, lambda w: ["MQ", "not-a-token"])],
     "accounts:password_reset_complete": [Case("GET", EVERYONE_200)],
     "accounts:profile": [Case("GET", SIGNED_IN_200)],
+    "accounts:email_change": [Case("GET", SIGNED_IN_200)],
+    # A link made for another account (or forged) says it is no longer valid, and changes nothing.
+    "accounts:email_change_confirm": [Case("GET", SIGNED_IN_200, lambda w: ["not-a-signed-token"])],
     # --- messages
     "messaging:inbox": [Case("GET", SIGNED_IN_200)],
     "messaging:conversation": [
