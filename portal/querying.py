@@ -3,7 +3,6 @@
 Correlated aggregates: :func:`aggregate_per_row`.
 """
 
-
 from django.db.models import Aggregate, Field, IntegerField, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
