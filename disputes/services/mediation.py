@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy
 
 from disputes import events
 from disputes.models import BuyerStanding, BuyerStandingChange, Dispute, Party, Proposal
-from disputes.services.clock import acts_on_dispute
 from disputes.services.common import check_transition, finish_if_closed, lock_dispute, notify, party_of
 from disputes.services.errors import ActionNotAllowed, AmountNotAllowed
 from disputes.services.negotiation import _attach, _lock_in_return_address, _propose, refund_ceiling
@@ -29,7 +28,7 @@ def _require_mediator(user: User, permission: str) -> None:
         raise ActionNotAllowed(_("You do not have permission to do this."))
 
 
-@acts_on_dispute
+@transaction.atomic
 def assign_to_mediator(*, dispute: Dispute, mediator: User, now: datetime) -> Dispute:
     """The mediator takes the case.
 
@@ -47,7 +46,7 @@ def assign_to_mediator(*, dispute: Dispute, mediator: User, now: datetime) -> Di
     return dispute
 
 
-@acts_on_dispute
+@transaction.atomic
 def request_evidence(
     *, dispute: Dispute, mediator: User, party: str, note: str, due_at: datetime, now: datetime
 ) -> Dispute:
@@ -73,7 +72,7 @@ def request_evidence(
     return dispute
 
 
-@acts_on_dispute
+@transaction.atomic
 def provide_evidence(*, dispute: Dispute, user: User, note: str, files: list, now: datetime) -> Dispute:
     """The party asked for evidence answers; the case goes back to the mediator.
 
@@ -96,7 +95,7 @@ def provide_evidence(*, dispute: Dispute, user: User, note: str, files: list, no
     return dispute
 
 
-@acts_on_dispute
+@transaction.atomic
 def decide_dispute(
     *, dispute: Dispute, mediator: User, decision: str, amount: Decimal | None, note: str, now: datetime
 ) -> Dispute:
@@ -150,7 +149,7 @@ def decide_dispute(
     return dispute
 
 
-@acts_on_dispute
+@transaction.atomic
 def post_mediator_message(*, dispute: Dispute, mediator: User, text: str, now: datetime) -> Dispute:
     """A mediator writes into the dispute; both parties see it on the dispute page.
 

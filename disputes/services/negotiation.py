@@ -3,20 +3,18 @@
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from disputes import events, policy
 from disputes.models import Dispute, Party, Proposal
-from disputes.services.clock import acts_on_dispute
 from disputes.services.common import (
-    accept_open_proposals,
     check_transition,
     finish_if_closed,
     lock_dispute,
     notify,
     party_of,
     save_evidence,
-    supersede_open_proposals,
 )
 from disputes.services.errors import ActionNotAllowed, ExtensionNotAllowed
 from disputes.services.opening import change_of_mind_needs_return, check_amount, refunded_without_return
@@ -27,6 +25,12 @@ from portal.accounts.models import User
 def refund_ceiling(dispute: Dispute) -> Decimal:
     """The most this dispute can still refund: its own cap, less what the order already refunded."""
     return min(dispute.max_refund, order_services.refundable_amount(dispute.order))
+
+
+def supersede_open_proposals(dispute: Dispute) -> None:
+    dispute.proposals.filter(resolution=Proposal.Resolution.OPEN).update(
+        resolution=Proposal.Resolution.SUPERSEDED
+    )
 
 
 def _propose(
@@ -51,8 +55,14 @@ def _lock_in_return_address(dispute: Dispute) -> None:
         dispute.return_address = dispute.store.return_address
 
 
+def accept_open_proposals(dispute: Dispute) -> None:
+    dispute.proposals.filter(resolution=Proposal.Resolution.OPEN).update(
+        resolution=Proposal.Resolution.ACCEPTED
+    )
+
+
 # --- seller -------------------------------------------------------------------------------------
-@acts_on_dispute
+@transaction.atomic
 def accept_request(*, dispute: Dispute, seller: User, now: datetime) -> Dispute:
     """The seller accepts the buyer's request as asked; with a return, the buyer ships it next.
 
@@ -76,7 +86,7 @@ def accept_request(*, dispute: Dispute, seller: User, now: datetime) -> Dispute:
     return dispute
 
 
-@acts_on_dispute
+@transaction.atomic
 def counter_offer(
     *,
     dispute: Dispute,
@@ -122,7 +132,7 @@ def counter_offer(
     return dispute
 
 
-@acts_on_dispute
+@transaction.atomic
 def reject_request(*, dispute: Dispute, seller: User, note: str, evidence: list, now: datetime) -> Dispute:
     """The seller rejects the request with a reason (and evidence); the buyer answers next.
 
@@ -162,7 +172,7 @@ def latest_counter_offer(dispute: Dispute) -> Proposal | None:
     )
 
 
-@acts_on_dispute
+@transaction.atomic
 def accept_offer(*, dispute: Dispute, buyer: User, now: datetime) -> Dispute:
     """The buyer accepts the seller's counter-offer; its terms are locked from here on.
 
@@ -183,7 +193,7 @@ def accept_offer(*, dispute: Dispute, buyer: User, now: datetime) -> Dispute:
     return dispute
 
 
-@acts_on_dispute
+@transaction.atomic
 def modify_request(
     *, dispute: Dispute, buyer: User, amount: Decimal, with_return: bool, note: str, now: datetime
 ) -> Dispute:
@@ -220,7 +230,7 @@ def modify_request(
     return dispute
 
 
-@acts_on_dispute
+@transaction.atomic
 def escalate_dispute(*, dispute: Dispute, user: User, note: str, now: datetime) -> Dispute:
     """Either party asks a mediator to decide, once the seller answered with anything but yes.
 
@@ -244,7 +254,7 @@ def escalate_dispute(*, dispute: Dispute, user: User, note: str, now: datetime) 
     return dispute
 
 
-@acts_on_dispute
+@transaction.atomic
 def withdraw_dispute(*, dispute: Dispute, buyer: User, now: datetime) -> Dispute:
     """The buyer withdraws before any agreement; the order's clock starts again.
 
@@ -262,7 +272,7 @@ def withdraw_dispute(*, dispute: Dispute, buyer: User, now: datetime) -> Dispute
 
 
 # --- the return ---------------------------------------------------------------------------------
-@acts_on_dispute
+@transaction.atomic
 def ship_return(
     *, dispute: Dispute, buyer: User, carrier: str, tracking_number: str, now: datetime
 ) -> Dispute:
@@ -279,7 +289,7 @@ def ship_return(
     return dispute
 
 
-@acts_on_dispute
+@transaction.atomic
 def confirm_return_received(*, dispute: Dispute, seller: User, now: datetime) -> Dispute:
     """The seller has the return; the agreed refund is paid.
 
@@ -295,7 +305,7 @@ def confirm_return_received(*, dispute: Dispute, seller: User, now: datetime) ->
     return dispute
 
 
-@acts_on_dispute
+@transaction.atomic
 def report_return_problem(
     *, dispute: Dispute, seller: User, note: str, evidence: list, now: datetime
 ) -> Dispute:
@@ -344,7 +354,7 @@ def _attach(
     return evidence
 
 
-@acts_on_dispute
+@transaction.atomic
 def add_evidence(*, dispute: Dispute, user: User, files: list, note: str, now: datetime) -> list:
     """Either party adds photos or videos while the dispute is open.
 
@@ -371,7 +381,7 @@ def can_extend_deadline(dispute: Dispute, user: User) -> bool:
     )
 
 
-@acts_on_dispute
+@transaction.atomic
 def extend_deadline(*, dispute: Dispute, user: User, days: int, now: datetime) -> Dispute:
     """Give the other party ``days`` more (e.g. the buyer lets the seller wait for the return).
 

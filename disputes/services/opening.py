@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -15,13 +16,11 @@ from disputes.services.errors import (
     BuyerBlacklisted,
     ClaimNotAllowed,
     DisputeAlreadyOpen,
-    DisputeError,
     DisputeWindowClosed,
     EvidenceRequired,
 )
 from orders import services as order_services
 from orders.models import LineItem, Order
-from portal import deadlines
 from portal.accounts.models import User
 
 R = Dispute.Reason
@@ -211,17 +210,7 @@ def check_amount(amount: Decimal, *, ceiling: Decimal, currency: str) -> None:
         )
 
 
-#: Opening acts on the order: its due deadline (protection's end, the dispute window's close) is
-#: applied first, and a dispute it came too late for is refused naming it.
-acts_on_order = deadlines.deadline_first(
-    catch_up=order_services.apply_deadline_if_due,
-    subject="order",
-    refusals=DisputeError,
-    passed=lambda sentence: DisputeWindowClosed(sentence, field=None),
-)
-
-
-@acts_on_order
+@transaction.atomic
 def open_dispute(*, order: Order, buyer: User, claim: DisputeClaim, now: datetime) -> Dispute:
     """Open a dispute on the order and start the seller's response clock.
 
