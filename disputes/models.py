@@ -14,6 +14,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 
 from disputes import policy
 from orders.models import MONEY, Carrier, LineItem, Order, Store
+from portal import reminders
 from portal.records import AppendOnlyModel
 
 #: State values for the database's constraints and partial indexes (the FSM's own tuples live
@@ -230,6 +231,10 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     def in_mediation(self) -> bool:
         return self.state in self.MEDIATION_STATES
 
+    def deadline_due(self, now: datetime) -> bool:
+        """Whether the clock's deadline has passed at ``now``: what it says happens, whoever acts."""
+        return self.state in self.ENFORCED_STATES and self.deadline_at is not None and self.deadline_at <= now
+
     @property
     def deadline_protects(self) -> str:
         """The party who benefits when the deadline passes, and so may extend it once."""
@@ -254,12 +259,10 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
 
     def schedule_next_reminder(self) -> None:
         """Point ``next_reminder_at`` at the next reminder still to send for this deadline."""
-        self.next_reminder_at = None
-        if self.deadline_at is None or self.deadline_party not in (Party.BUYER, Party.SELLER):
-            return
-        remaining = policy.REMINDERS_BEFORE[self.reminders_sent :]
-        if remaining:
-            self.next_reminder_at = self.deadline_at - remaining[0]
+        reminded = self.deadline_party in (Party.BUYER, Party.SELLER)
+        self.next_reminder_at = reminders.next_reminder_at(
+            self.deadline_at if reminded else None, sent=self.reminders_sent, before=policy.REMINDERS_BEFORE
+        )
 
     def extend_deadline(self, *, by: timedelta) -> None:
         self.deadline_at += by

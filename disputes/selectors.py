@@ -131,6 +131,30 @@ def deadline_sentence(dispute: Dispute) -> str:
     }
 
 
+def passed_deadline_sentence(dispute: Dispute) -> str:
+    """ "The deadline passed on <time>: <what the clock did>." for a deadline that is due."""
+    money = _money(dispute.requested_amount, dispute.currency)
+    agreed = _money(dispute.agreed_amount or Decimal("0"), dispute.currency)
+    outcome = {
+        K.GRANT_REQUEST: (
+            _("the buyer's request was accepted as asked: a refund of %(money)s after the item is returned")
+            if dispute.requested_return
+            else _("the buyer's request was accepted as asked: a refund of %(money)s is paid")
+        )
+        % {"money": money},
+        K.WITHDRAW: _("the dispute closed as withdrawn, with no refund"),
+        K.RESOLVE_FOR_SELLER: _("the dispute closed in the seller's favour, with no refund"),
+        K.REFUND_ANYWAY: _("the refund of %(money)s is paid anyway") % {"money": agreed},
+        K.BACK_TO_MEDIATOR: _("the mediator decides on the evidence already provided"),
+    }.get(dispute.deadline_kind)
+    if dispute.deadline_at is None or outcome is None:
+        return ""
+    return _("The deadline passed on %(when)s: %(outcome)s.") % {
+        "when": _when(dispute.deadline_at),
+        "outcome": outcome,
+    }
+
+
 def next_step_sentence(dispute: Dispute) -> str:
     """Who must act next, what, and by when; then what happens otherwise."""
     if not dispute.is_open:

@@ -180,7 +180,11 @@ def dispute_page_context(request: HttpRequest, dispute: Dispute, bound: dict | N
     """Everything the dispute page shows to this viewer, precomputed for the template."""
     dispute = selectors.dispute_for_page(dispute)
     user = request.user
-    actions = permissions.available_dispute_actions(dispute, user)
+    # A deadline that passed holds even before the sweep applies it: say what it does, offer nothing.
+    deadline_passed = (
+        selectors.passed_deadline_sentence(dispute) if dispute.deadline_due(timezone.now()) else ""
+    )
+    actions = set() if deadline_passed else permissions.available_dispute_actions(dispute, user)
     bound = bound or {}
     action_forms = {}
     # In ACTION_FORMS order: a set's order changes from one server start to the next.
@@ -191,14 +195,15 @@ def dispute_page_context(request: HttpRequest, dispute: Dispute, bound: dict | N
         action_forms[name] = bound.get(name) or ACTION_FORMS[name](
             action=reverse(f"disputes:{name}", args=[dispute.pk]), auto_id=form_ids(name), **options
         )
-    can_add_evidence = permissions.can_add_evidence(dispute, user)
-    can_extend = services.can_extend_deadline(dispute, user)
+    can_add_evidence = not deadline_passed and permissions.can_add_evidence(dispute, user)
+    can_extend = not deadline_passed and services.can_extend_deadline(dispute, user)
     return {
         "dispute": dispute,
         "order": dispute.order,
         "viewer_party": permissions.viewer_party(dispute, user),
         "viewer_is_buyer": permissions.is_dispute_buyer(dispute, user),
         "actions": actions,
+        "deadline_passed": deadline_passed,
         "action_forms": action_forms,
         "latest_offer": selectors.open_counter_offer(dispute),
         "timeline": selectors.timeline(dispute),

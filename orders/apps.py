@@ -10,3 +10,4 @@ class OrdersConfig(AppConfig):
         from portal import deadlines
 
         deadlines.register("orders", services.enforce_order_deadlines)
+        deadlines.register("order_reminders", services.send_order_reminders)

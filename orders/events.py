@@ -153,3 +153,17 @@ def order_held(*, order: Order, at: datetime, note: str = "") -> OrderEvent:
 
 def order_resumed(*, order: Order, at: datetime, note: str = "") -> OrderEvent:
     return order_event(order=order, type=T.RESUMED, at=at, note=note)
+
+
+def reminder_sent(*, order: Order, at: datetime) -> OrderEvent:
+    """A reminder before the order's deadline went to the party who must act."""
+    kind = (
+        T.SHIP_BY_REMINDER if order.deadline_kind == Order.DeadlineKind.AUTO_CANCEL else T.PROTECTION_REMINDER
+    )
+    hours_left = int((order.deadline_at - at).total_seconds() // 3600)
+    return order_event(
+        order=order,
+        type=kind,
+        at=at,
+        data={"deadline": order.deadline_at.isoformat(), "hours_left": hours_left},
+    )

@@ -15,6 +15,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from orders import policy
 from orders.policy import CarrierClass
+from portal import reminders
 from portal.accounts.roles import is_mediator
 from portal.records import AppendOnlyModel
 
@@ -216,6 +217,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
     on_hold = models.BooleanField(default=False)
     deadline_at = models.DateTimeField(null=True, blank=True)
     deadline_kind = models.CharField(max_length=16, choices=DeadlineKind.choices, blank=True)
+    #: How many of ``policy.REMINDERS_BEFORE`` went out for the current deadline, and the next one.
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    next_reminder_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -229,6 +233,11 @@ class Order(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(
                 fields=["deadline_at"], name="order_due_deadline_idx", condition=Q(deadline_at__isnull=False)
+            ),
+            models.Index(
+                fields=["next_reminder_at"],
+                name="order_reminder_idx",
+                condition=Q(next_reminder_at__isnull=False),
             ),
             models.Index(fields=["buyer", "state", "-paid_at"], name="order_buyer_state_idx"),
             models.Index(fields=["store", "state", "-paid_at"], name="order_store_state_idx"),
@@ -250,10 +259,25 @@ class Order(ConcurrentTransitionMixin, models.Model):
             return self.dispute_window_ends_at, self.DeadlineKind.SETTLE
         return None, ""
 
+    def deadline_due(self, now: datetime) -> bool:
+        """Whether the order's next automatic step is due at ``now``: it happens, whoever acts."""
+        return self.deadline_at is not None and self.deadline_at <= now
+
     def reschedule(self) -> None:
         """Point ``deadline_at`` at the next automatic step, or at nothing while on hold."""
         at, kind = (None, "") if self.on_hold else self.scheduled_deadline()
+        if (at, kind) != (self.deadline_at, self.deadline_kind):
+            self.reminders_sent = 0  # a new deadline gets its own reminders
         self.deadline_at, self.deadline_kind = at, kind if at else ""
+        self.schedule_next_reminder()
+
+    def schedule_next_reminder(self) -> None:
+        """Point ``next_reminder_at`` at the next reminder still to send: the seller before the
+        ship-by deadline, the buyer before protection ends (settling needs nobody to act)."""
+        reminded = self.deadline_kind in (self.DeadlineKind.AUTO_CANCEL, self.DeadlineKind.AUTO_CONFIRM)
+        self.next_reminder_at = reminders.next_reminder_at(
+            self.deadline_at if reminded else None, sent=self.reminders_sent, before=policy.REMINDERS_BEFORE
+        )
 
     def _not_on_hold(self) -> bool:
         return not self.on_hold
@@ -331,6 +355,22 @@ class Order(ConcurrentTransitionMixin, models.Model):
         self.confirmed_at = at
         self.confirmed_automatically = automatically
         self.dispute_window_ends_at = at + policy.POST_CONFIRMATION_DISPUTE_WINDOW
+
+    @transition(
+        field=state,
+        source=[State.SHIPPED, State.DELIVERED, State.COMPLETED],
+        target=State.COMPLETED,
+        conditions=[_not_on_hold],
+        custom={"admin": False, "automatic": True},
+    )
+    def keep_in_escrow(self, *, at: datetime) -> None:
+        """A dispute ended with a partial refund: the rest of the payment stays in escrow through a
+        new post-confirmation window (15 days from the dispute's end, or the buyer's own window if
+        that ends later), in which the buyer may dispute what is left."""
+        self.extension_requested_at = None
+        self.confirmed_at = self.confirmed_at or at
+        reopened = at + policy.POST_CONFIRMATION_DISPUTE_WINDOW
+        self.dispute_window_ends_at = max(self.dispute_window_ends_at or reopened, reopened)
 
     @transition(
         field=state,
@@ -573,6 +613,8 @@ class OrderEvent(AppendOnlyModel):
         REFUND_FAILED = "refund_failed", _("Refund failed")
         HELD = "held", _("Protection clock paused by a dispute")
         RESUMED = "resumed", _("Protection clock resumed")
+        SHIP_BY_REMINDER = "ship_by_reminder", _("Reminder sent: ship by the deadline")
+        PROTECTION_REMINDER = "protection_reminder", _("Reminder sent: protection ends soon")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
     type = models.CharField(max_length=32, choices=Type.choices)

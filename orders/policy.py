@@ -40,6 +40,11 @@ PROTECTION_AFTER_DELIVERY: timedelta = _setting("PROTECTION_AFTER_DELIVERY", tim
 #: After the buyer confirms receipt, a dispute can still be opened this long; escrow waits as long.
 POST_CONFIRMATION_DISPUTE_WINDOW: timedelta = _setting("POST_CONFIRMATION_DISPUTE_WINDOW", timedelta(days=15))
 
+#: Reminders go to the seller before the ship-by deadline and to the buyer before protection ends.
+REMINDERS_BEFORE: tuple[timedelta, ...] = _setting(
+    "REMINDERS_BEFORE", (timedelta(hours=48), timedelta(hours=24))
+)
+
 #: A seller may extend protection by at most this much, and only this many times per order.
 MAX_PROTECTION_EXTENSION: timedelta = _setting("MAX_PROTECTION_EXTENSION", timedelta(days=30))
 DEFAULT_PROTECTION_EXTENSION: timedelta = _setting("DEFAULT_PROTECTION_EXTENSION", timedelta(days=15))

@@ -272,3 +272,22 @@ def orders_in_progress_count(*, store: Store) -> int:
 def refund_timing(order: Order) -> tuple[int, int]:
     """How many days a refund takes to reach the buyer's payment method (seed 004)."""
     return policy.REFUND_TIMING_DAYS.get(order.payment_method, policy.REFUND_TIMING_DAYS["other"])
+
+
+def passed_deadline_sentence(order: Order) -> str:
+    """ "<The deadline> passed on <time>: <what the clock did>." for the order's due deadline."""
+    sentence = {
+        Order.DeadlineKind.AUTO_CANCEL: _(
+            "The seller's handling time ended on %(when)s: "
+            "the order was cancelled and the buyer refunded in full."
+        ),
+        Order.DeadlineKind.AUTO_CONFIRM: _(
+            "Buyer protection ended on %(when)s: receipt was confirmed automatically."
+        ),
+        Order.DeadlineKind.SETTLE: _(
+            "The dispute window closed on %(when)s: the payment was released to the seller."
+        ),
+    }.get(order.deadline_kind)
+    if sentence is None or order.deadline_at is None:
+        return ""
+    return str(sentence) % {"when": formatting.moment(order.deadline_at)}

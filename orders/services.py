@@ -16,11 +16,11 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
-from orders import events, policy
+from orders import events, policy, selectors
 from orders.models import MONEY, FreeReturnCountry, LineItem, Order, OrderEvent, Refund, Shipment, Store
 from orders.payments import PaymentProviderError, PaymentRefused, ProviderRefund, get_provider
 from orders.terms import capture_return_terms
-from portal import deadlines, querying
+from portal import deadlines, querying, reminders
 from portal.accounts.models import User
 from portal.outbox.services import enqueue_after_commit
 
@@ -57,6 +57,29 @@ def _notify(event: OrderEvent) -> None:
 def _check(order: Order, transition, user: User | None, message: str) -> None:
     if not can_proceed(transition) or (user is not None and not has_transition_perm(transition, user)):
         raise ActionNotAllowed(message)
+
+
+class DeadlinePassed(OrderError):
+    """The action came after the order's deadline, which the clock has now applied."""
+
+
+def apply_deadline_if_due(order_id: int, now: datetime) -> str:
+    """Apply the order's next automatic step if it is due at ``now``, as the sweep would, and
+    commit it; return the sentence that names it ("" when nothing was due)."""
+    with transaction.atomic():
+        order = lock_order(order_id)
+        if not order.deadline_due(now):
+            return ""
+        sentence = selectors.passed_deadline_sentence(order)
+        apply_order_deadline(order, now)
+    return sentence
+
+
+#: Every service that acts on an order: a deadline already due is applied first, and an action it
+#: made too late is refused naming that deadline and its outcome.
+acts_on_order = deadlines.deadline_first(
+    catch_up=apply_deadline_if_due, subject="order", refusals=OrderError, passed=DeadlinePassed
+)
 
 
 # --- checkout hands over a paid order ----------------------------------------------------------
@@ -138,7 +161,7 @@ def record_paid_order(*, paid: PaidOrder) -> Order:
 
 
 # --- seller ------------------------------------------------------------------------------------
-@transaction.atomic
+@acts_on_order
 def ship_order(*, order: Order, seller: User, carrier: str, tracking_number: str, now: datetime) -> Order:
     """Record the parcel and start delivery protection for its carrier.
 
@@ -163,7 +186,7 @@ def ship_order(*, order: Order, seller: User, carrier: str, tracking_number: str
     return order
 
 
-@transaction.atomic
+@acts_on_order
 def report_delivery(*, order: Order, seller: User, now: datetime) -> Order:
     """The seller says the parcel arrived: the buyer is asked to confirm receipt, or to say it did
     not come. Protection and the clock stay exactly as they were: only the carrier, the buyer or
@@ -182,7 +205,7 @@ def report_delivery(*, order: Order, seller: User, now: datetime) -> Order:
     return order
 
 
-@transaction.atomic
+@acts_on_order
 def mark_order_delivered(
     *,
     order: Order,
@@ -224,7 +247,7 @@ def mark_order_delivered(
 
 
 # --- buyer -------------------------------------------------------------------------------------
-@transaction.atomic
+@acts_on_order
 def confirm_receipt(*, order: Order, buyer: User, now: datetime) -> Order:
     """The buyer confirms the parcel arrived; escrow is released when the dispute window closes.
 
@@ -251,7 +274,7 @@ def can_request_extension(order: Order, now: datetime) -> bool:
     )
 
 
-@transaction.atomic
+@acts_on_order
 def request_protection_extension(*, order: Order, buyer: User, note: str, now: datetime) -> Order:
     """Ask the seller to extend delivery protection (e.g. the parcel is late).
 
@@ -283,7 +306,7 @@ def _pending_extension(order: Order, seller: User) -> None:
         raise ExtensionNotAllowed(_("Protection on this order has already ended."))
 
 
-@transaction.atomic
+@acts_on_order
 def grant_protection_extension(*, order: Order, seller: User, days: int, now: datetime) -> Order:
     """The seller extends protection by ``days`` (within the policy's maximum).
 
@@ -304,7 +327,7 @@ def grant_protection_extension(*, order: Order, seller: User, days: int, now: da
     return order
 
 
-@transaction.atomic
+@acts_on_order
 def decline_protection_extension(*, order: Order, seller: User, now: datetime) -> Order:
     """The seller says no to the buyer's extension request.
 
@@ -352,11 +375,16 @@ def hold_for_dispute(*, order: Order, now: datetime) -> Order:
     return order
 
 
-def release_from_dispute(*, order: Order, now: datetime, finished: bool) -> Order:
+def release_from_dispute(
+    *, order: Order, now: datetime, finished: bool, refunded: Decimal = Decimal("0.00")
+) -> Order:
     """Restart the order's clock when its dispute closes (caller holds the order lock).
 
-    ``finished`` means the dispute settled the order for good (a refund or a decision): what is
-    left of the payment goes to the seller now and nothing more can be disputed. A withdrawn
+    ``finished`` means the dispute was decided (a refund, or the seller won), not withdrawn;
+    ``refunded`` is what it refunded. Nothing left to pay: the order closes as refunded. A
+    partial refund: the rest stays in escrow
+    through a new dispute window, in which the buyer may dispute what is left, and is released
+    to the seller when it closes. The seller won: what was paid is released now. A withdrawn
     dispute leaves the order where its clock says.
     """
     order.on_hold = False
@@ -367,6 +395,12 @@ def release_from_dispute(*, order: Order, now: datetime, finished: bool) -> Orde
             order.reschedule()
             order.save()
             events.order_refunded(order=order, at=now)
+            return order
+        if refunded > 0:
+            order.keep_in_escrow(at=now)
+            order.reschedule()
+            order.save()
+            events.order_resumed(order=order, at=now)
             return order
         if order.state in (Order.State.SHIPPED, Order.State.DELIVERED):
             order.auto_confirm(at=now)
@@ -677,3 +711,38 @@ def enforce_order_deadlines(*, now: datetime, share: deadlines.Share = deadlines
         share=share,
     )
     return applied + pay_due_refunds(now=now, share=share)
+
+
+def send_due_reminder(order: Order, now: datetime) -> None:
+    """Remind whoever must act before the order's deadline (the seller to ship, the buyer before
+    protection ends), once per reminder; earlier ones missed during an outage are skipped."""
+    steps = policy.REMINDERS_BEFORE
+    step = reminders.due_reminder(order.deadline_at, sent=order.reminders_sent, before=steps, now=now)
+    order.reminders_sent = len(steps) if step is None else step + 1
+    order.schedule_next_reminder()
+    order.save(update_fields=["reminders_sent", "next_reminder_at"])
+    if step is not None:
+        _notify(events.reminder_sent(order=order, at=now))
+
+
+def _lock_due_reminders(pks: list[int], now: datetime) -> list[Order]:
+    return list(
+        Order.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("store")
+        .filter(pk__in=pks, next_reminder_at__lte=now, on_hold=False)
+        .order_by("next_reminder_at", "pk")
+    )
+
+
+def send_order_reminders(*, now: datetime, share: deadlines.Share = deadlines.EVERYTHING) -> int:
+    """Send every reminder due before an order deadline, each exactly once."""
+    return deadlines.apply_due(
+        queryset=Order.objects.filter(next_reminder_at__isnull=False),
+        now=now,
+        apply=send_due_reminder,
+        lock=lambda pks: _lock_due_reminders(pks, now),
+        batch_size=policy.SWEEP_BATCH_SIZE,
+        due_field="next_reminder_at",
+        per_transaction=policy.SWEEP_ROWS_PER_TRANSACTION,
+        share=share,
+    )

@@ -80,15 +80,20 @@ def order_page_context(request: HttpRequest, order: Order, **forms) -> dict:
     order = selectors.order_for_page(order)
     user = request.user
     viewer_is_buyer = permissions.is_order_buyer(order, user)
-    actions = permissions.available_order_actions(order, user)
     now = timezone.now()
+    # A deadline that passed holds even before the sweep applies it: say what it does, offer nothing.
+    deadline_passed = selectors.passed_deadline_sentence(order) if order.deadline_due(now) else ""
+    actions = set() if deadline_passed else permissions.available_order_actions(order, user)
     number = order.number
-    can_request_extension = viewer_is_buyer and services.can_request_extension(order, now)
-    can_answer_extension = services.can_answer_extension(order, user)
+    can_request_extension = (
+        not deadline_passed and viewer_is_buyer and services.can_request_extension(order, now)
+    )
+    can_answer_extension = not deadline_passed and services.can_answer_extension(order, user)
     context = {
         "order": order,
         "viewer_is_buyer": viewer_is_buyer,
         "actions": actions,
+        "deadline_passed": deadline_passed,
         "protection": selectors.protection_status(order, viewer_is_buyer=viewer_is_buyer),
         "return_policy": selectors.return_policy_summary(order),
         "refunded_total": services.refunded_total(order),  # from the prefetched refunds

@@ -9,6 +9,7 @@ in deadline order. The events and outbox jobs a deadline writes are ordinary row
 transaction (``create()``); the jobs go to the broker when it commits (``portal.outbox``).
 """
 
+import functools
 import logging
 import multiprocessing
 from collections.abc import Callable
@@ -176,3 +177,38 @@ def _apply_group(
             # One broken row must not stop every other deadline; it is retried next run.
             logger.exception("deadline sweep could not apply %s pk=%s", model.__name__, pk)
     return applied
+
+
+def deadline_first(
+    *,
+    catch_up: Callable[[int, datetime], str],
+    subject: str,
+    refusals: type[Exception],
+    passed: Callable[[str], Exception],
+) -> Callable:
+    """Make a service apply its object's due deadline before acting, and own its transaction.
+
+    A deadline is authoritative when anyone acts, not only when the sweep runs:
+    ``catch_up(pk, now)`` applies the deadline of the object in the service's ``subject`` keyword
+    argument if it is due at ``now`` (through the sweep's own code, committed in a transaction of
+    its own, so the outcome stands even though the action is then refused) and returns a sentence
+    naming it, or ``""``. The service then runs in its own transaction; if one of ``refusals``
+    says no after a deadline was applied, ``passed(sentence)`` is raised instead, so the late
+    actor learns which deadline passed and what it did.
+    """
+
+    def decorate(service: Callable) -> Callable:
+        @functools.wraps(service)
+        def act(**kwargs):
+            sentence = catch_up(kwargs[subject].pk, kwargs["now"])
+            try:
+                with transaction.atomic():
+                    return service(**kwargs)
+            except refusals as refusal:
+                if sentence:
+                    raise passed(sentence) from refusal
+                raise
+
+        return act
+
+    return decorate

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from orders import services as order_services
 from orders.models import Carrier, LineItem, Order, Store
 from orders.payments import FakePaymentProvider, PaymentProviderError, ProviderRefund
-from orders.policy import HANDLING_TIME
+from orders.policy import HANDLING_TIME, REMINDERS_BEFORE
 from orders.terms import capture_return_terms
 from portal.accounts.models import User
 from portal.accounts.roles import MEDIATORS_GROUP
@@ -53,6 +53,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
     handling_due_at = factory.LazyAttribute(lambda o: o.paid_at + HANDLING_TIME)
     deadline_at = factory.LazyAttribute(lambda o: o.handling_due_at)
     deadline_kind = Order.DeadlineKind.AUTO_CANCEL
+    next_reminder_at = factory.LazyAttribute(lambda o: o.handling_due_at - REMINDERS_BEFORE[0])
 
     @factory.post_generation
     def items(obj, create, extracted, **kwargs):

@@ -1,12 +1,18 @@
 """Every write use case of disputes, re-exported from the modules that hold them."""
 
-from disputes.services.clock import apply_dispute_deadline, enforce_dispute_deadlines, send_due_reminder
+from disputes.services.clock import (
+    apply_deadline_if_due,
+    apply_dispute_deadline,
+    enforce_dispute_deadlines,
+    send_due_reminder,
+)
 from disputes.services.common import lock_dispute, party_of
 from disputes.services.errors import (
     ActionNotAllowed,
     AmountNotAllowed,
     BuyerBlacklisted,
     ClaimNotAllowed,
+    DeadlinePassed,
     DisputeAlreadyOpen,
     DisputeError,
     DisputeWindowClosed,
@@ -54,6 +60,7 @@ __all__ = [
     "AmountNotAllowed",
     "BuyerBlacklisted",
     "ClaimNotAllowed",
+    "DeadlinePassed",
     "Decision",
     "DisputeAlreadyOpen",
     "DisputeClaim",
@@ -65,6 +72,7 @@ __all__ = [
     "accept_offer",
     "accept_request",
     "add_evidence",
+    "apply_deadline_if_due",
     "apply_dispute_deadline",
     "assign_to_mediator",
     "can_extend_deadline",

@@ -2,15 +2,22 @@
 
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import Q
 
-from disputes import events, policy
+from disputes import events, policy, selectors
 from disputes.models import Dispute, Evidence
-from disputes.services.common import finish_if_closed, notify
-from disputes.services.negotiation import accept_open_proposals, supersede_open_proposals
+from disputes.services.common import (
+    accept_open_proposals,
+    finish_if_closed,
+    lock_dispute,
+    notify,
+    supersede_open_proposals,
+)
+from disputes.services.errors import DeadlinePassed, DisputeError
 from orders import services as order_services
 from orders.models import Order
-from portal import deadlines
+from portal import deadlines, reminders
 
 K = Dispute.DeadlineKind
 
@@ -45,6 +52,25 @@ def apply_dispute_deadline(dispute: Dispute, now: datetime) -> None:
     )
 
 
+def apply_deadline_if_due(dispute_id: int, now: datetime) -> str:
+    """Apply the dispute's deadline if it is due at ``now``, as the sweep would, and commit it;
+    return the sentence that names it ("" when nothing was due)."""
+    with transaction.atomic():
+        dispute = lock_dispute(dispute_id)
+        if not dispute.deadline_due(now):
+            return ""
+        sentence = selectors.passed_deadline_sentence(dispute)
+        apply_dispute_deadline(dispute, now)
+    return sentence
+
+
+#: Every service that acts on a dispute: a deadline already due is applied first, and an action
+#: it made too late is refused naming that deadline and its outcome.
+acts_on_dispute = deadlines.deadline_first(
+    catch_up=apply_deadline_if_due, subject="dispute", refusals=DisputeError, passed=DeadlinePassed
+)
+
+
 def _lock_due(pks: list[int], due: Q, due_field: str) -> list[Dispute]:
     """Lock the disputes' orders, then the disputes, as every service does (order first), skipping
     rows another sweep or a party holds; return the disputes still due, in deadline order. Two
@@ -70,13 +96,12 @@ def _lock_due(pks: list[int], due: Q, due_field: str) -> list[Dispute]:
 def send_due_reminder(dispute: Dispute, now: datetime) -> None:
     """Send the latest reminder whose moment has come, once; earlier missed ones are skipped."""
     steps = policy.REMINDERS_BEFORE
-    due = [i for i in range(dispute.reminders_sent, len(steps)) if dispute.deadline_at - steps[i] <= now]
-    if not due or dispute.deadline_at <= now:
+    step = reminders.due_reminder(dispute.deadline_at, sent=dispute.reminders_sent, before=steps, now=now)
+    if step is None:
         dispute.reminders_sent = len(steps)
         dispute.schedule_next_reminder()
         dispute.save(update_fields=["reminders_sent", "next_reminder_at"])
         return
-    step = due[-1]
     dispute.reminders_sent = step + 1
     dispute.schedule_next_reminder()
     dispute.save(update_fields=["reminders_sent", "next_reminder_at"])

@@ -1,10 +1,11 @@
 """Helpers every dispute service shares: locking, the transition step, closing effects."""
 
 from datetime import datetime
+from decimal import Decimal
 
 from django_fsm import can_proceed, has_transition_perm
 
-from disputes.models import BuyerStanding, Dispute, DisputeEvent, Evidence, Party
+from disputes.models import BuyerStanding, Dispute, DisputeEvent, Evidence, Party, Proposal
 from disputes.services.errors import ActionNotAllowed
 from orders import services as order_services
 from orders.models import Order, Refund
@@ -20,6 +21,18 @@ def lock_dispute(pk: int) -> Dispute:
         Dispute.objects.select_for_update(of=("self",))
         .select_related("order", "order__store", "store", "buyer")
         .get(pk=pk)
+    )
+
+
+def supersede_open_proposals(dispute: Dispute) -> None:
+    dispute.proposals.filter(resolution=Proposal.Resolution.OPEN).update(
+        resolution=Proposal.Resolution.SUPERSEDED
+    )
+
+
+def accept_open_proposals(dispute: Dispute) -> None:
+    dispute.proposals.filter(resolution=Proposal.Resolution.OPEN).update(
+        resolution=Proposal.Resolution.ACCEPTED
     )
 
 
@@ -57,7 +70,10 @@ def finish_if_closed(dispute: Dispute, order: Order, now: datetime) -> None:
             buyer_id=dispute.buyer_id, buyer_won=dispute.state == Dispute.State.RESOLVED_BUYER
         )
     order_services.release_from_dispute(
-        order=order, now=now, finished=dispute.state != Dispute.State.WITHDRAWN
+        order=order,
+        now=now,
+        finished=dispute.state != Dispute.State.WITHDRAWN,
+        refunded=dispute.refund_amount or Decimal("0.00"),
     )
 
 

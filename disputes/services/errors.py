@@ -40,3 +40,7 @@ class ActionNotAllowed(DisputeError):
 
 class ExtensionNotAllowed(DisputeError):
     pass
+
+
+class DeadlinePassed(DisputeError):
+    """The action came after the deadline, which the clock has now applied."""

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from disputes import events
 from disputes.models import BuyerStanding, BuyerStandingChange, Dispute, Party, Proposal
+from disputes.services.clock import acts_on_dispute
 from disputes.services.common import check_transition, finish_if_closed, lock_dispute, notify, party_of
 from disputes.services.errors import ActionNotAllowed, AmountNotAllowed
 from disputes.services.negotiation import _attach, _lock_in_return_address, _propose, refund_ceiling
@@ -28,7 +29,7 @@ def _require_mediator(user: User, permission: str) -> None:
         raise ActionNotAllowed(_("You do not have permission to do this."))
 
 
-@transaction.atomic
+@acts_on_dispute
 def assign_to_mediator(*, dispute: Dispute, mediator: User, now: datetime) -> Dispute:
     """The mediator takes the case.
 
@@ -46,7 +47,7 @@ def assign_to_mediator(*, dispute: Dispute, mediator: User, now: datetime) -> Di
     return dispute
 
 
-@transaction.atomic
+@acts_on_dispute
 def request_evidence(
     *, dispute: Dispute, mediator: User, party: str, note: str, due_at: datetime, now: datetime
 ) -> Dispute:
@@ -72,7 +73,7 @@ def request_evidence(
     return dispute
 
 
-@transaction.atomic
+@acts_on_dispute
 def provide_evidence(*, dispute: Dispute, user: User, note: str, files: list, now: datetime) -> Dispute:
     """The party asked for evidence answers; the case goes back to the mediator.
 
@@ -95,7 +96,7 @@ def provide_evidence(*, dispute: Dispute, user: User, note: str, files: list, no
     return dispute
 
 
-@transaction.atomic
+@acts_on_dispute
 def decide_dispute(
     *, dispute: Dispute, mediator: User, decision: str, amount: Decimal | None, note: str, now: datetime
 ) -> Dispute:
@@ -149,7 +150,7 @@ def decide_dispute(
     return dispute
 
 
-@transaction.atomic
+@acts_on_dispute
 def post_mediator_message(*, dispute: Dispute, mediator: User, text: str, now: datetime) -> Dispute:
     """A mediator writes into the dispute; both parties see it on the dispute page.
 

@@ -3,18 +3,20 @@
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from disputes import events, policy
 from disputes.models import Dispute, Party, Proposal
+from disputes.services.clock import acts_on_dispute
 from disputes.services.common import (
+    accept_open_proposals,
     check_transition,
     finish_if_closed,
     lock_dispute,
     notify,
     party_of,
     save_evidence,
+    supersede_open_proposals,
 )
 from disputes.services.errors import ActionNotAllowed, ExtensionNotAllowed
 from disputes.services.opening import change_of_mind_needs_return, check_amount, refunded_without_return
@@ -25,12 +27,6 @@ from portal.accounts.models import User
 def refund_ceiling(dispute: Dispute) -> Decimal:
     """The most this dispute can still refund: its own cap, less what the order already refunded."""
     return min(dispute.max_refund, order_services.refundable_amount(dispute.order))
-
-
-def supersede_open_proposals(dispute: Dispute) -> None:
-    dispute.proposals.filter(resolution=Proposal.Resolution.OPEN).update(
-        resolution=Proposal.Resolution.SUPERSEDED
-    )
 
 
 def _propose(
@@ -55,14 +51,8 @@ def _lock_in_return_address(dispute: Dispute) -> None:
         dispute.return_address = dispute.store.return_address
 
 
-def accept_open_proposals(dispute: Dispute) -> None:
-    dispute.proposals.filter(resolution=Proposal.Resolution.OPEN).update(
-        resolution=Proposal.Resolution.ACCEPTED
-    )
-
-
 # --- seller -------------------------------------------------------------------------------------
-@transaction.atomic
+@acts_on_dispute
 def accept_request(*, dispute: Dispute, seller: User, now: datetime) -> Dispute:
     """The seller accepts the buyer's request as asked; with a return, the buyer ships it next.
 
@@ -86,7 +76,7 @@ def accept_request(*, dispute: Dispute, seller: User, now: datetime) -> Dispute:
     return dispute
 
 
-@transaction.atomic
+@acts_on_dispute
 def counter_offer(
     *,
     dispute: Dispute,
@@ -132,7 +122,7 @@ def counter_offer(
     return dispute
 
 
-@transaction.atomic
+@acts_on_dispute
 def reject_request(*, dispute: Dispute, seller: User, note: str, evidence: list, now: datetime) -> Dispute:
     """The seller rejects the request with a reason (and evidence); the buyer answers next.
 
@@ -172,7 +162,7 @@ def latest_counter_offer(dispute: Dispute) -> Proposal | None:
     )
 
 
-@transaction.atomic
+@acts_on_dispute
 def accept_offer(*, dispute: Dispute, buyer: User, now: datetime) -> Dispute:
     """The buyer accepts the seller's counter-offer; its terms are locked from here on.
 
@@ -193,7 +183,7 @@ def accept_offer(*, dispute: Dispute, buyer: User, now: datetime) -> Dispute:
     return dispute
 
 
-@transaction.atomic
+@acts_on_dispute
 def modify_request(
     *, dispute: Dispute, buyer: User, amount: Decimal, with_return: bool, note: str, now: datetime
 ) -> Dispute:
@@ -230,7 +220,7 @@ def modify_request(
     return dispute
 
 
-@transaction.atomic
+@acts_on_dispute
 def escalate_dispute(*, dispute: Dispute, user: User, note: str, now: datetime) -> Dispute:
     """Either party asks a mediator to decide, once the seller answered with anything but yes.
 
@@ -254,7 +244,7 @@ def escalate_dispute(*, dispute: Dispute, user: User, note: str, now: datetime) 
     return dispute
 
 
-@transaction.atomic
+@acts_on_dispute
 def withdraw_dispute(*, dispute: Dispute, buyer: User, now: datetime) -> Dispute:
     """The buyer withdraws before any agreement; the order's clock starts again.
 
@@ -272,7 +262,7 @@ def withdraw_dispute(*, dispute: Dispute, buyer: User, now: datetime) -> Dispute
 
 
 # --- the return ---------------------------------------------------------------------------------
-@transaction.atomic
+@acts_on_dispute
 def ship_return(
     *, dispute: Dispute, buyer: User, carrier: str, tracking_number: str, now: datetime
 ) -> Dispute:
@@ -289,7 +279,7 @@ def ship_return(
     return dispute
 
 
-@transaction.atomic
+@acts_on_dispute
 def confirm_return_received(*, dispute: Dispute, seller: User, now: datetime) -> Dispute:
     """The seller has the return; the agreed refund is paid.
 
@@ -305,7 +295,7 @@ def confirm_return_received(*, dispute: Dispute, seller: User, now: datetime) ->
     return dispute
 
 
-@transaction.atomic
+@acts_on_dispute
 def report_return_problem(
     *, dispute: Dispute, seller: User, note: str, evidence: list, now: datetime
 ) -> Dispute:
@@ -354,7 +344,7 @@ def _attach(
     return evidence
 
 
-@transaction.atomic
+@acts_on_dispute
 def add_evidence(*, dispute: Dispute, user: User, files: list, note: str, now: datetime) -> list:
     """Either party adds photos or videos while the dispute is open.
 
@@ -381,7 +371,7 @@ def can_extend_deadline(dispute: Dispute, user: User) -> bool:
     )
 
 
-@transaction.atomic
+@acts_on_dispute
 def extend_deadline(*, dispute: Dispute, user: User, days: int, now: datetime) -> Dispute:
     """Give the other party ``days`` more (e.g. the buyer lets the seller wait for the return).
 

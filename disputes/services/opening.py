@@ -4,7 +4,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -16,11 +15,13 @@ from disputes.services.errors import (
     BuyerBlacklisted,
     ClaimNotAllowed,
     DisputeAlreadyOpen,
+    DisputeError,
     DisputeWindowClosed,
     EvidenceRequired,
 )
 from orders import services as order_services
 from orders.models import LineItem, Order
+from portal import deadlines
 from portal.accounts.models import User
 
 R = Dispute.Reason
@@ -210,7 +211,17 @@ def check_amount(amount: Decimal, *, ceiling: Decimal, currency: str) -> None:
         )
 
 
-@transaction.atomic
+#: Opening acts on the order: its due deadline (protection's end, the dispute window's close) is
+#: applied first, and a dispute it came too late for is refused naming it.
+acts_on_order = deadlines.deadline_first(
+    catch_up=order_services.apply_deadline_if_due,
+    subject="order",
+    refusals=DisputeError,
+    passed=lambda sentence: DisputeWindowClosed(sentence, field=None),
+)
+
+
+@acts_on_order
 def open_dispute(*, order: Order, buyer: User, claim: DisputeClaim, now: datetime) -> Dispute:
     """Open a dispute on the order and start the seller's response clock.
 

@@ -221,6 +221,41 @@ ORDER_NOTICES: dict[str, list[OrderNotice]] = {
             essential=True,
         )
     ],
+    "ship_by_reminder": [
+        OrderNotice(
+            SELLER,
+            gettext_lazy("Reminder: ship order %(number)s"),
+            ngettext_lazy(
+                "Order %(number)s must be shipped within %(hours)d hour.",
+                "Order %(number)s must be shipped within %(hours)d hours.",
+                "hours",
+            ),
+            gettext_lazy("Ship it and enter the carrier and tracking number on the order page."),
+            act_by="handling_due_at",
+            otherwise=gettext_lazy(
+                "The order is cancelled and the buyer is refunded %(total_paid)s %(currency)s in full."
+            ),
+            essential=True,
+        )
+    ],
+    "protection_reminder": [
+        OrderNotice(
+            BUYER,
+            gettext_lazy("Reminder: buyer protection on order %(number)s ends soon"),
+            ngettext_lazy(
+                "Buyer protection on order %(number)s ends in %(hours)d hour.",
+                "Buyer protection on order %(number)s ends in %(hours)d hours.",
+                "hours",
+            ),
+            gettext_lazy(
+                "If the parcel arrived and all is well, confirm receipt. If it has not arrived, ask the "
+                "seller for more time or open a dispute before protection ends."
+            ),
+            act_by="protection_ends_at",
+            otherwise=gettext_lazy("Receipt is confirmed automatically and the payment goes to the seller."),
+            essential=True,
+        )
+    ],
     "refund_paid": [
         OrderNotice(
             BUYER,
@@ -272,6 +307,7 @@ def for_order_event(event) -> Iterator[tuple[User, Message]]:
         "tracking": shipment.tracking_number if shipment else "",
         "amount": Decimal(event.data.get("amount") or "0"),
         "days": event.data.get("days", 0),
+        "hours": event.data.get("hours_left", 0),
         "note": lambda: _quoted(event.note),
     }
     url = reverse("orders:detail", kwargs={"number": order.number})
