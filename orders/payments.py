@@ -3,10 +3,11 @@ that moves no money for development and tests.
 
 A provider answers a refund request with a :class:`ProviderRefund` (paid, still processing, or
 failed), raises :class:`PaymentProviderError` when it could not be asked now (the ledger retries
-with the same idempotency key) and :class:`PaymentRefused` when asking again cannot help.
+with the same idempotency key), :class:`PaymentProviderMisconfigured` when it refuses our own
+credentials (the ledger waits for an operator) and :class:`PaymentRefused` when asking again
+cannot help.
 """
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,12 +19,16 @@ import stripe
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-logger = logging.getLogger(__name__)
-
 
 class PaymentProviderError(Exception):
     """The provider could not be asked now (outage, timeout); the refund is retried with the same
     idempotency key, so a request that did reach the provider is never paid twice."""
+
+
+class PaymentProviderMisconfigured(PaymentProviderError):
+    """The provider refuses our credentials (a wrong, revoked or under-privileged API key): no
+    refund can be asked for until an operator fixes the configuration. Not the buyer's refund's
+    fault, so it never fails one; it was not looked at, so the attempt does not count either."""
 
 
 class PaymentRefused(Exception):
@@ -60,6 +65,7 @@ class PaymentProvider(Protocol):
         Calling again with the same ``idempotency_key`` must not pay again: it answers about the
         first call's refund.
 
+        :raises PaymentProviderMisconfigured: the provider refuses our credentials
         :raises PaymentProviderError: the provider could not be asked now
         :raises PaymentRefused: the provider will never make this refund
         """
@@ -67,6 +73,7 @@ class PaymentProvider(Protocol):
     def refund_status(self, *, reference: str) -> ProviderRefund:
         """Ask how the refund ``reference`` (from an earlier answer) is doing; never pays.
 
+        :raises PaymentProviderMisconfigured: the provider refuses our credentials
         :raises PaymentProviderError: the provider could not be asked now
         :raises PaymentRefused: the provider does not know this refund
         """
@@ -178,21 +185,23 @@ class StripePaymentProvider:
 
 @contextmanager
 def _stripe_errors() -> Iterator[None]:
-    """Turn the Stripe client's exceptions into the ledger's two: retry later, or give up."""
+    """Turn the Stripe client's exceptions into the ledger's: retry later, wait for an operator,
+    or give up."""
     try:
         yield
     except stripe.StripeError as error:
         status = error.http_status
         message = f"Stripe {status or 'no answer'}: {error.user_message or error.__class__.__name__}"
+        if isinstance(error, stripe.AuthenticationError | stripe.PermissionError):
+            # 401/403 (or no key at all): our key, not the buyer's refund.
+            raise PaymentProviderMisconfigured(
+                f"{message} (STRIPE_API_KEY is wrong, revoked or may not make refunds)"
+            ) from error
         if isinstance(error, stripe.CardError):
             raise PaymentRefused(message) from error
         if status is None or status >= 500 or status in (409, 429):
             # No answer (a timeout: the refund may exist), Stripe's own trouble, the same key in
             # flight elsewhere, or too many requests: ask again later with the same key.
-            raise PaymentProviderError(message) from error
-        if status in (401, 403):
-            # Our key, not the buyer's refund: retried, and logged loudly, while someone fixes it.
-            logger.error("Stripe refused our API key: %s", message)
             raise PaymentProviderError(message) from error
         raise PaymentRefused(message) from error
 

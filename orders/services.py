@@ -18,7 +18,13 @@ from django_fsm import can_proceed, has_transition_perm
 
 from orders import events, policy, selectors
 from orders.models import MONEY, FreeReturnCountry, LineItem, Order, OrderEvent, Refund, Shipment, Store
-from orders.payments import PaymentProviderError, PaymentRefused, ProviderRefund, get_provider
+from orders.payments import (
+    PaymentProviderError,
+    PaymentProviderMisconfigured,
+    PaymentRefused,
+    ProviderRefund,
+    get_provider,
+)
 from orders.terms import capture_return_terms
 from portal import deadlines, querying, reminders
 from portal.accounts.models import User
@@ -493,9 +499,12 @@ def pay_refund(*, refund_id: int, now: datetime) -> Refund:
     between the call and the record leaves a claim that runs out; the sweep then asks again with
     the same key, and the provider answers about the refund it already made.
 
-    A provider that could not be asked keeps the refund pending for a later attempt, until the
-    policy's maximum attempts mark it failed; a refusal marks it failed at once, and the buyer is
-    told. A refund the provider accepted but has not finished waits, submitted, for its webhook.
+    Only the provider's refusal marks the refund failed and tells the buyer. A provider that could
+    not be asked (an outage, a timeout) keeps it pending for a later attempt, however long that
+    takes, and past the policy's maximum attempts every further one is logged as an error; one
+    that refuses our own credentials keeps it pending too, without counting the attempt, and is
+    logged as an error for an operator. A refund the provider accepted but has not finished
+    waits, submitted, for its webhook.
     """
     return _pay_refund(refund_id=refund_id, now=now) or Refund.objects.get(pk=refund_id)
 
@@ -519,7 +528,7 @@ def _pay_refund(*, refund_id: int, now: datetime) -> Refund | None:
                 currency=refund.currency,
             )
     except Exception as error:
-        # Not only PaymentProviderError: an unexpected error must not retry forever uncounted.
+        # Not only PaymentProviderError: an unexpected error is counted and retried, not lost.
         if not isinstance(error, PaymentProviderError | PaymentRefused):
             logger.exception("refund %s: unexpected provider error", refund.pk)
         answer = error
@@ -555,17 +564,55 @@ def _record_refund_answer(*, refund_id: int, answer: ProviderRefund | Exception,
     if refund.status == Refund.Status.SUBMITTED:
         # Asking how it is doing failed; the refund itself is unaffected: ask again later.
         refund.next_attempt_at = now + policy.REFUND_STATUS_CHECK_DELAY
-    elif isinstance(answer, PaymentRefused) or refund.attempts >= policy.REFUND_MAX_ATTEMPTS:
+    elif isinstance(answer, PaymentRefused):
         refund.mark_failed(reason=reason)
         refund.save()
         _notify(events.refund_failed(order=refund.order, refund=refund, at=now))
         return refund
-    else:
+    elif isinstance(answer, PaymentProviderMisconfigured):
+        refund.attempts -= 1  # the provider looked at our key, never at this refund
         refund.failure_reason = reason
-        refund.next_attempt_at = now + policy.REFUND_RETRY_DELAY * refund.attempts
+        refund.next_attempt_at = now + policy.REFUND_RETRY_DELAY
+    else:
+        # An outage is not a refusal: the buyer is not told the refund failed however long it
+        # lasts, and the retries slow down to the pace of a status check.
+        refund.failure_reason = reason
+        refund.next_attempt_at = now + min(
+            policy.REFUND_RETRY_DELAY * refund.attempts, policy.REFUND_STATUS_CHECK_DELAY
+        )
     refund.claimed_until = None
     refund.save()
+    _log_unanswered(refund, answer)
     return refund
+
+
+def _log_unanswered(refund: Refund, error: Exception) -> None:
+    """Log why the provider gave no answer on the refund: as an error when a person must act."""
+    if isinstance(error, PaymentProviderMisconfigured):
+        logger.error(
+            "refund %s: the payment provider refuses our credentials (%s). An operator must fix "
+            "the provider's configuration; until then no refund is paid and none is failed, and "
+            "this one is asked about again at %s.",
+            refund.pk,
+            error,
+            refund.next_attempt_at.isoformat(),
+        )
+    elif refund.status == Refund.Status.PENDING and refund.attempts >= policy.REFUND_MAX_ATTEMPTS:
+        logger.error(
+            "refund %s is still not paid after %s attempts (%s): it stays pending, the buyer is "
+            "not told it failed, and it is asked about again at %s. Look at the provider's status.",
+            refund.pk,
+            refund.attempts,
+            error,
+            refund.next_attempt_at.isoformat(),
+        )
+    else:
+        logger.warning(
+            "refund %s: the payment provider could not be asked (%s); asked again at %s",
+            refund.pk,
+            error,
+            refund.next_attempt_at.isoformat(),
+        )
 
 
 def _take_provider_word(refund: Refund, word: ProviderRefund, *, now: datetime) -> Refund:

@@ -2,9 +2,10 @@
 
 It answers ``POST /v1/refunds`` and ``GET /v1/refunds/{id}`` as Stripe does (form-encoded
 parameters in, JSON out), honours ``Idempotency-Key`` (the same key gets the first answer back,
-with ``Idempotent-Replayed: true``), and can be told to answer the next requests with a 402 card
-error, a 500, or to hang past the client's timeout. Each created refund is kept, so a test counts
-the refunds Stripe would have made: the money that moved.
+with ``Idempotent-Replayed: true``), checks the API key first (a 401 for a key it does not know, a
+403 for a restricted ``rk_`` key without refund permission), and can be told to answer the next
+requests with a 402 card error, a 500, or to hang past the client's timeout. Each created refund
+is kept, so a test counts the refunds Stripe would have made: the money that moved.
 """
 
 import itertools
@@ -15,6 +16,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
+#: The secret key of the stand-in's account, which the provider is configured with.
+API_KEY = "sk_test_portal"
 CARD_ERROR = "card_error"
 SERVER_ERROR = "server_error"
 #: Create the refund, then answer only after the client gave up waiting (a timeout).
@@ -27,6 +30,8 @@ class FakeStripe:
     """What the server knows: refunds made, idempotent answers, requests seen, trouble to come."""
 
     def __init__(self) -> None:
+        #: The secret key of the account; any other key is refused.
+        self.api_key = API_KEY
         self.refunds: dict[str, dict] = {}
         self.answers: dict[str, tuple[int, dict, dict]] = {}  # idempotency key -> (status, params, body)
         self.requests: list[dict] = []
@@ -61,6 +66,9 @@ class FakeStripe:
         key = headers.get("Idempotency-Key")
         with self._lock:
             self.requests.append({"method": method, "path": path, "params": params, "key": key})
+            refused = self._authenticate(headers.get("Authorization", ""))
+            if refused:
+                return refused
             trouble = self.trouble.pop(0) if self.trouble else None
         if trouble == HOLD:
             self.holding.set()
@@ -99,6 +107,20 @@ class FakeStripe:
             self.release.wait(self.hang_seconds)
         return status, {}, answer
 
+    def _authenticate(self, authorization: str) -> tuple[int, dict, dict] | None:
+        """Stripe's answer to a request whose key it refuses, or ``None`` for the account's key."""
+        api_key = authorization.removeprefix("Bearer ")
+        if api_key == self.api_key:
+            return None
+        if api_key.startswith("rk_"):
+            message = (
+                f"The provided key '{_masked(api_key)}' does not have the required permissions for "
+                "this endpoint. Having the 'rak_refund_write' permission would allow this request "
+                "to continue."
+            )
+            return 403, {}, _error("invalid_request_error", message)
+        return 401, {}, _error("invalid_request_error", f"Invalid API Key provided: {_masked(api_key)}")
+
     def _create(self, params: dict) -> tuple[int, dict]:
         if not params.get("payment_intent") and not params.get("charge"):
             return 400, _error("invalid_request_error", "One of `charge` or `payment_intent` is required.")
@@ -123,6 +145,10 @@ class FakeStripe:
         }
         self.refunds[refund["id"]] = refund
         return 200, dict(refund)
+
+
+def _masked(api_key: str) -> str:
+    return f"{api_key[:8]}****{api_key[-4:]}"
 
 
 def _error(kind: str, message: str, **extra) -> dict:
@@ -190,7 +216,7 @@ def serve(settings, monkeypatch) -> Iterator[FakeStripe]:
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     with running() as fake:
         settings.PAYMENT_PROVIDER = "orders.payments.StripePaymentProvider"
-        settings.STRIPE_API_KEY = "sk_test_portal"
+        settings.STRIPE_API_KEY = API_KEY
         settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
         settings.STRIPE_API_BASE = fake.url
         settings.STRIPE_MAX_NETWORK_RETRIES = 0

@@ -1,8 +1,11 @@
 """Refunds through the real ``stripe`` client, against a stand-in of Stripe's API on 127.0.0.1:
 one Stripe Refund per ledger row whatever is retried, card errors fail at once, outages and
-timeouts retry with the same key, refunds Stripe is still processing wait for its word, and a
-worker killed between the call and the record is recovered by the sweep without paying twice."""
+timeouts retry with the same key for as long as they last without the buyer being told the refund
+failed, a key Stripe refuses waits for an operator, refunds Stripe is still processing wait for its
+word, and a worker killed between the call and the record is recovered by the sweep without paying
+twice."""
 
+import logging
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,7 +13,12 @@ import pytest
 
 from orders import policy, services
 from orders.models import OrderEvent, Refund
-from orders.payments import PaymentProviderError, PaymentRefused, StripePaymentProvider
+from orders.payments import (
+    PaymentProviderError,
+    PaymentProviderMisconfigured,
+    PaymentRefused,
+    StripePaymentProvider,
+)
 from portal.deadlines import enforce_all
 from tests.factories import shipped_order
 from tests.orders import fake_stripe
@@ -37,6 +45,14 @@ def issue(order, amount: str, now) -> Refund:
 
 def count(order, event_type: str) -> int:
     return order.events.filter(type=event_type).count()
+
+
+def errors_logged(caplog) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "orders.services" and record.levelno == logging.ERROR
+    ]
 
 
 def test_a_refund_becomes_one_stripe_refund_with_the_ledger_key_and_metadata(stripe_api, order, now):
@@ -141,18 +157,87 @@ def test_a_stripe_500_keeps_the_refund_pending_and_the_sweep_pays_it_once(stripe
     assert {post["key"] for post in stripe_api.posts()} == {str(refund.idempotency_key)}
 
 
-def test_stripe_down_for_every_attempt_fails_the_refund_after_the_policy_maximum(stripe_api, order, now):
+def test_stripe_down_past_the_policy_maximum_keeps_the_refund_pending_logs_errors_and_never_tells_the_buyer(
+    stripe_api, order, now, mailoutbox, caplog, django_capture_on_commit_callbacks
+):
     refund = issue(order, "25.00", now)
-    stripe_api.trouble = [fake_stripe.SERVER_ERROR] * policy.REFUND_MAX_ATTEMPTS
+    outage = policy.REFUND_MAX_ATTEMPTS + 10
+    stripe_api.trouble = [fake_stripe.SERVER_ERROR] * outage
+    mailoutbox.clear()
 
-    for attempt in range(policy.REFUND_MAX_ATTEMPTS):
-        services.pay_refund(refund_id=refund.pk, now=now + timedelta(hours=attempt))
+    with django_capture_on_commit_callbacks(execute=True):
+        for _attempt in range(outage):
+            swept_at = refund.next_attempt_at
+            enforce_all(now=swept_at)
+            refund.refresh_from_db()
+
+    assert refund.status == Refund.Status.PENDING
+    assert refund.attempts == outage
+    assert refund.failure_reason.startswith("Stripe 500")
+    # The retries slow down, but never below the pace of a status check.
+    assert refund.next_attempt_at == swept_at + policy.REFUND_STATUS_CHECK_DELAY
+    assert count(order, T.REFUND_FAILED) == 0
+    assert mailoutbox == []
+    errors = errors_logged(caplog)
+    assert len(errors) == outage - policy.REFUND_MAX_ATTEMPTS + 1
+    assert all(f"refund {refund.pk} is still not paid" in error for error in errors)
+    assert stripe_api.created == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        enforce_all(now=refund.next_attempt_at)  # Stripe is back
 
     refund.refresh_from_db()
-    assert refund.status == Refund.Status.FAILED
-    assert refund.attempts == policy.REFUND_MAX_ATTEMPTS
-    assert count(order, T.REFUND_FAILED) == 1
-    assert len(stripe_api.posts()) == policy.REFUND_MAX_ATTEMPTS
+    (made,) = stripe_api.created
+    assert refund.status == Refund.Status.PAID
+    assert refund.provider_reference == made["id"]
+    assert {post["key"] for post in stripe_api.posts()} == {str(refund.idempotency_key)}
+    assert count(order, T.REFUND_PAID) == 1
+    assert count(order, T.REFUND_FAILED) == 0
+
+
+@pytest.mark.parametrize(
+    ("api_key", "status"),
+    [("sk_test_revoked_key", 401), ("rk_test_without_refunds", 403)],
+    ids=["401-wrong-or-revoked-key", "403-key-without-refund-permission"],
+)
+def test_a_key_stripe_refuses_keeps_the_refund_pending_uncounted_and_tells_the_operator_not_the_buyer(
+    stripe_api, order, now, settings, api_key, status, mailoutbox, caplog, django_capture_on_commit_callbacks
+):
+    refund = issue(order, "25.00", now)
+    settings.STRIPE_API_KEY = api_key
+    sweeps = policy.REFUND_MAX_ATTEMPTS + 2
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for _sweep in range(sweeps):
+            swept_at = refund.next_attempt_at
+            enforce_all(now=swept_at)
+            refund.refresh_from_db()
+
+    assert refund.status == Refund.Status.PENDING
+    assert refund.attempts == 0
+    assert refund.failure_reason.startswith(f"Stripe {status}")
+    assert refund.next_attempt_at == swept_at + policy.REFUND_RETRY_DELAY
+    assert refund.claimed_until is None
+    assert count(order, T.REFUND_FAILED) == 0
+    assert mailoutbox == []
+    assert stripe_api.created == []
+    errors = errors_logged(caplog)
+    assert len(errors) == sweeps
+    assert f"refund {refund.pk}: the payment provider refuses our credentials (Stripe {status}" in errors[0]
+    assert "STRIPE_API_KEY" in errors[0] and "An operator must fix" in errors[0]
+
+    settings.STRIPE_API_KEY = fake_stripe.API_KEY  # the operator puts the right key back
+    with django_capture_on_commit_callbacks(execute=True):
+        enforce_all(now=refund.next_attempt_at)
+
+    refund.refresh_from_db()
+    (made,) = stripe_api.created
+    assert refund.status == Refund.Status.PAID
+    assert refund.provider_reference == made["id"]
+    assert refund.attempts == 1
+    assert count(order, T.REFUND_PAID) == 1
+    assert count(order, T.REFUND_FAILED) == 0
 
 
 def test_a_timeout_is_retried_with_the_same_key_and_pays_once(stripe_api, order, now):
@@ -279,7 +364,7 @@ def test_a_worker_killed_between_the_call_and_the_record_is_recovered_by_the_swe
     assert count(order, T.REFUND_PAID) == 1
 
 
-def test_stripe_errors_become_retry_or_refusal(stripe_api, order, now):
+def test_stripe_errors_become_retry_misconfigured_or_refusal(stripe_api, order, now, settings):
     provider = StripePaymentProvider()
     stripe_api.trouble = [fake_stripe.SERVER_ERROR, fake_stripe.CARD_ERROR]
 
@@ -289,3 +374,6 @@ def test_stripe_errors_become_retry_or_refusal(stripe_api, order, now):
         provider.refund_status(reference="re_fake000001")
     with pytest.raises(PaymentRefused, match="No such refund"):
         provider.refund_status(reference="re_unknown")
+    settings.STRIPE_API_KEY = "sk_test_revoked_key"
+    with pytest.raises(PaymentProviderMisconfigured, match="Stripe 401: Invalid API Key provided"):
+        StripePaymentProvider().refund_status(reference="re_fake000001")
