@@ -1,43 +1,32 @@
 """Structured logs: one line per request and per Celery task, as JSON when asked.
 
-``PORTAL_LOG_FORMAT=json`` (see settings) puts :class:`JsonFormatter` on the console handler, so
+``PORTAL_LOG_FORMAT=json`` (see settings) puts :func:`json_formatter` on the console handler, so
 every record, including the request and task lines written here, becomes one JSON object per
 line. The fields of a request line are ``method``, ``path``, ``status``, ``duration_ms`` and
 ``user_id``; of a task line ``task``, ``task_id``, ``state`` and ``runtime_ms``.
 """
 
-import json
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from django.http import HttpRequest, HttpResponse
+from pythonjsonlogger.json import JsonFormatter
 
 request_logger = logging.getLogger("portal.request")
 task_logger = logging.getLogger("portal.task")
 
-#: Attributes every ``LogRecord`` has; anything else on a record came in through ``extra=``.
-_STANDARD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per record: time, level, logger, message, the ``extra`` fields and, for
-    errors, the traceback."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "ts": datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        for key, value in record.__dict__.items():
-            if key not in _STANDARD_ATTRIBUTES and not key.startswith("_"):
-                entry[key] = value
-        if record.exc_info:
-            entry["exc_info"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str, ensure_ascii=False)
+def json_formatter() -> JsonFormatter:
+    """Build python-json-logger's formatter with the portal's field names: ``ts`` (ISO 8601, UTC),
+    ``level``, ``logger``, ``message``, every ``extra`` field and, for errors, the traceback in
+    ``exc_info``."""
+    return JsonFormatter(
+        ["levelname", "name", "message"],
+        rename_fields={"levelname": "level", "name": "logger"},
+        timestamp="ts",
+        json_ensure_ascii=False,
+    )
 
 
 class RequestLogMiddleware:

@@ -16,6 +16,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
 
 
+# Two helpers rather than django-environ: the README's "Configuration" says why.
 def env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -88,8 +89,8 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 SQLITE_PATH = VAR_DIR / "portal.sqlite3"
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"),
+    "default": dj_database_url.config(
+        default=f"sqlite:///{SQLITE_PATH}",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
@@ -280,7 +281,7 @@ Path(CELERY_BEAT_SCHEDULE_FILENAME).parent.mkdir(parents=True, exist_ok=True)
 # Celery task, and everything else), for a log shipper; the default stays human-readable.
 LOG_FORMAT = os.environ.get("PORTAL_LOG_FORMAT", "plain").strip().lower()
 if LOG_FORMAT == "json":
-    LOGGING["formatters"]["json"] = {"()": "portal.logging.JsonFormatter"}
+    LOGGING["formatters"]["json"] = {"()": "portal.logging.json_formatter"}
     LOGGING["handlers"]["console"]["formatter"] = "json"
     # Django's own loggers (errors, runserver) otherwise keep their plain-text handlers.
     for _name in ("django", "django.server"):

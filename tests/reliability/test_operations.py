@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from django.db import OperationalError
 from django.urls import reverse
 
 from portal.celery import app as celery_app
-from portal.logging import JsonFormatter
+from portal.logging import json_formatter
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -127,11 +128,12 @@ def test_a_request_writes_one_line_with_method_path_status_duration_and_user(cli
         client.get(reverse("orders:list"))
 
     (record,) = [r for r in caplog.records if r.name == "portal.request"]
-    line = json.loads(JsonFormatter().format(record))
+    line = json.loads(json_formatter().format(record))
     assert line["method"] == "GET" and line["path"] == "/orders/"
     assert line["status"] == 200 and line["user_id"] == buyer.pk
     assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
-    assert line["level"] == "INFO" and line["logger"] == "portal.request" and line["ts"]
+    assert line["level"] == "INFO" and line["logger"] == "portal.request"
+    assert datetime.fromisoformat(line["ts"]).utcoffset() == timedelta(0)
 
 
 def test_an_anonymous_request_is_logged_without_a_user(client, db, caplog):
@@ -149,7 +151,7 @@ def test_a_task_writes_one_line_with_its_name_id_state_and_runtime(db, caplog):
         result = enforce_deadlines.apply()
 
     (record,) = [r for r in caplog.records if r.name == "portal.task"]
-    line = json.loads(JsonFormatter().format(record))
+    line = json.loads(json_formatter().format(record))
     assert line["task"] == "portal.tasks.enforce_deadlines" and line["task_id"] == result.id
     assert line["state"] == "SUCCESS" and line["runtime_ms"] >= 0
 
@@ -173,7 +175,7 @@ def test_an_error_line_carries_its_traceback():
         record = logging.getLogger("x").makeRecord(
             "x", logging.ERROR, __file__, 1, "failed", (), sys.exc_info()
         )
-    line = json.loads(JsonFormatter().format(record))
+    line = json.loads(json_formatter().format(record))
     assert line["message"] == "failed" and "ValueError: broken" in line["exc_info"]
 
 
