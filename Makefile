@@ -58,8 +58,9 @@ sweep: install
 ## make bench: time the key pages, the deadline sweep and requests/s; writes var/bench.json.
 ## Measures the configured database (seeding 1M orders / 100k disputes if it is empty);
 ## `make bench BENCH_ARGS=--quick` runs a one-minute version on a throwaway SQLite database.
+## The benchmark is the development-only app tests/scale, which only portal.settings.bench installs.
 bench: install
-	$(PY) manage.py benchmark $(BENCH_ARGS)
+	$(PY) manage.py benchmark --settings=portal.settings.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache test-artifacts

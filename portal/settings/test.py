@@ -1,10 +1,13 @@
-"""Settings for the test suite: fast hashing, in-memory e-mail, a throwaway file store."""
+"""Settings for the test suite: fast hashing, in-memory e-mail, a throwaway file store, and the
+development-only ``scale`` app, whose seeder and benchmark ``tests/performance`` exercises."""
 
 import tempfile
 from pathlib import Path
 
 from portal.settings.base import *  # noqa: F403
-from portal.settings.base import DATABASES, STORAGES
+from portal.settings.base import DATABASES, INSTALLED_APPS, STORAGES
+
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.scale.apps.ScaleConfig"]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from portal.scale.bench import TARGETS, Benchmark, PageResult, Report, percentile, table
+from tests.scale.bench import TARGETS, Benchmark, PageResult, Report, percentile, table
 
 pytestmark = pytest.mark.django_db
 

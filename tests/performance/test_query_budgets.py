@@ -1,6 +1,6 @@
 """Every page costs a fixed number of queries, whether its lists hold 1 row or 50: an N+1 cannot
-come back unnoticed. Timings are the benchmark's business (``manage.py benchmark``); these
-tests only count.
+come back unnoticed. Timings are the benchmark's business (``make bench``); these tests only
+count.
 
 Pages whose budgets live beside their other tests are not repeated here: the dispute inboxes and
 the dispute page for buyer, seller and mediator (tests/disputes/test_views.py), the messages

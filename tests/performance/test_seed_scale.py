@@ -16,8 +16,8 @@ from disputes.models import Dispute, DisputeEvent
 from orders.models import Order, Refund
 from portal import deadlines
 from portal.messaging.models import Conversation
-from portal.scale.bench import first_deadline_ahead
-from portal.scale.seed import ScaleSeeder
+from tests.scale.bench import first_deadline_ahead
+from tests.scale.seed import ScaleSeeder
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,5 @@
-"""The portal's URLs plus a bare view, mounted only by the benchmark's web server
-(``portal.settings.bench``), never by the site itself."""
+"""The portal's URLs plus a bare view, mounted only by ``portal.settings.bench`` (the benchmark
+and its web server), never by the site itself."""
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import path

@@ -1,4 +1,6 @@
-"""Measure the key pages, the deadline sweep and the web server: ``benchmark`` (``make bench``).
+"""Measure the key pages, the deadline sweep and the web server: ``make bench``, or
+``manage.py benchmark --settings=portal.settings.bench`` (only that settings module installs
+this development-only app).
 
 Without ``--quick`` it measures the database the settings point at (seeding it with
 ``seed_scale --orders/--disputes`` first if it has no orders); the README's figures come from
@@ -21,7 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from orders.models import Order
-from portal.scale.bench import PARTS, Benchmark, table, write_json
+from tests.scale.bench import PARTS, Benchmark, table, write_json
 
 QUICK = {
     "orders": 10_000,
@@ -76,6 +78,9 @@ class Command(BaseCommand):
             call_command("migrate", verbosity=0, interactive=False)
             scratch_template = Path(settings.VAR_DIR) / "empty.sqlite3"
             copy_sqlite_database(scratch_template)
+            # Nothing is collected into the temporary var dir, and with DEBUG off whitenoise warns
+            # of a missing STATIC_ROOT; the measured pages load no static file.
+            Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
             options.update(QUICK)
         if not Order.objects.exists():
             self.stdout.write(
@@ -110,7 +115,7 @@ class Command(BaseCommand):
         """Run the benchmark again in a child process on a throwaway SQLite database."""
         folder = tempfile.mkdtemp(prefix="portal-bench-quick-")
         env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-        env.update(PORTAL_VAR_DIR=folder, DJANGO_SETTINGS_MODULE="portal.settings.base")
+        env.update(PORTAL_VAR_DIR=folder, DJANGO_SETTINGS_MODULE="portal.settings.bench")
         try:
             result = subprocess.run(
                 [sys.executable, "manage.py", "benchmark", "--quick", "--inner", "--output", str(output)]

@@ -18,7 +18,7 @@ from disputes.models import Dispute, DisputeEvent, Party, Proposal
 from disputes.services.clock import AUTOMATIC_OUTCOMES
 from orders.models import Carrier, Refund
 from portal.accounts.models import User
-from portal.scale.orders import SWEEP_LAG, OrderLife, carrier_label
+from tests.scale.orders import SWEEP_LAG, OrderLife, carrier_label
 
 S = Dispute.State
 E = DisputeEvent.Type

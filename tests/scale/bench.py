@@ -45,7 +45,7 @@ from orders.models import Order, Refund
 from portal import deadlines
 from portal.accounts.models import User
 from portal.accounts.roles import MEDIATORS_GROUP
-from portal.scale.seed import ScaleSeeder
+from tests.scale.seed import ScaleSeeder
 
 TARGETS = {
     "max_queries_per_page": 12,

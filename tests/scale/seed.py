@@ -40,9 +40,9 @@ from orders.terms import backfill_return_terms
 from portal.accounts.models import User
 from portal.accounts.roles import MEDIATORS_GROUP
 from portal.messaging.models import Conversation, ConversationReadState, Message
-from portal.scale.disputes import DisputeLife, SampleFile
-from portal.scale.orders import OrderLife
-from portal.scale.writer import IdRange, Sender, TableWriter, indexes_deferred, reset_sequences
+from tests.scale.disputes import DisputeLife, SampleFile
+from tests.scale.orders import OrderLife
+from tests.scale.writer import IdRange, Sender, TableWriter, indexes_deferred, reset_sequences
 
 PASSWORD = "scale-pass-2026"
 #: From this many orders on, a PostgreSQL load rebuilds plain indexes afterwards instead of

@@ -1,8 +1,9 @@
-"""Seed a marketplace-sized dataset: ``seed_scale --orders 1000000 --disputes 100000``.
+"""Seed a marketplace-sized dataset:
+``manage.py seed_scale --settings=portal.settings.bench --orders 1000000 --disputes 100000``.
 
 Rows are generated in Python by simulating each order's and dispute's life with the models'
 own clock rules, then written with raw batched inserts in one transaction (see
-``portal.scale``). It refuses to write into a database that already has orders unless
+``tests.scale``). It refuses to write into a database that already has orders unless
 ``--append`` says so.
 """
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from orders.models import Order
-from portal.scale.seed import PASSWORD, ScaleSeeder
+from tests.scale.seed import PASSWORD, ScaleSeeder
 
 
 class Command(BaseCommand):
