@@ -94,7 +94,8 @@ SWEEP_ROWS_PER_TRANSACTION: int = _setting("SWEEP_ROWS_PER_TRANSACTION", 50)
 
 #: A refund the queued job has not paid is picked up by the sweep after this long.
 REFUND_RETRY_DELAY: timedelta = _setting("REFUND_RETRY_DELAY", timedelta(minutes=5))
-#: After this many failed provider calls a refund is marked failed for a person to look at.
+#: After this many provider calls that got no answer (an outage), each further one is logged as an
+#: error for a person to look at; the refund stays pending, since only a refusal fails it.
 REFUND_MAX_ATTEMPTS: int = _setting("REFUND_MAX_ATTEMPTS", 5)
 #: A job calling the provider holds the refund this long; past it (the worker died mid-call) the
 #: sweep asks again with the same idempotency key. Longer than a provider call can last.

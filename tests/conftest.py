@@ -83,7 +83,8 @@ def celery_eager():
 
 @pytest.fixture
 def flaky_provider(monkeypatch) -> FlakyPaymentProvider:
-    """The payment provider the refund services use; set ``failures_left`` to simulate an outage."""
+    """The payment provider the refund services use; set ``failures_left`` to simulate an outage,
+    ``refusals_left`` a refusal."""
     provider = FlakyPaymentProvider()
     monkeypatch.setattr("orders.services.get_provider", lambda: provider)
     return provider

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 
 from orders import services as order_services
 from orders.models import Carrier, LineItem, Order, Store
-from orders.payments import FakePaymentProvider, PaymentProviderError, ProviderRefund
+from orders.payments import FakePaymentProvider, PaymentProviderError, PaymentRefused, ProviderRefund
 from orders.policy import HANDLING_TIME, REMINDERS_BEFORE
 from orders.terms import capture_return_terms
 from portal.accounts.models import User
@@ -120,14 +120,19 @@ def completed_order(
 
 
 class FlakyPaymentProvider(FakePaymentProvider):
-    """The fake provider, refusing the next ``failures_left`` refunds as if it were down."""
+    """The fake provider, down for the next ``failures_left`` refunds, then refusing the next
+    ``refusals_left`` for good (a closed card)."""
 
-    def __init__(self, failures_left: int = 0) -> None:
+    def __init__(self, failures_left: int = 0, refusals_left: int = 0) -> None:
         self.failures_left = failures_left
+        self.refusals_left = refusals_left
         self.calls = 0
 
     def refund(self, **kwargs) -> ProviderRefund:
         self.calls += 1
+        if self.refusals_left:
+            self.refusals_left -= 1
+            raise PaymentRefused("card closed")
         if self.failures_left:
             self.failures_left -= 1
             raise PaymentProviderError("provider unavailable")

@@ -252,7 +252,7 @@ def test_the_case_page_lists_the_parties_other_disputes_latest_first(
 
     mine = [other_dispute(n, buyer=buyer, store=StoreFactory()) for n in range(HISTORY_ROWS + 1)]
     theirs = [other_dispute(n, store=store) for n in range(2)]
-    services.withdraw_dispute(dispute=mine[0], buyer=buyer, now=at + 30 * DAY)
+    services.withdraw_dispute(dispute=mine[0], buyer=buyer, now=at + 9 * DAY)
 
     context = mediator_client.get(case_url(dispute)).context
 

@@ -228,14 +228,21 @@ def test_seller_silence_grants_a_full_request_and_refunds_the_order(shipped, t0,
 
 def test_seller_silence_grants_a_partial_request_and_settles_the_rest(shipped, t0, sweep):
     dispute = open_dispute_for(shipped, at=t0, amount=Decimal("25.00"))
+    deadline = dispute.deadline_at
 
-    sweep(dispute.deadline_at)
+    sweep(deadline)
 
     dispute.refresh_from_db()
     assert (dispute.outcome, dispute.refund_amount) == (Dispute.Outcome.PARTIAL_REFUND, Decimal("25.00"))
     shipped.refresh_from_db()
+    # The rest stays in escrow through a new dispute window from the dispute's end.
+    assert (shipped.state, shipped.settled_amount) == (Order.State.COMPLETED, None)
+    assert shipped.dispute_window_ends_at == deadline + timedelta(days=15)
+
+    sweep(shipped.dispute_window_ends_at)
+
+    shipped.refresh_from_db()
     assert (shipped.state, shipped.settled_amount) == (Order.State.SETTLED, Decimal("35.00"))
-    assert shipped.confirmed_automatically
 
 
 def test_seller_silence_on_a_return_request_awaits_the_return_at_the_stores_address(
@@ -529,6 +536,10 @@ def test_after_a_partial_refund_the_remainder_is_settled_to_the_seller(buyer, st
     )
 
     sweep(dispute.deadline_at)
+    order.refresh_from_db()
+    assert (order.state, order.settled_amount) == (Order.State.COMPLETED, None)
+
+    sweep(order.dispute_window_ends_at)
 
     order.refresh_from_db()
     assert (order.state, order.settled_amount) == (Order.State.SETTLED, Decimal("47.50"))

@@ -298,16 +298,31 @@ def step(world: World, name: str, amount: Decimal | None, capture) -> None:
         return
     action = TRANSITIONS.get(name) or OTHER_ACTIONS[name]
     before = snapshot(world)
+    states = {d.pk: d.state for d in world.disputes()}
+    due_first = dispute is not None and dispute.deadline_due(world.clock)
     try:
         with capture(execute=True):
             action(world, dispute, amount)
-    except services.DisputeError:
-        world.log.append(f"{name} refused")
-        assert snapshot(world) == before, f"refused {name} stored something"
+    except services.DisputeError as refusal:
+        if refusal.__cause__ is None:
+            world.log.append(f"{name} refused")
+            assert snapshot(world) == before, f"refused {name} stored something"
+            return
+        # A late action first applies the due deadline, exactly as the sweep would, then is
+        # refused naming it.
+        world.log.append(f"{name} too late")
+        after = {d.pk: d.state for d in world.disputes()}
+        changed = sum(1 for pk, state in after.items() if states.get(pk) != state)
+        assert snapshot(world) != before, f"late {name} applied no deadline"
+        world.transitions += changed
+        with capture(execute=True):
+            assert deadlines.enforce_all(now=world.clock).get("disputes") == 0
         return
     world.log.append(name)
     if name in TRANSITIONS:
         world.transitions += 1
+    # An action taken after its dispute's deadline first applies it, as the sweep would have.
+    world.transitions += int(due_first)
 
 
 @settings(

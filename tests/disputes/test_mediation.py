@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group, Permission
 from disputes import selectors, services
 from disputes.models import BuyerStanding, BuyerStandingChange, Dispute, DisputeEvent, Party, Proposal
 from orders.models import Order, Refund
+from portal import deadlines
 from portal.accounts.roles import MEDIATORS_GROUP
 from tests.factories import evidence_files, mediator_user, open_dispute_for, ship
 
@@ -283,14 +284,24 @@ def test_a_full_refund_decision_refunds_everything_refundable(
     assert dispute.order.state == Order.State.REFUNDED
 
 
-def test_a_partial_refund_settles_the_rest_to_the_seller(dispute, mediator, escalated_at):
-    dispute = decide(dispute, mediator, escalated_at + DAY, D.PARTIAL_REFUND, amount=Decimal("25.00"))
+def test_a_partial_refund_keeps_the_rest_in_escrow_until_the_new_window_closes(
+    dispute, mediator, escalated_at
+):
+    decided_at = escalated_at + DAY
+    dispute = decide(dispute, mediator, decided_at, D.PARTIAL_REFUND, amount=Decimal("25.00"))
 
     assert dispute.state == S.RESOLVED_BUYER
     assert (dispute.outcome, dispute.refund_amount) == (Dispute.Outcome.PARTIAL_REFUND, Decimal("25.00"))
     assert Refund.objects.get(dispute=dispute).amount == Decimal("25.00")
-    dispute.order.refresh_from_db()
-    assert (dispute.order.state, dispute.order.settled_amount) == (Order.State.SETTLED, Decimal("35.00"))
+    order = dispute.order
+    order.refresh_from_db()
+    assert (order.state, order.settled_amount) == (Order.State.COMPLETED, None)
+    assert order.dispute_window_ends_at == decided_at + timedelta(days=15)
+
+    deadlines.enforce_all(now=order.dispute_window_ends_at)
+
+    order.refresh_from_db()
+    assert (order.state, order.settled_amount) == (Order.State.SETTLED, Decimal("35.00"))
 
 
 @pytest.mark.parametrize("amount", [Decimal("0.00"), Decimal("-0.01"), Decimal("60.01")])

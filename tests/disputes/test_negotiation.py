@@ -837,8 +837,12 @@ def test_an_extension_of_one_or_fifteen_days_is_allowed(dispute, buyer, opened_a
 
 
 def test_a_deadline_that_has_passed_cannot_be_extended(dispute, buyer):
-    with pytest.raises(services.ExtensionNotAllowed):
+    with pytest.raises(services.DeadlinePassed, match="the buyer's request was accepted as asked"):
         services.extend_deadline(dispute=dispute, user=buyer, days=3, now=dispute.deadline_at)
+
+    dispute.refresh_from_db()
+    assert dispute.state == S.RESOLVED_BUYER
+    assert not dispute.events.filter(type=DisputeEvent.Type.DEADLINE_EXTENDED).exists()
 
 
 def test_nobody_extends_the_mediators_deadlines(dispute, seller, buyer, mediator, opened_at):

@@ -49,12 +49,18 @@ def test_not_received_counter_offer_accepted_refunds_partially(
     refund = Refund.objects.get(dispute=dispute)
     assert refund.amount == Decimal("30.00") and refund.status == Refund.Status.PAID
     order.refresh_from_db()
-    assert order.state == Order.State.SETTLED and order.settled_amount == Decimal("30.00")
+    # The other 30.00 stays in escrow for 15 days from the dispute's end, then goes to the seller.
+    assert (order.state, order.settled_amount) == (Order.State.COMPLETED, None)
+    assert order.dispute_window_ends_at == at + timedelta(days=2 + 15)
     assert list(dispute.events.exclude(to_state="").values_list("type", flat=True)) == [
         DisputeEvent.Type.OPENED,
         DisputeEvent.Type.COUNTER_OFFERED,
         DisputeEvent.Type.OFFER_ACCEPTED,
     ]
+    with django_capture_on_commit_callbacks(execute=True):
+        deadlines.enforce_all(now=order.dispute_window_ends_at)
+    order.refresh_from_db()
+    assert order.state == Order.State.SETTLED and order.settled_amount == Decimal("30.00")
 
 
 @pytest.mark.django_db

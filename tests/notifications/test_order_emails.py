@@ -39,17 +39,15 @@ def _refund_pending(order: Order, now: datetime) -> Refund:
 
 
 def _refund_failed(order: Order, now: datetime) -> Refund:
-    """The provider refuses the refund on every attempt the policy allows."""
+    """The provider refuses the refund for good."""
     from unittest import mock
 
-    from orders import policy
     from tests.factories import FlakyPaymentProvider
 
     refund = _refund_pending(order, now)
-    provider = FlakyPaymentProvider(failures_left=policy.REFUND_MAX_ATTEMPTS)
+    provider = FlakyPaymentProvider(refusals_left=1)
     with mock.patch("orders.services.get_provider", lambda: provider):
-        for attempt in range(policy.REFUND_MAX_ATTEMPTS):
-            order_services.pay_refund(refund_id=refund.pk, now=order.handling_due_at + (attempt + 1) * DAY)
+        order_services.pay_refund(refund_id=refund.pk, now=order.handling_due_at + DAY)
     return refund
 
 
@@ -140,6 +138,16 @@ CASES = {
     "refund_failed": OrderCase(
         final=lambda order, now, sweep: _refund_failed(order, now),
         told={"buyer": "Refund on order {number} is delayed"},
+    ),
+    "ship_by_reminder": OrderCase(
+        final=lambda order, now, sweep: sweep(order.handling_due_at - DAY),
+        told={"seller": "Reminder: ship order {number}"},
+        act_by="handling_due_at",
+    ),
+    "protection_reminder": OrderCase(
+        final=lambda order, now, sweep: sweep(_shipped(order, now).protection_ends_at - DAY),
+        told={"buyer": "Reminder: buyer protection on order {number} ends soon"},
+        act_by="protection_ends_at",
     ),
 }
 

@@ -143,11 +143,12 @@ def test_delivery_never_lengthens_protection(shipped, now):
 
 
 def test_a_delivery_learnt_after_protection_ended_is_refused(shipped, now):
-    with pytest.raises(ActionNotAllowed):
+    with pytest.raises(services.DeadlinePassed, match="receipt was confirmed automatically"):
         services.mark_order_delivered(order=shipped, actor=None, now=shipped.protection_ends_at)
 
     shipped.refresh_from_db()
     assert shipped.delivered_at is None
+    assert (shipped.state, shipped.confirmed_automatically) == (S.COMPLETED, True)
 
 
 # --- the buyer ---------------------------------------------------------------------------------

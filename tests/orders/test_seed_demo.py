@@ -51,6 +51,15 @@ def test_the_demo_pays_in_dollars_euros_and_roubles_with_totals_matching_the_ite
 
 
 def test_nothing_in_the_demo_is_due_so_the_first_sweep_changes_nothing(demo_orders, now):
+    states = dict(demo_orders.values_list("pk", "state"))
+
+    applied = deadlines.enforce_all(now=now)
+
+    # Only reminders go out (for demo orders near a deadline), once: no state changes.
+    assert {name: n for name, n in applied.items() if name != "order_reminders"} == {
+        name: 0 for name in deadlines.registered() if name != "order_reminders"
+    }
+    assert dict(demo_orders.values_list("pk", "state")) == states
     assert deadlines.enforce_all(now=now) == {name: 0 for name in deadlines.registered()}
 
 

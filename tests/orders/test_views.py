@@ -230,9 +230,12 @@ def test_shipping_after_the_handling_time_is_refused_with_a_message(as_seller, o
         follow=True,
     )
 
-    assert "handling time for this order is over" in flashes(response)[0]
+    assert flashes(response) == [
+        "The seller's handling time ended on 8 Nov 2026, 12:00: the order was cancelled and the buyer "
+        "refunded in full."
+    ]
     order.refresh_from_db()
-    assert order.state == S.PAID
+    assert order.state == S.CANCELLED
 
 
 # --- delivered / confirm -----------------------------------------------------------------------
