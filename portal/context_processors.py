@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from portal.accounts.roles import is_mediator, is_seller
+from portal.notifications.models import Notification
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -12,14 +13,10 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from portal.messaging.selectors import unread_total
-    from portal.notifications.models import Notification
-
     return {
         "nav_is_seller": SimpleLazyObject(lambda: is_seller(user)),
         "nav_is_mediator": SimpleLazyObject(lambda: is_mediator(user)),
         "nav_unread_notifications": SimpleLazyObject(
             lambda: Notification.objects.filter(recipient=user, read_at__isnull=True).count()
         ),
-        "nav_unread_messages": SimpleLazyObject(lambda: unread_total(user)),
     }

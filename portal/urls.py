@@ -9,7 +9,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("portal.accounts.urls")),
     path("admin/", admin.site.urls),
-    path("messages/", include("portal.messaging.urls")),
+    path("messages/", include("messaging.urls")),
     path("notifications/", include("portal.notifications.urls")),
     path("", include("orders.urls")),
     path("", include("disputes.urls")),

@@ -1,7 +1,9 @@
 """The mediation console in the Django admin (issue 5): the dispute queue and case page, the
-mediator's decisions, the statistics, and the buyer blacklist."""
+mediator's decisions, the statistics, the buyer blacklist, and the conversations of disputed
+orders."""
 
+from disputes.admin.conversation import ConversationAdmin
 from disputes.admin.dispute import DisputeAdmin
 from disputes.admin.standing import BuyerStandingAdmin
 
-__all__ = ["BuyerStandingAdmin", "DisputeAdmin"]
+__all__ = ["BuyerStandingAdmin", "ConversationAdmin", "DisputeAdmin"]

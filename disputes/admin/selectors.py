@@ -25,10 +25,10 @@ from django.utils import timezone
 
 from disputes import services
 from disputes.models import Dispute, DisputedItem, DisputeEvent, Evidence, Proposal
+from messaging.models import Conversation, Message, MessageAttachment
 from orders.models import LineItem, Order, Refund, Store
 from portal import querying
 from portal.accounts.models import User
-from portal.messaging.models import Conversation, Message, MessageAttachment
 
 S = Dispute.State
 

@@ -47,10 +47,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "portal.apps.PortalConfig",
     "portal.accounts",
-    "portal.messaging",
     "portal.notifications",
     "portal.outbox",
     "orders",
+    "messaging",
     "disputes",
 ]
 
@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
+                "messaging.context_processors.navigation",
             ],
         },
     },

@@ -176,7 +176,7 @@ def test_a_superuser_can_decide_too(client, superuser, dispute, clock):
 def test_the_case_page_shows_order_proposals_evidence_chat_timeline_and_history(
     mediator_client, dispute, buyer, seller, django_capture_on_commit_callbacks
 ):
-    from portal.messaging import services as messaging
+    from messaging import services as messaging
 
     messaging.send_message(
         order=dispute.order, sender=buyer, body="Where is my parcel?", photos=[], now=dispute.opened_at

@@ -10,7 +10,7 @@ from PIL import Image
 
 from disputes import services as dispute_services
 from disputes.models import Dispute
-from portal.messaging import services
+from messaging import services
 from tests.factories import ship
 
 

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from portal.messaging.models import Conversation, Message, Party
+from messaging.models import Conversation, Message, Party
 
 
 def change_url(conversation: Conversation) -> str:

@@ -1,6 +1,6 @@
 from django.utils.datastructures import MultiValueDict
 
-from portal.messaging.forms import SendMessageForm
+from messaging.forms import SendMessageForm
 from tests.messaging.conftest import photo
 
 

@@ -3,7 +3,7 @@ the unread count in every page's navigation) are found through an index, for bot
 
 import pytest
 
-from portal.messaging import selectors
+from messaging import selectors
 from tests.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db

@@ -2,8 +2,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from portal.messaging import permissions
-from portal.messaging.models import Conversation
+from messaging import permissions
+from messaging.models import Conversation
 
 
 @pytest.mark.django_db

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from portal.messaging import policy, services
-from portal.messaging.models import Message, MessageAttachment
+from messaging import policy, services
+from messaging.models import Message, MessageAttachment
 from tests.messaging.conftest import photo
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from portal.messaging import selectors, services
-from portal.messaging.models import Party
+from messaging import selectors, services
+from messaging.models import Party
 from tests.factories import OrderFactory, StoreFactory
 from tests.messaging.conftest import photo
 

@@ -7,8 +7,8 @@ from django.core.files.storage import default_storage
 from django.db.models import ProtectedError
 from PIL import Image
 
-from portal.messaging import policy, selectors, services
-from portal.messaging.models import (
+from messaging import policy, selectors, services
+from messaging.models import (
     Conversation,
     Message,
     MessageAttachment,
@@ -342,7 +342,7 @@ def test_the_other_side_is_notified_after_commit_and_only_once(
     assert not Notification.objects.filter(recipient=buyer).exists()
     assert [m.to for m in mail.outbox] == [[seller.email]]
 
-    from portal.messaging.tasks import notify_new_message
+    from messaging.tasks import notify_new_message
 
     notify_new_message(message_id=message.pk)
     assert Notification.objects.filter(recipient=seller, dedupe_key=f"message:{message.pk}").count() == 1

@@ -5,8 +5,8 @@ import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from portal.messaging import policy, services
-from portal.messaging.models import Conversation, Message, MessageAttachment
+from messaging import policy, services
+from messaging.models import Conversation, Message, MessageAttachment
 from tests.factories import OrderFactory
 from tests.messaging.conftest import not_a_photo, photo
 

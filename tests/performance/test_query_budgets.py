@@ -15,10 +15,10 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 
 from disputes import services
+from messaging import services as messaging
 from orders import events as order_events
 from orders.models import FreeReturnCountry
 from orders.policy import FREE_RETURN_PROGRAMME
-from portal.messaging import services as messaging
 from portal.notifications.models import Notification
 from tests.factories import OrderFactory, deliver, image_upload, negotiate, open_dispute_for, ship
 

@@ -13,9 +13,9 @@ from django.core.management import CommandError, call_command
 from django.db.models import Sum
 
 from disputes.models import Dispute, DisputeEvent
+from messaging.models import Conversation
 from orders.models import Order, Refund
 from portal import deadlines
-from portal.messaging.models import Conversation
 from tests.scale.bench import first_deadline_ahead
 from tests.scale.seed import ScaleSeeder
 

@@ -49,7 +49,7 @@ def mediators_group(transactional_db):
 
     for migration_module, function in (
         ("disputes.migrations.0003_mediators_group", "create_group"),
-        ("portal.messaging.migrations.0002_mediators_read_conversations", "grant"),
+        ("messaging.migrations.0002_mediators_read_conversations", "grant"),
     ):
         getattr(importlib.import_module(migration_module), function)(apps, None)
     return Group.objects.get(name=MEDIATORS_GROUP)

@@ -9,10 +9,10 @@ from django.db import IntegrityError, connection, transaction
 
 from disputes import services
 from disputes.models import BuyerStandingChange, DisputeEvent
+from messaging import services as messaging
+from messaging.models import Message, MessageAttachment
 from orders.models import OrderEvent
 from portal import audit
-from portal.messaging import services as messaging
-from portal.messaging.models import Message, MessageAttachment
 from portal.records import PermanentRecordError
 from tests.factories import image_upload, open_dispute_for, shipped_order
 

@@ -24,8 +24,8 @@ from django.utils import timezone
 
 from disputes.evidence import process_evidence
 from disputes.models import Dispute
-from portal.messaging import services as messaging
-from portal.messaging.models import MessageAttachment
+from messaging import services as messaging
+from messaging.models import MessageAttachment
 from tests.factories import image_upload, open_dispute_for, shipped_order
 
 PERSONAS = ("anonymous", "buyer", "other_buyer", "seller", "other_seller", "mediator", "staff")

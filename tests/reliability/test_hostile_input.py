@@ -18,7 +18,7 @@ from PIL import Image
 
 from disputes import policy
 from disputes.models import Dispute, Evidence
-from portal.messaging.models import Message
+from messaging.models import Message
 from tests.factories import image_upload, shipped_order
 
 XSS = '<script>alert("xss")</script><img src=x onerror="alert(1)">'

@@ -13,9 +13,9 @@ import pytest
 from django.db.models.sql.compiler import SQLCompiler
 
 from disputes import services
+from messaging import services as messaging
 from orders import services as order_services
 from portal import deadlines
-from portal.messaging import services as messaging
 from tests.factories import (
     OrderFactory,
     confirm,

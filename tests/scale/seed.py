@@ -26,6 +26,7 @@ from django.db import connection, transaction
 
 from disputes import policy as dispute_policy
 from disputes.models import BuyerStanding, Dispute, DisputedItem, DisputeEvent, Evidence, Proposal
+from messaging.models import Conversation, ConversationReadState, Message
 from orders.models import (
     Carrier,
     FreeReturnCountry,
@@ -39,7 +40,6 @@ from orders.models import (
 from orders.terms import backfill_return_terms
 from portal.accounts.models import User
 from portal.accounts.roles import MEDIATORS_GROUP
-from portal.messaging.models import Conversation, ConversationReadState, Message
 from tests.scale.disputes import DisputeLife, SampleFile
 from tests.scale.orders import OrderLife
 from tests.scale.writer import IdRange, Sender, TableWriter, indexes_deferred, reset_sequences

@@ -6,8 +6,8 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from messaging import policy
 from portal.forms import MultipleFileField, MultipleFileInput
-from portal.messaging import policy
 
 ACCEPTED_PHOTO_TYPES = "image/jpeg,image/png,image/webp"
 

@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class MessagingConfig(AppConfig):
-    name = "portal.messaging"
+    name = "messaging"
     label = "messaging"
     verbose_name = "Messaging"

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from messaging import permissions, policy, selectors, services
+from messaging.forms import SendMessageForm
+from messaging.models import Conversation, Message, Party
 from portal import uploads
-from portal.messaging import permissions, policy, selectors, services
-from portal.messaging.forms import SendMessageForm
-from portal.messaging.models import Conversation, Message, Party
 
 #: The derivative each variant of the attachment URL serves; the original is never served.
 ATTACHMENT_VARIANTS = {"display": "display", "thumb": "thumbnail"}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.messaging import views
+from messaging import views
 
 app_name = "messaging"
 

@@ -1,5 +1,8 @@
 """Mediators read the conversations of disputed orders here, and may post into them. Nothing in
-a conversation can be added, changed or deleted through the admin: it is evidence."""
+a conversation can be added, changed or deleted through the admin: it is evidence.
+
+The disputes app registers it: which conversations a mediator reads depends on disputes, and
+messaging sits a layer below disputes."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -11,8 +14,9 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from portal.messaging import policy, services
-from portal.messaging.models import Conversation, Message, MessageAttachment
+from disputes.models import Dispute
+from messaging import policy, services
+from messaging.models import Conversation, Message, MessageAttachment
 
 
 class ReadOnlyAdminMixin:
@@ -67,12 +71,9 @@ class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = ["order", "created_at", "last_message_at"]
     readonly_fields = fields
     inlines = [MessageInline]
-    change_form_template = "messaging/admin/conversation_change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Conversation]:
         # Mediators read the conversations of disputed orders only (issue 4, point 1).
-        from disputes.models import Dispute
-
         return (
             super()
             .get_queryset(request)

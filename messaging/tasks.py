@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from messaging import services
+from messaging.models import Message, Party
 from portal.accounts.models import User
-from portal.messaging import services
-from portal.messaging.models import Message, Party
 from portal.notifications.services import Message as Notice
 from portal.notifications.services import deliver
 from portal.outbox.tasks import OutboxTask

@@ -5,11 +5,11 @@ from uuid import UUID
 
 from django.http import Http404
 
+from messaging.models import Conversation, MessageAttachment
 from orders.models import Order
 from orders.permissions import get_order_for_user, is_order_buyer, is_order_seller
 from portal.accounts.models import User
 from portal.accounts.roles import is_mediator
-from portal.messaging.models import Conversation, MessageAttachment
 
 
 def is_participant(order: Order, user: User) -> bool:

@@ -15,11 +15,11 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
 
+from messaging import policy
+from messaging.models import Conversation, ConversationReadState, Message, MessageAttachment, Party
 from orders.models import Order
 from portal import ratelimit, uploads
 from portal.accounts.models import User
-from portal.messaging import policy
-from portal.messaging.models import Conversation, ConversationReadState, Message, MessageAttachment, Party
 from portal.outbox.services import enqueue_after_commit
 
 logger = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ def _append(*, order: Order, sender: User, party: str, body: str, now: datetime)
     if party != Party.MEDIATOR:
         # The sender has read everything up to their own message.
         _advance_read_state(conversation=conversation, user=sender, to=now)
-    from portal.messaging.tasks import notify_new_message
+    from messaging.tasks import notify_new_message
 
     enqueue_after_commit(notify_new_message, message_id=message.pk)
     return message
@@ -159,7 +159,7 @@ def send_message(
     _count_message(sender=sender, now=now)
     checked = _check_photos(photos) if photos else []
     message = _append(order=order, sender=sender, party=party, body=body, now=now)
-    from portal.messaging.tasks import process_attachment
+    from messaging.tasks import process_attachment
 
     for photo, upload in zip(photos, checked, strict=True):
         attachment = MessageAttachment(

@@ -14,10 +14,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Substr
 
+from messaging import policy
+from messaging.models import Conversation, ConversationReadState, Message, MessageAttachment
 from portal import querying
 from portal.accounts.models import User
-from portal.messaging import policy
-from portal.messaging.models import Conversation, ConversationReadState, Message, MessageAttachment
 
 #: "Never read": earlier than any message.
 NEVER = Value(datetime(2000, 1, 1, tzinfo=UTC), output_field=DateTimeField())
