@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
-from disputes import policy
+from disputes import policy, roles
+from disputes.roles import Party
 from orders.models import MONEY, Carrier, LineItem, Order, Store
 from portal import reminders
 from portal.records import AppendOnlyModel
@@ -29,12 +30,6 @@ OPEN_STATE_VALUES = [
 ]
 ENFORCED_STATE_VALUES = [state for state in OPEN_STATE_VALUES if state != "in_mediation"]
 CLOSED_STATE_VALUES = ["resolved_buyer", "resolved_seller", "withdrawn"]
-
-
-class Party(models.TextChoices):
-    BUYER = "buyer", _("Buyer")
-    SELLER = "seller", _("Seller")
-    MEDIATOR = "mediator", _("Mediator")
 
 
 class Dispute(ConcurrentTransitionMixin, models.Model):
@@ -338,7 +333,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.AWAITING_SELLER,
         target=RETURN_VALUE(State.AWAITING_RETURN, State.RESOLVED_BUYER),
-        permission=lambda d, user: d.store.owner_id == user.pk,
+        permission=roles.is_dispute_seller,
         custom={"label": _("Accept the request"), "admin": False, "party": Party.SELLER},
     )
     def accept_request(self, *, at: datetime) -> str:
@@ -349,7 +344,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.AWAITING_SELLER,
         target=State.AWAITING_BUYER,
-        permission=lambda d, user: d.store.owner_id == user.pk,
+        permission=roles.is_dispute_seller,
         custom={"label": _("Make a counter-offer"), "admin": False, "party": Party.SELLER},
     )
     def counter_offer(self, *, at: datetime) -> None:
@@ -361,7 +356,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.AWAITING_SELLER,
         target=State.AWAITING_BUYER,
-        permission=lambda d, user: d.store.owner_id == user.pk,
+        permission=roles.is_dispute_seller,
         custom={"label": _("Reject the request"), "admin": False, "party": Party.SELLER},
     )
     def reject_request(self, *, at: datetime) -> None:
@@ -374,7 +369,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.AWAITING_BUYER,
         target=RETURN_VALUE(State.AWAITING_RETURN, State.RESOLVED_BUYER),
-        permission=lambda d, user: d.buyer_id == user.pk,
+        permission=roles.is_dispute_buyer,
         custom={"label": _("Accept the offer"), "admin": False, "party": Party.BUYER},
     )
     def accept_offer(self, *, at: datetime, amount: Decimal, with_return: bool) -> str:
@@ -384,7 +379,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.AWAITING_BUYER,
         target=State.AWAITING_SELLER,
-        permission=lambda d, user: d.buyer_id == user.pk,
+        permission=roles.is_dispute_buyer,
         custom={"label": _("Change my request"), "admin": False, "party": Party.BUYER},
     )
     def modify_request(self, *, at: datetime, amount: Decimal, with_return: bool) -> None:
@@ -397,7 +392,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         source=[State.AWAITING_SELLER, State.AWAITING_BUYER],
         target=State.IN_MEDIATION,
         conditions=[_seller_has_disagreed],
-        permission=lambda d, user: user.pk in (d.buyer_id, d.store.owner_id),
+        permission=roles.is_dispute_party,
         custom={"label": _("Escalate to a mediator"), "admin": False, "party": "both"},
     )
     def escalate(self, *, at: datetime, by: str) -> None:
@@ -410,7 +405,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         source=[State.AWAITING_SELLER, State.AWAITING_BUYER, State.IN_MEDIATION, State.EVIDENCE_REQUESTED],
         target=State.WITHDRAWN,
         conditions=[_no_agreement],
-        permission=lambda d, user: d.buyer_id == user.pk,
+        permission=roles.is_dispute_buyer,
         custom={"label": _("Withdraw the dispute"), "admin": False, "party": Party.BUYER},
     )
     def withdraw(self, *, at: datetime) -> None:
@@ -421,7 +416,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.AWAITING_RETURN,
         target=State.RETURN_IN_TRANSIT,
-        permission=lambda d, user: d.buyer_id == user.pk,
+        permission=roles.is_dispute_buyer,
         custom={"label": _("I have shipped the return"), "admin": False, "party": Party.BUYER},
     )
     def ship_return(self, *, at: datetime, carrier: str, tracking_number: str) -> None:
@@ -434,7 +429,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.RETURN_IN_TRANSIT,
         target=State.RESOLVED_BUYER,
-        permission=lambda d, user: d.store.owner_id == user.pk,
+        permission=roles.is_dispute_seller,
         custom={"label": _("Confirm the return arrived"), "admin": False, "party": Party.SELLER},
     )
     def confirm_return_received(self, *, at: datetime) -> None:
@@ -445,7 +440,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.RETURN_IN_TRANSIT,
         target=State.IN_MEDIATION,
-        permission=lambda d, user: d.store.owner_id == user.pk,
+        permission=roles.is_dispute_seller,
         custom={"label": _("Report a problem with the return"), "admin": False, "party": Party.SELLER},
     )
     def report_return_problem(self, *, at: datetime) -> None:
@@ -470,10 +465,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.EVIDENCE_REQUESTED,
         target=State.IN_MEDIATION,
-        permission=lambda d, user: (
-            (d.evidence_requested_from == Party.BUYER and d.buyer_id == user.pk)
-            or (d.evidence_requested_from == Party.SELLER and d.store.owner_id == user.pk)
-        ),
+        permission=roles.is_asked_for_evidence,
         custom={"label": _("Send the requested evidence"), "admin": False, "party": "requested"},
     )
     def provide_evidence(self, *, at: datetime) -> None:

@@ -2,22 +2,15 @@
 
 from django.http import Http404
 
-from disputes.models import Dispute, Evidence, Party
+from disputes.models import Dispute, Evidence
+from disputes.roles import Party, is_dispute_buyer, is_dispute_party, is_dispute_seller
 from portal.accounts.models import User
 from portal.accounts.roles import is_mediator
 
 
-def is_dispute_buyer(dispute: Dispute, user: User) -> bool:
-    return user.is_authenticated and dispute.buyer_id == user.pk
-
-
-def is_dispute_seller(dispute: Dispute, user: User) -> bool:
-    return user.is_authenticated and dispute.store.owner_id == user.pk
-
-
 def can_view_dispute(dispute: Dispute, user: User) -> bool:
     """The buyer, the order's seller and mediators; nobody else."""
-    return is_dispute_buyer(dispute, user) or is_dispute_seller(dispute, user) or is_mediator(user)
+    return is_dispute_party(dispute, user) or is_mediator(user)
 
 
 def get_dispute_for_user(user: User, pk: int) -> Dispute:
@@ -61,6 +54,16 @@ def viewer_party(dispute: Dispute, user: User) -> str:
 def can_add_evidence(dispute: Dispute, user: User) -> bool:
     """Either party may add evidence while the dispute is open."""
     return dispute.is_open and viewer_party(dispute, user) in (Party.BUYER, Party.SELLER)
+
+
+def can_extend_deadline(dispute: Dispute, user: User) -> bool:
+    """The party a deadline protects may give the other party more time, once per deadline."""
+    return (
+        dispute.is_open
+        and not dispute.deadline_extended
+        and dispute.deadline_protects in (Party.BUYER, Party.SELLER)
+        and dispute.deadline_protects == viewer_party(dispute, user)
+    )
 
 
 def available_dispute_actions(dispute: Dispute, user: User) -> set[str]:

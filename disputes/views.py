@@ -196,7 +196,7 @@ def dispute_page_context(request: HttpRequest, dispute: Dispute, bound: dict | N
             action=reverse(f"disputes:{name}", args=[dispute.pk]), auto_id=form_ids(name), **options
         )
     can_add_evidence = not deadline_passed and permissions.can_add_evidence(dispute, user)
-    can_extend = not deadline_passed and services.can_extend_deadline(dispute, user)
+    can_extend = not deadline_passed and permissions.can_extend_deadline(dispute, user)
     return {
         "dispute": dispute,
         "order": dispute.order,

@@ -14,11 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from orders import services
+from orders import roles, services
 from orders.models import FreeReturnCountry, LineItem, Order, OrderEvent, Refund, ReturnTerms, Shipment, Store
-from portal.accounts.roles import is_mediator
-
-RECORD_DELIVERY = "orders.record_delivery"
 
 
 class ReadOnlyMixin:
@@ -162,7 +159,7 @@ class OrderAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     # --- a mediator records a delivery ---------------------------------------------------------
     def has_record_delivery_permission(self, request: HttpRequest) -> bool:
-        return is_mediator(request.user) and request.user.has_perm(RECORD_DELIVERY)
+        return roles.can_record_delivery(request.user)
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
         extra_context = {

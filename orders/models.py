@@ -13,10 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from orders import policy
+from orders import policy, roles
 from orders.policy import CarrierClass
 from portal import reminders
-from portal.accounts.roles import is_mediator
 from portal.records import AppendOnlyModel
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -290,7 +289,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.PAID,
         target=State.SHIPPED,
-        permission=lambda order, user: order.store.owner_id == user.pk,
+        permission=roles.is_order_seller,
         custom={"label": _("Mark as shipped"), "admin": False},
     )
     def ship(self, *, at: datetime, carrier: str) -> None:
@@ -302,7 +301,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         source=State.SHIPPED,
         target=State.SHIPPED,
         conditions=[_delivery_not_reported],
-        permission=lambda order, user: order.store.owner_id == user.pk,
+        permission=roles.is_order_seller,
         custom={"label": _("Report delivered"), "admin": False},
     )
     def report_delivered(self, *, at: datetime) -> None:
@@ -314,7 +313,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         source=State.SHIPPED,
         target=State.DELIVERED,
         # The carrier's tracking acts with no user; of the people, only a mediator may.
-        permission=lambda order, user: is_mediator(user) and user.has_perm("orders.record_delivery"),
+        permission=roles.is_delivery_recorder,
         custom={"label": _("Record delivery"), "admin": False},
     )
     def mark_delivered(self, *, at: datetime, recorded_at: datetime, source: str) -> None:
@@ -329,7 +328,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         source=[State.SHIPPED, State.DELIVERED],
         target=State.COMPLETED,
         conditions=[_not_on_hold],
-        permission=lambda order, user: order.buyer_id == user.pk,
+        permission=roles.is_order_buyer,
         custom={"label": _("Confirm receipt"), "admin": False},
     )
     def confirm_receipt(self, *, at: datetime) -> None:

@@ -3,15 +3,8 @@
 from django.http import Http404
 
 from orders.models import Order, Store
+from orders.roles import is_order_buyer, is_order_seller
 from portal.accounts.models import User
-
-
-def is_order_buyer(order: Order, user: User) -> bool:
-    return user.is_authenticated and order.buyer_id == user.pk
-
-
-def is_order_seller(order: Order, user: User) -> bool:
-    return user.is_authenticated and order.store.owner_id == user.pk
 
 
 def get_order_for_user(user: User, number: str) -> Order:

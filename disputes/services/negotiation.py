@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from disputes import events, policy
 from disputes.models import Dispute, Party, Proposal
+from disputes.permissions import can_extend_deadline
 from disputes.services.clock import acts_on_dispute
 from disputes.services.common import (
     accept_open_proposals,
@@ -358,16 +359,6 @@ def add_evidence(*, dispute: Dispute, user: User, files: list, note: str, now: d
         raise ActionNotAllowed(_("Choose at least one photo or video."))
     return _attach(
         dispute=dispute, user=user, party=party, files=files, now=now, note=note.strip(), announce=True
-    )
-
-
-def can_extend_deadline(dispute: Dispute, user: User) -> bool:
-    """The party a deadline protects may give the other party more time, once per deadline."""
-    return (
-        dispute.is_open
-        and not dispute.deadline_extended
-        and bool(dispute.deadline_protects)
-        and dispute.deadline_protects == party_of(dispute, user)
     )
 
 

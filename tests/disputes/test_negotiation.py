@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from disputes import selectors, services
+from disputes import permissions, selectors, services
 from disputes.models import Dispute, DisputeEvent, Party, Proposal
 from orders.models import Carrier, Order, Refund
 from tests.factories import evidence_files, open_dispute_for, ship
@@ -790,7 +790,7 @@ def test_the_party_under_the_deadline_cannot_extend_it(dispute, seller, other_bu
 
 def test_the_seller_gives_the_buyer_more_time_to_answer_an_offer(dispute, seller, buyer, opened_at):
     dispute = counter(dispute, seller, opened_at + DAY)
-    assert not services.can_extend_deadline(dispute, buyer)
+    assert not permissions.can_extend_deadline(dispute, buyer)
 
     dispute = services.extend_deadline(dispute=dispute, user=seller, days=3, now=opened_at + 2 * DAY)
 
@@ -802,12 +802,12 @@ def test_a_new_deadline_can_be_extended_again(dispute, seller, buyer, opened_at)
     dispute = counter(dispute, seller, opened_at + DAY)
 
     assert not dispute.deadline_extended
-    assert services.can_extend_deadline(dispute, seller)
+    assert permissions.can_extend_deadline(dispute, seller)
 
 
 def test_the_buyer_extends_the_sellers_return_confirmation(in_transit, buyer, seller, opened_at):
-    assert services.can_extend_deadline(in_transit, buyer)
-    assert not services.can_extend_deadline(in_transit, seller)
+    assert permissions.can_extend_deadline(in_transit, buyer)
+    assert not permissions.can_extend_deadline(in_transit, seller)
 
     dispute = services.extend_deadline(dispute=in_transit, user=buyer, days=15, now=opened_at + 3 * DAY)
 
@@ -815,8 +815,8 @@ def test_the_buyer_extends_the_sellers_return_confirmation(in_transit, buyer, se
 
 
 def test_the_seller_extends_the_buyers_return_shipment(awaiting_return, seller, buyer):
-    assert services.can_extend_deadline(awaiting_return, seller)
-    assert not services.can_extend_deadline(awaiting_return, buyer)
+    assert permissions.can_extend_deadline(awaiting_return, seller)
+    assert not permissions.can_extend_deadline(awaiting_return, buyer)
 
 
 @pytest.mark.parametrize("days", [0, -1, 16])
@@ -849,7 +849,7 @@ def test_nobody_extends_the_mediators_deadlines(dispute, seller, buyer, mediator
     reject(dispute, seller, opened_at + DAY)
     dispute = services.escalate_dispute(dispute=dispute, user=buyer, note="", now=opened_at + DAY)
 
-    assert not any(services.can_extend_deadline(dispute, user) for user in (buyer, seller, mediator))
+    assert not any(permissions.can_extend_deadline(dispute, user) for user in (buyer, seller, mediator))
     dispute = services.request_evidence(
         dispute=dispute,
         mediator=mediator,
@@ -858,4 +858,4 @@ def test_nobody_extends_the_mediators_deadlines(dispute, seller, buyer, mediator
         due_at=opened_at + 6 * DAY,
         now=opened_at + 2 * DAY,
     )
-    assert not any(services.can_extend_deadline(dispute, user) for user in (buyer, seller, mediator))
+    assert not any(permissions.can_extend_deadline(dispute, user) for user in (buyer, seller, mediator))
