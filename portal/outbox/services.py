@@ -1,5 +1,5 @@
-"""Write jobs to the outbox with the change, send them after commit, run each once, send again
-what is not done.
+"""Write jobs to the outbox with the change, send them after commit, send again what is not
+done. The worker's side (running each once) is :mod:`portal.outbox.tasks`.
 
 The broker is never the only copy of a job: a message is a row until a worker marks it done.
 """
@@ -16,6 +16,7 @@ from kombu.exceptions import OperationalError
 
 from portal.outbox import policy
 from portal.outbox.models import OutboxMessage
+from portal.outbox.tasks import OutboxTask
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +31,6 @@ def enqueue_after_commit(task: Task, **kwargs) -> OutboxMessage:
 
     :raises TypeError: ``task`` is not an outbox task, or ``kwargs`` are not JSON
     """
-    from portal.outbox.tasks import OutboxTask
-
     if not isinstance(task, OutboxTask):
         raise TypeError(f"{task.name} must be declared with base=OutboxTask to be sent through the outbox")
     now = timezone.now()
@@ -69,36 +68,6 @@ def _send(task: Task, message_id: int) -> bool:
         # recorded on the message); the sweep sends it again if it is not done.
         logger.exception("outbox message %s (%s) failed as it was sent", message_id, task.name)
     return True
-
-
-# --- the worker's side -------------------------------------------------------------------------
-def claim(message_id: int, *, now: datetime) -> OutboxMessage | None:
-    """Take a message for one run (a short transaction of its own), or ``None`` if it must not
-    run now: done, given up, or claimed by a worker less than a lease ago."""
-    with transaction.atomic():
-        message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk=message_id, done_at__isnull=True, gave_up_at__isnull=True)
-            .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lte=now - policy.CLAIM_LEASE))
-            .first()
-        )
-        if message is None:
-            return None
-        message.claimed_at = now
-        message.save(update_fields=["claimed_at"])
-    return message
-
-
-def mark_done(message: OutboxMessage, *, now: datetime) -> None:
-    """Record that the message's job ran to the end: nothing sends it again."""
-    OutboxMessage.objects.filter(pk=message.pk).update(done_at=now, claimed_at=None, last_error="")
-
-
-def release(message: OutboxMessage, *, error: BaseException) -> None:
-    """Record why the message's job failed and free it for the sweep's next send."""
-    OutboxMessage.objects.filter(pk=message.pk).update(
-        claimed_at=None, last_error=f"{type(error).__name__}: {error}"[:2000]
-    )
 
 
 # --- the sweep's side --------------------------------------------------------------------------

@@ -1,13 +1,47 @@
-"""The worker's side of the outbox: a base class for every job sent through it."""
+"""The worker's side of the outbox: a base class for every job sent through it, and the
+claims that make each job run once. :mod:`portal.outbox.services` writes and sends the jobs."""
 
 import logging
+from datetime import datetime
 
 from celery import Task
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from portal.outbox import services
+from portal.outbox import policy
+from portal.outbox.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
+
+
+def claim(message_id: int, *, now: datetime) -> OutboxMessage | None:
+    """Take a message for one run (a short transaction of its own), or ``None`` if it must not
+    run now: done, given up, or claimed by a worker less than a lease ago."""
+    with transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_id, done_at__isnull=True, gave_up_at__isnull=True)
+            .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lte=now - policy.CLAIM_LEASE))
+            .first()
+        )
+        if message is None:
+            return None
+        message.claimed_at = now
+        message.save(update_fields=["claimed_at"])
+    return message
+
+
+def mark_done(message: OutboxMessage, *, now: datetime) -> None:
+    """Record that the message's job ran to the end: nothing sends it again."""
+    OutboxMessage.objects.filter(pk=message.pk).update(done_at=now, claimed_at=None, last_error="")
+
+
+def release(message: OutboxMessage, *, error: BaseException) -> None:
+    """Record why the message's job failed and free it for the sweep's next send."""
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        claimed_at=None, last_error=f"{type(error).__name__}: {error}"[:2000]
+    )
 
 
 class OutboxTask(Task):
@@ -27,7 +61,7 @@ class OutboxTask(Task):
     def __call__(self, *args, outbox_id: int | None = None, **kwargs):
         if outbox_id is None:
             return super().__call__(*args, **kwargs)
-        message = services.claim(outbox_id, now=timezone.now())
+        message = claim(outbox_id, now=timezone.now())
         if message is None:
             logger.info("outbox message %s: done, given up or being run elsewhere; skipped", outbox_id)
             return None
@@ -35,7 +69,7 @@ class OutboxTask(Task):
             # Celery's tracer has already pushed this task's request: run the body as it would.
             result = self.run(**message.kwargs)
         except Exception as error:
-            services.release(message, error=error)
+            release(message, error=error)
             raise
-        services.mark_done(message, now=timezone.now())
+        mark_done(message, now=timezone.now())
         return result

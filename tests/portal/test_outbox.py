@@ -13,7 +13,7 @@ from kombu.exceptions import OperationalError
 
 from portal.outbox import policy, services
 from portal.outbox.models import OutboxMessage
-from portal.outbox.tasks import OutboxTask
+from portal.outbox.tasks import OutboxTask, claim
 from tests.reliability.conftest import POSTGRES_ONLY, run_concurrently
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +87,7 @@ def test_a_message_runs_once_and_a_repeated_delivery_of_it_does_nothing(written)
 
 def test_a_message_claimed_by_a_live_worker_is_left_to_it(written, broker_down, clock):
     message = written(record, n=1)
-    assert services.claim(message.pk, now=T0) is not None
+    assert claim(message.pk, now=T0) is not None
 
     clock(T0 + policy.CLAIM_LEASE - MINUTE)
     record.apply(kwargs={"outbox_id": message.pk})
@@ -103,7 +103,7 @@ def test_a_message_whose_worker_died_is_sent_again_after_the_lease_and_runs_once
         patched.setattr(OutboxTask, "apply_async", lambda self, **kwargs: None)
         message = written(record, n=1)
     # A worker took the message and died before it finished: its claim stays.
-    assert services.claim(message.pk, now=T0) is not None
+    assert claim(message.pk, now=T0) is not None
     assert services.redispatch_due(now=T0 + policy.CLAIM_LEASE - MINUTE) == 0
 
     clock(T0 + policy.CLAIM_LEASE + MINUTE)
