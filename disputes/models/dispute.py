@@ -1,22 +1,18 @@
-"""Disputes: the negotiation state machine with exactly one deadline per open dispute, the
-proposals that form its history, its evidence, its append-only timeline, and buyer standing."""
+"""The dispute: the negotiation state machine, with exactly one deadline per open dispute."""
 
-import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
-from disputes import policy, roles
+from disputes import roles
+from disputes.models.deadline import DisputeDeadline
 from disputes.roles import Party
-from orders.models import MONEY, Carrier, LineItem, Order, Store
-from portal import reminders
-from portal.records import AppendOnlyModel
+from orders.models import MONEY, Carrier, Order, Store
 
 #: State values for the database's constraints and partial indexes (the FSM's own tuples live
 #: on Dispute; these plain strings keep migrations stable).
@@ -32,7 +28,7 @@ ENFORCED_STATE_VALUES = [state for state in OPEN_STATE_VALUES if state != "in_me
 CLOSED_STATE_VALUES = ["resolved_buyer", "resolved_seller", "withdrawn"]
 
 
-class Dispute(ConcurrentTransitionMixin, models.Model):
+class Dispute(DisputeDeadline, ConcurrentTransitionMixin, models.Model):
     class State(models.TextChoices):
         AWAITING_SELLER = "awaiting_seller", _("Awaiting the seller's response")
         AWAITING_BUYER = "awaiting_buyer", _("Awaiting the buyer's response")
@@ -225,71 +221,6 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     @property
     def in_mediation(self) -> bool:
         return self.state in self.MEDIATION_STATES
-
-    def deadline_due(self, now: datetime) -> bool:
-        """Whether the clock's deadline has passed at ``now``: what it says happens, whoever acts."""
-        return self.state in self.ENFORCED_STATES and self.deadline_at is not None and self.deadline_at <= now
-
-    @property
-    def deadline_protects(self) -> str:
-        """The party who benefits when the deadline passes, and so may extend it once."""
-        return {
-            self.DeadlineKind.GRANT_REQUEST: Party.BUYER,
-            self.DeadlineKind.WITHDRAW: Party.SELLER,
-            self.DeadlineKind.RESOLVE_FOR_SELLER: Party.SELLER,
-            self.DeadlineKind.REFUND_ANYWAY: Party.BUYER,
-        }.get(self.deadline_kind, "")
-
-    # --- the deadline ---------------------------------------------------------------------
-    def set_deadline(self, *, at: datetime | None, party: str = "", kind: str = "") -> None:
-        """Replace the current deadline; a new deadline gets its own reminders and extension."""
-        self.deadline_at, self.deadline_party, self.deadline_kind = (
-            at,
-            party if at else "",
-            kind if at else "",
-        )
-        self.deadline_extended = False
-        self.reminders_sent = 0
-        self.schedule_next_reminder()
-
-    def schedule_next_reminder(self) -> None:
-        """Point ``next_reminder_at`` at the next reminder still to send for this deadline."""
-        reminded = self.deadline_party in (Party.BUYER, Party.SELLER)
-        self.next_reminder_at = reminders.next_reminder_at(
-            self.deadline_at if reminded else None, sent=self.reminders_sent, before=policy.REMINDERS_BEFORE
-        )
-
-    def extend_deadline(self, *, by: timedelta) -> None:
-        self.deadline_at += by
-        self.deadline_extended = True
-        self.reminders_sent = 0
-        self.schedule_next_reminder()
-
-    def start_clock(self, state: str, at: datetime) -> None:
-        """Set the deadline that comes with entering ``state`` at ``at``."""
-        S, K = self.State, self.DeadlineKind
-        if state == S.AWAITING_SELLER:
-            self.set_deadline(at=at + policy.SELLER_RESPONSE_WINDOW, party=Party.SELLER, kind=K.GRANT_REQUEST)
-        elif state == S.AWAITING_BUYER:
-            self.set_deadline(at=at + policy.BUYER_RESPONSE_WINDOW, party=Party.BUYER, kind=K.WITHDRAW)
-        elif state == S.AWAITING_RETURN:
-            self.set_deadline(
-                at=at + policy.RETURN_SHIPMENT_WINDOW, party=Party.BUYER, kind=K.RESOLVE_FOR_SELLER
-            )
-        elif state == S.RETURN_IN_TRANSIT:
-            self.set_deadline(
-                at=self.return_shipped_at + policy.RETURN_CONFIRMATION_WINDOW,
-                party=Party.SELLER,
-                kind=K.REFUND_ANYWAY,
-            )
-        elif state == S.IN_MEDIATION:
-            self.set_deadline(
-                at=(self.escalated_at or at) + policy.MEDIATION_SERVICE_TARGET,
-                party=Party.MEDIATOR,
-                kind=K.MEDIATION_TARGET,
-            )
-        else:
-            self.set_deadline(at=None)
 
     def _close(self, *, at: datetime, outcome: str, refund: Decimal) -> None:
         self.outcome = outcome
@@ -538,214 +469,3 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     )
     def expire_evidence_request(self, *, at: datetime) -> None:
         self._back_to_mediator(at)
-
-
-class DisputedItem(models.Model):
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="items")
-    line_item = models.ForeignKey(LineItem, on_delete=models.PROTECT, related_name="+")
-    quantity = models.PositiveIntegerField()
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="disputed_quantity_positive"),
-            models.UniqueConstraint(fields=["dispute", "line_item"], name="disputed_item_once"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.quantity} × {self.line_item.title}"
-
-
-class Proposal(models.Model):
-    """One step of the negotiation: the buyer's request, a counter-offer, a modification,
-    a rejection, or a mediator's decision. Proposals are never edited."""
-
-    class Kind(models.TextChoices):
-        REQUEST = "request", _("Request")
-        COUNTER_OFFER = "counter_offer", _("Counter-offer")
-        MODIFICATION = "modification", _("Modified request")
-        REJECTION = "rejection", _("Rejection")
-        DECISION = "decision", _("Mediator's decision")
-
-    class Resolution(models.TextChoices):
-        OPEN = "open", pgettext_lazy("proposal", "Open")
-        ACCEPTED = "accepted", _("Accepted")
-        SUPERSEDED = "superseded", _("Superseded")
-
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="proposals")
-    party = models.CharField(max_length=8, choices=Party.choices)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    amount = models.DecimalField(**MONEY)
-    with_return = models.BooleanField()
-    note = models.TextField(blank=True)
-    resolution = models.CharField(max_length=12, choices=Resolution.choices, default=Resolution.OPEN)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(condition=Q(amount__gte=0), name="proposal_amount_not_negative")
-        ]
-        indexes = [models.Index(fields=["dispute", "created_at"], name="proposal_history_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.amount}"
-
-
-def evidence_path(instance: "Evidence", filename: str) -> str:
-    return f"evidence/{instance.dispute_id}/{uuid.uuid4().hex}{instance.extension}"
-
-
-def derivative_path(instance: "Evidence", filename: str) -> str:
-    return f"evidence/{instance.dispute_id}/derived/{uuid.uuid4().hex}{filename[filename.rfind('.') :]}"
-
-
-class Evidence(models.Model):
-    """One file of evidence. The original is kept as received, with its SHA-256 and receipt
-    time; parties see a re-encoded copy without metadata."""
-
-    class Kind(models.TextChoices):
-        PHOTO = "photo", _("Photo")
-        VIDEO = "video", _("Video")
-
-    class Status(models.TextChoices):
-        PROCESSING = "processing", _("Processing")
-        READY = "ready", _("Ready")
-        FAILED = "failed", _("Could not be displayed")
-
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="evidence")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    party = models.CharField(max_length=8, choices=Party.choices)
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    content_type = models.CharField(max_length=40)
-    extension = models.CharField(max_length=8)
-    original = models.FileField(upload_to=evidence_path, max_length=200)
-    original_name = models.CharField(max_length=120)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
-    display = models.FileField(upload_to=derivative_path, max_length=200, blank=True)
-    thumbnail = models.FileField(upload_to=derivative_path, max_length=200, blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
-    received_at = models.DateTimeField()
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["dispute", "received_at"], name="evidence_dispute_idx"),
-            # The sweep looks for evidence whose processing job was lost: only a handful of rows.
-            models.Index(
-                fields=["received_at"], name="evidence_processing_idx", condition=Q(status="processing")
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.original_name
-
-
-class DisputeEvent(AppendOnlyModel):
-    """Append-only timeline of a dispute. ``actor`` is ``None`` when the clock acted."""
-
-    class Type(models.TextChoices):
-        OPENED = "opened", _("Dispute opened")
-        ACCEPTED = "accepted", _("Request accepted")
-        COUNTER_OFFERED = "counter_offered", _("Counter-offer made")
-        REJECTED = "rejected", _("Request rejected")
-        OFFER_ACCEPTED = "offer_accepted", _("Offer accepted")
-        MODIFIED = "modified", _("Request changed")
-        ESCALATED = "escalated", _("Escalated to mediation")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
-        RETURN_SHIPPED = "return_shipped", _("Return shipped")
-        RETURN_RECEIVED = "return_received", _("Return received")
-        RETURN_PROBLEM = "return_problem", _("Problem reported with the return")
-        EVIDENCE_ADDED = "evidence_added", _("Evidence added")
-        EVIDENCE_REQUESTED = "evidence_requested", _("Evidence requested")
-        EVIDENCE_PROVIDED = "evidence_provided", _("Requested evidence sent")
-        DECIDED = "decided", _("Decided by a mediator")
-        AUTO_RESOLVED = "auto_resolved", _("Decided automatically")
-        DEADLINE_EXTENDED = "deadline_extended", _("Deadline extended")
-        ASSIGNED = "assigned", _("Mediator assigned")
-        REMINDER_SENT = "reminder_sent", _("Reminder sent")
-        MEDIATOR_MESSAGE = "mediator_message", _("Message from the mediator")
-        REFUND_ISSUED = "refund_issued", _("Refund issued")
-
-    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="events")
-    type = models.CharField(max_length=24, choices=Type.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    party = models.CharField(max_length=8, choices=Party.choices, blank=True)
-    from_state = models.CharField(max_length=24, blank=True)
-    to_state = models.CharField(max_length=24, blank=True)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        indexes = [models.Index(fields=["dispute", "created_at"], name="dispute_event_timeline_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.dispute_id} {self.type}"
-
-
-class BuyerStandingQuerySet(models.QuerySet):
-    def record_outcome(self, *, buyer_id: int, buyer_won: bool) -> None:
-        """Count a closed dispute: a win adds to the wins in a row, a loss starts them again, and
-        reaching the policy's number flags the buyer for good.
-
-        One UPDATE for a buyer who already has a standing (the sweep closes hundreds of disputes
-        a second); the right-hand sides read the row as it was, so ``wins_in_a_row`` there is
-        the count before this win.
-        """
-        if buyer_won:
-            change = {
-                "wins_in_a_row": models.F("wins_in_a_row") + 1,
-                "flagged": models.Case(
-                    models.When(wins_in_a_row__gte=policy.WINS_IN_A_ROW_FLAG - 1, then=models.Value(True)),
-                    default=models.F("flagged"),
-                ),
-            }
-        else:
-            change = {"wins_in_a_row": 0}
-        if self.filter(buyer_id=buyer_id).update(**change):
-            return
-        wins = 1 if buyer_won else 0
-        _standing, created = self.get_or_create(
-            buyer_id=buyer_id, defaults={"wins_in_a_row": wins, "flagged": wins >= policy.WINS_IN_A_ROW_FLAG}
-        )
-        if not created:  # another transaction created it a moment ago: count this outcome on it
-            self.filter(buyer_id=buyer_id).update(**change)
-
-
-class BuyerStanding(models.Model):
-    """What mediators know about a buyer: a blacklist and the wins-in-a-row flag."""
-
-    buyer = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="standing")
-    blacklisted = models.BooleanField(default=False)
-    blacklist_reason = models.TextField(blank=True)
-    blacklisted_at = models.DateTimeField(null=True, blank=True)
-    blacklisted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    wins_in_a_row = models.PositiveIntegerField(default=0)
-    flagged = models.BooleanField(default=False)
-
-    objects = BuyerStandingQuerySet.as_manager()
-
-    def __str__(self) -> str:
-        return f"standing of {self.buyer}"
-
-
-class BuyerStandingChange(AppendOnlyModel):
-    """Append-only record of every blacklist decision, with who made it and why."""
-
-    standing = models.ForeignKey(BuyerStanding, on_delete=models.PROTECT, related_name="changes")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    blacklisted = models.BooleanField()
-    reason = models.TextField()
-    created_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"{self.standing} blacklisted={self.blacklisted}"

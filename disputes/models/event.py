@@ -1,0 +1,54 @@
+"""A dispute's append-only timeline."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from disputes.models.dispute import Dispute
+from disputes.roles import Party
+from portal.records import AppendOnlyModel
+
+
+class DisputeEvent(AppendOnlyModel):
+    """Append-only timeline of a dispute. ``actor`` is ``None`` when the clock acted."""
+
+    class Type(models.TextChoices):
+        OPENED = "opened", _("Dispute opened")
+        ACCEPTED = "accepted", _("Request accepted")
+        COUNTER_OFFERED = "counter_offered", _("Counter-offer made")
+        REJECTED = "rejected", _("Request rejected")
+        OFFER_ACCEPTED = "offer_accepted", _("Offer accepted")
+        MODIFIED = "modified", _("Request changed")
+        ESCALATED = "escalated", _("Escalated to mediation")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        RETURN_SHIPPED = "return_shipped", _("Return shipped")
+        RETURN_RECEIVED = "return_received", _("Return received")
+        RETURN_PROBLEM = "return_problem", _("Problem reported with the return")
+        EVIDENCE_ADDED = "evidence_added", _("Evidence added")
+        EVIDENCE_REQUESTED = "evidence_requested", _("Evidence requested")
+        EVIDENCE_PROVIDED = "evidence_provided", _("Requested evidence sent")
+        DECIDED = "decided", _("Decided by a mediator")
+        AUTO_RESOLVED = "auto_resolved", _("Decided automatically")
+        DEADLINE_EXTENDED = "deadline_extended", _("Deadline extended")
+        ASSIGNED = "assigned", _("Mediator assigned")
+        REMINDER_SENT = "reminder_sent", _("Reminder sent")
+        MEDIATOR_MESSAGE = "mediator_message", _("Message from the mediator")
+        REFUND_ISSUED = "refund_issued", _("Refund issued")
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="events")
+    type = models.CharField(max_length=24, choices=Type.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    party = models.CharField(max_length=8, choices=Party.choices, blank=True)
+    from_state = models.CharField(max_length=24, blank=True)
+    to_state = models.CharField(max_length=24, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["dispute", "created_at"], name="dispute_event_timeline_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.type}"

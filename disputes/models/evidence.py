@@ -1,0 +1,63 @@
+"""A dispute's evidence: each file kept as received, and the cleaned copies parties see."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from disputes.models.dispute import Dispute
+from disputes.roles import Party
+
+
+def evidence_path(instance: "Evidence", filename: str) -> str:
+    return f"evidence/{instance.dispute_id}/{uuid.uuid4().hex}{instance.extension}"
+
+
+def derivative_path(instance: "Evidence", filename: str) -> str:
+    return f"evidence/{instance.dispute_id}/derived/{uuid.uuid4().hex}{filename[filename.rfind('.') :]}"
+
+
+class Evidence(models.Model):
+    """One file of evidence. The original is kept as received, with its SHA-256 and receipt
+    time; parties see a re-encoded copy without metadata."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("Photo")
+        VIDEO = "video", _("Video")
+
+    class Status(models.TextChoices):
+        PROCESSING = "processing", _("Processing")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Could not be displayed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="evidence")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    party = models.CharField(max_length=8, choices=Party.choices)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    content_type = models.CharField(max_length=40)
+    extension = models.CharField(max_length=8)
+    original = models.FileField(upload_to=evidence_path, max_length=200)
+    original_name = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    display = models.FileField(upload_to=derivative_path, max_length=200, blank=True)
+    thumbnail = models.FileField(upload_to=derivative_path, max_length=200, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["dispute", "received_at"], name="evidence_dispute_idx"),
+            # The sweep looks for evidence whose processing job was lost: only a handful of rows.
+            models.Index(
+                fields=["received_at"], name="evidence_processing_idx", condition=Q(status="processing")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
