@@ -1,63 +1,20 @@
-"""Evidence files: keeping the original as received, and making the copies the parties see.
+"""Evidence files: making the copies the parties see. The job that does it is queued for each
+new file by :func:`disputes.services.common.store_evidence`.
 
-Checking happens before this (``portal.uploads.check_upload``); these functions only ever see
-files already known to be an allowed photo or video.
+Checking happens before this (``portal.uploads.check_upload``); it only ever sees files already
+known to be an allowed photo or video.
 """
 
 import logging
-from datetime import datetime
 
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from PIL import Image
 
-from disputes import policy, tasks
-from disputes.models import Dispute, Evidence
-from portal.accounts.models import User
-from portal.outbox.services import enqueue_after_commit
-from portal.uploads import CheckedUpload, make_image_derivatives
+from disputes import policy
+from disputes.models import Evidence
+from portal.uploads import make_image_derivatives
 
 logger = logging.getLogger(__name__)
-
-
-@transaction.atomic
-def store_evidence(
-    *,
-    dispute: Dispute,
-    uploaded_by: User,
-    party: str,
-    checked: CheckedUpload,
-    upload: UploadedFile,
-    now: datetime,
-) -> Evidence:
-    """Keep a checked upload as evidence in private storage, with its SHA-256 and receipt time,
-    and queue the making of its display copies once the caller's transaction commits.
-
-    :raises ValueError: ``upload`` is not the file ``checked`` describes
-    """
-    if upload.size != checked.size:
-        raise ValueError("The upload is not the file that was checked.")
-    evidence = Evidence(
-        dispute=dispute,
-        uploaded_by=uploaded_by,
-        party=party,
-        kind=checked.kind,
-        content_type=checked.content_type,
-        extension=checked.extension,
-        original_name=checked.original_name,
-        size=checked.size,
-        sha256=checked.sha256,
-        width=checked.width,
-        height=checked.height,
-        status=Evidence.Status.PROCESSING,
-        received_at=now,
-    )
-    upload.seek(0)
-    # The storage name comes from ``evidence_path``: a random name with the checked extension.
-    evidence.original.save(f"original{checked.extension}", upload, save=False)
-    evidence.save()
-    enqueue_after_commit(tasks.process_evidence, evidence_id=evidence.pk)
-    return evidence
 
 
 def process_evidence(*, evidence_id: int) -> Evidence:

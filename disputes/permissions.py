@@ -1,9 +1,18 @@
-"""The only gate to disputes and their evidence: "not yours" is a 404, like "does not exist"."""
+"""The only gate to disputes and their evidence: "not yours" is a 404, like "does not exist";
+and who may open a dispute on an order, and when."""
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.http import Http404
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
-from disputes.models import Dispute, Evidence
+from disputes import policy
+from disputes.errors import BuyerBlacklisted, DisputeAlreadyOpen, DisputeWindowClosed
+from disputes.models import BuyerStanding, Dispute, Evidence
 from disputes.roles import Party, is_dispute_buyer, is_dispute_party, is_dispute_seller
+from orders.models import Order
 from portal.accounts.models import User
 from portal.accounts.roles import is_mediator
 
@@ -77,3 +86,78 @@ def available_dispute_actions(dispute: Dispute, user: User) -> set[str]:
         and transition.custom.get("party") != Party.MEDIATOR
         and transition.has_perm(dispute, user)
     }
+
+
+# --- opening a dispute -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DisputeWindow:
+    """When the buyer may open a dispute on an order."""
+
+    not_received_from: datetime | None
+    closes_at: datetime | None
+
+
+def _when(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "j M Y, H:i")
+
+
+def _not_received_from(order: Order) -> datetime | None:
+    """From when "not received" may be claimed: some days after shipment, or at once when the
+    carrier, a mediator or the seller says it arrived. A buyer with nothing in hand is told it
+    arrived, so waiting cannot help: they may contradict it straight away (SPEC "Delivery"). The
+    seller's report counts too: it does not shorten protection, but a buyer told "delivered" must
+    be able to answer at once rather than wait days for the seller's claim to be tested."""
+    if order.shipped_at is None:
+        return None
+    said_delivered = [order.shipped_at + policy.NOT_RECEIVED_AFTER_SHIPMENT]
+    if order.delivered_at is not None and order.delivery_source != Order.DeliverySource.BUYER:
+        said_delivered.append(order.delivered_at)
+    if order.seller_reported_delivered_at is not None:
+        said_delivered.append(order.seller_reported_delivered_at)
+    return min(said_delivered)
+
+
+def dispute_window(order: Order) -> DisputeWindow:
+    """The order's dispute window, from its timestamps (never from a clock that may lag)."""
+    not_received_from = _not_received_from(order)
+    if order.state in (Order.State.SHIPPED, Order.State.DELIVERED):
+        closes_at = order.protection_ends_at
+    elif order.state == Order.State.COMPLETED and not order.confirmed_automatically:
+        # Only the buyer's own confirmation opens the post-confirmation window; an order
+        # confirmed because protection ended is past its protection (SPEC "Opening").
+        closes_at = order.dispute_window_ends_at
+    else:
+        closes_at = None
+    return DisputeWindow(not_received_from=not_received_from, closes_at=closes_at)
+
+
+def check_can_open(*, order: Order, buyer: User, now: datetime) -> DisputeWindow:
+    """Refuse if this buyer cannot open any dispute on this order right now.
+
+    :raises BuyerBlacklisted: a mediator blacklisted the buyer
+    :raises DisputeAlreadyOpen: the order already has an open dispute
+    :raises DisputeWindowClosed: the order is not (or no longer) disputable
+    """
+    standing = BuyerStanding.objects.filter(buyer=buyer).first()
+    if standing is not None and standing.blacklisted:
+        raise BuyerBlacklisted(
+            _("You cannot open disputes: a mediator blocked it. Reason given: %(reason)s")
+            % {"reason": standing.blacklist_reason or _("none")},
+            field=None,
+        )
+    # ``all()``, not a filtered query: the order page has them prefetched already.
+    if order.on_hold or any(dispute.is_open for dispute in order.disputes.all()):
+        raise DisputeAlreadyOpen(_("This order already has an open dispute."))
+    window = dispute_window(order)
+    if order.state == Order.State.PAID:
+        raise DisputeWindowClosed(
+            _(
+                "The seller has not shipped yet. "
+                "If it is not shipped by %(date)s, you are refunded automatically."
+            )
+            % {"date": _when(order.handling_due_at)},
+            field=None,
+        )
+    if window.closes_at is None or now >= window.closes_at:
+        raise DisputeWindowClosed(_("The dispute window for this order has closed."), field=None)
+    return window

@@ -12,7 +12,9 @@ from django.db.models import (
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from disputes.errors import DisputeError
 from disputes.models import Dispute, DisputedItem, DisputeEvent, Evidence, Party, Proposal
+from disputes.permissions import check_can_open, dispute_window
 from orders.models import Order, Store
 from portal import formatting
 from portal.accounts.models import User
@@ -281,8 +283,6 @@ def open_dispute_on(order: Order) -> Dispute | None:
 def dispute_panel_for_order(*, order: Order, user: User, now: datetime) -> dict:
     """What the order page shows about disputes for this viewer: the current or past disputes,
     and whether (and from when) the buyer may open one."""
-    from disputes.services import DisputeError, check_can_open, dispute_window
-
     # Prefetched, so check_can_open() below reads the same rows instead of asking again.
     prefetch_related_objects(
         [order], Prefetch("disputes", queryset=Dispute.objects.order_by("-opened_at", "-id"))

@@ -18,6 +18,7 @@ from django.views.generic import TemplateView
 from disputes import forms, permissions, policy, selectors, services
 from disputes.models import Dispute
 from orders import permissions as order_permissions
+from orders.selectors import return_policy_summary
 from portal import ratelimit, uploads
 
 PAGE_SIZE = 20
@@ -96,21 +97,19 @@ class OpenDisputeView(LoginRequiredMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def _render(self, request: HttpRequest, form, status: int = 200, refusal: str = "") -> HttpResponse:
-        from orders.selectors import return_policy_summary
-
         context = {
             "order": self.order,
             "form": form,
             "refusal": refusal,
             "return_policy": return_policy_summary(self.order),
-            "window": services.dispute_window(self.order),
+            "window": permissions.dispute_window(self.order),
             "seller_days": policy.SELLER_RESPONSE_WINDOW.days,
         }
         return render(request, self.template_name, context, status=status)
 
     def get(self, request: HttpRequest, number: str) -> HttpResponse:
         try:
-            services.check_can_open(order=self.order, buyer=request.user, now=timezone.now())
+            permissions.check_can_open(order=self.order, buyer=request.user, now=timezone.now())
         except services.DisputeError as refusal:
             return self._render(request, None, refusal=str(refusal))
         return self._render(request, forms.OpenDisputeForm(order=self.order, action=request.path))

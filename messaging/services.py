@@ -1,11 +1,10 @@
-"""Every write use case of order conversations: sending, mediators posting, reading, and making
-the copies of a photo that the parties see.
+"""Every write use case of order conversations: sending, mediators posting, reading. The job
+that makes the copies of a photo that the parties see is :mod:`messaging.attachments`.
 
 Services take ``now`` from the caller and queue side effects (photo processing, notifications)
 after commit. Messages are append-only evidence: nothing here edits or deletes one.
 """
 
-import logging
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -15,14 +14,12 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
 
-from messaging import policy
+from messaging import policy, tasks
 from messaging.models import Conversation, ConversationReadState, Message, MessageAttachment, Party
 from orders.models import Order
 from portal import ratelimit, uploads
 from portal.accounts.models import User
 from portal.outbox.services import enqueue_after_commit
-
-logger = logging.getLogger(__name__)
 
 MEDIATE_PERMISSION = "disputes.mediate_dispute"
 
@@ -131,9 +128,7 @@ def _append(*, order: Order, sender: User, party: str, body: str, now: datetime)
     if party != Party.MEDIATOR:
         # The sender has read everything up to their own message.
         _advance_read_state(conversation=conversation, user=sender, to=now)
-    from messaging.tasks import notify_new_message
-
-    enqueue_after_commit(notify_new_message, message_id=message.pk)
+    enqueue_after_commit(tasks.notify_new_message, message_id=message.pk)
     return message
 
 
@@ -159,8 +154,6 @@ def send_message(
     _count_message(sender=sender, now=now)
     checked = _check_photos(photos) if photos else []
     message = _append(order=order, sender=sender, party=party, body=body, now=now)
-    from messaging.tasks import process_attachment
-
     for photo, upload in zip(photos, checked, strict=True):
         attachment = MessageAttachment(
             message=message,
@@ -175,7 +168,7 @@ def send_message(
         )
         attachment.file.save(f"photo.{attachment.extension}", photo, save=False)
         attachment.save()
-        enqueue_after_commit(process_attachment, attachment_id=attachment.pk)
+        enqueue_after_commit(tasks.process_attachment, attachment_id=attachment.pk)
     return message
 
 
@@ -214,40 +207,3 @@ def mark_conversation_read(*, conversation: Conversation, user: User, now: datet
     if party_of(conversation.order, user) is None:
         raise NotAParticipant(_("Only the buyer and the seller of this order have read receipts here."))
     return _advance_read_state(conversation=conversation, user=user, to=now)
-
-
-def process_attachment(*, attachment_id: int) -> MessageAttachment | None:
-    """Make the re-encoded display and thumbnail copies of a photo; a done photo is left alone.
-
-    A photo that passed the checks but still cannot be decoded is marked failed, so the page
-    says so instead of waiting forever.
-    """
-    with transaction.atomic():
-        attachment = (
-            MessageAttachment.objects.select_for_update(of=("self",))
-            .select_related("message")
-            .filter(pk=attachment_id)
-            .first()
-        )
-        if attachment is None or attachment.status != MessageAttachment.Status.PROCESSING:
-            return attachment
-        try:
-            with attachment.file.open("rb") as source:
-                display, thumbnail = uploads.make_image_derivatives(
-                    source,
-                    display_max_side=policy.DISPLAY_IMAGE_MAX_SIDE,
-                    thumb_side=policy.THUMBNAIL_SIDE,
-                    max_pixels=policy.MAX_IMAGE_PIXELS,
-                    max_pixels_whole_decode=policy.MAX_PNG_WEBP_PIXELS,
-                )
-        except Exception:
-            # Decoders report broken input with many exception types; all mean the same here.
-            logger.exception("Photo attachment %s could not be re-encoded", attachment.pk)
-            attachment.status = MessageAttachment.Status.FAILED
-            attachment.save(update_fields=["status"])
-            return attachment
-        attachment.display.save(display.name or "display.jpg", display, save=False)
-        attachment.thumbnail.save(thumbnail.name or "thumb.jpg", thumbnail, save=False)
-        attachment.status = MessageAttachment.Status.READY
-        attachment.save(update_fields=["display", "thumbnail", "status"])
-        return attachment

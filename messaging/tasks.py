@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from messaging import services
+from messaging import attachments
 from messaging.models import Message, Party
 from portal.accounts.models import User
 from portal.notifications.services import Message as Notice
@@ -69,4 +69,4 @@ def notify_new_message(*, message_id: int) -> None:
 @shared_task(base=OutboxTask, acks_late=True, ignore_result=True)
 def process_attachment(*, attachment_id: int) -> None:
     """Make the copies of one photo that the parties see; a repeated job does nothing more."""
-    services.process_attachment(attachment_id=attachment_id)
+    attachments.process_attachment(attachment_id=attachment_id)

@@ -1,13 +1,6 @@
 """Every write use case of disputes, re-exported from the modules that hold them."""
 
-from disputes.services.clock import (
-    apply_deadline_if_due,
-    apply_dispute_deadline,
-    enforce_dispute_deadlines,
-    send_due_reminder,
-)
-from disputes.services.common import lock_dispute, party_of
-from disputes.services.errors import (
+from disputes.errors import (
     ActionNotAllowed,
     AmountNotAllowed,
     BuyerBlacklisted,
@@ -19,6 +12,13 @@ from disputes.services.errors import (
     EvidenceRequired,
     ExtensionNotAllowed,
 )
+from disputes.services.clock import (
+    apply_deadline_if_due,
+    apply_dispute_deadline,
+    enforce_dispute_deadlines,
+    send_due_reminder,
+)
+from disputes.services.common import lock_dispute, party_of, refund_ceiling
 from disputes.services.mediation import (
     Decision,
     assign_to_mediator,
@@ -38,7 +38,6 @@ from disputes.services.negotiation import (
     extend_deadline,
     latest_counter_offer,
     modify_request,
-    refund_ceiling,
     reject_request,
     report_return_problem,
     ship_return,
@@ -46,10 +45,7 @@ from disputes.services.negotiation import (
 )
 from disputes.services.opening import (
     DisputeClaim,
-    DisputeWindow,
     check_amount,
-    check_can_open,
-    dispute_window,
     max_refund_for,
     open_dispute,
 )
@@ -64,7 +60,6 @@ __all__ = [
     "DisputeAlreadyOpen",
     "DisputeClaim",
     "DisputeError",
-    "DisputeWindow",
     "DisputeWindowClosed",
     "EvidenceRequired",
     "ExtensionNotAllowed",
@@ -75,11 +70,9 @@ __all__ = [
     "apply_dispute_deadline",
     "assign_to_mediator",
     "check_amount",
-    "check_can_open",
     "confirm_return_received",
     "counter_offer",
     "decide_dispute",
-    "dispute_window",
     "enforce_dispute_deadlines",
     "escalate_dispute",
     "extend_deadline",

@@ -6,6 +6,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from disputes import events, policy, selectors
+from disputes.errors import DeadlinePassed, DisputeError
+from disputes.evidence import process_evidence
 from disputes.models import Dispute, Evidence
 from disputes.services.common import (
     accept_open_proposals,
@@ -14,7 +16,6 @@ from disputes.services.common import (
     notify,
     supersede_open_proposals,
 )
-from disputes.services.errors import DeadlinePassed, DisputeError
 from orders import services as order_services
 from orders.models import Order
 from portal import deadlines, reminders
@@ -136,7 +137,8 @@ def enforce_dispute_deadlines(*, now: datetime, share: deadlines.Share = deadlin
     applied += deadlines.apply_due(
         queryset=Evidence.objects.filter(status=Evidence.Status.PROCESSING),
         now=now - policy.EVIDENCE_PROCESSING_GRACE,
-        apply=lambda evidence, _at: _process_evidence(evidence),
+        # Copies whose queued job was lost; process_evidence is idempotent and locks the row.
+        apply=lambda evidence, _at: process_evidence(evidence_id=evidence.pk),
         lock=lambda pks: list(Evidence.objects.filter(pk__in=pks, status=Evidence.Status.PROCESSING)),
         batch_size=policy.SWEEP_BATCH_SIZE,
         due_field="received_at",
@@ -145,10 +147,3 @@ def enforce_dispute_deadlines(*, now: datetime, share: deadlines.Share = deadlin
         buyer_field="dispute__buyer_id",
     )
     return applied
-
-
-def _process_evidence(evidence: Evidence) -> None:
-    # Derivatives whose queued job was lost; process_evidence is idempotent and locks the row.
-    from disputes.evidence import process_evidence
-
-    process_evidence(evidence_id=evidence.pk)

@@ -8,11 +8,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from disputes import events
+from disputes.errors import ActionNotAllowed, AmountNotAllowed
 from disputes.models import BuyerStanding, BuyerStandingChange, Dispute, Party, Proposal
 from disputes.services.clock import acts_on_dispute
-from disputes.services.common import check_transition, finish_if_closed, lock_dispute, notify, party_of
-from disputes.services.errors import ActionNotAllowed, AmountNotAllowed
-from disputes.services.negotiation import _attach, _lock_in_return_address, _propose, refund_ceiling
+from disputes.services.common import (
+    attach,
+    check_transition,
+    finish_if_closed,
+    lock_dispute,
+    lock_in_return_address,
+    notify,
+    party_of,
+    propose,
+    refund_ceiling,
+)
 from portal.accounts.models import User
 from portal.accounts.roles import is_mediator
 
@@ -85,7 +94,7 @@ def provide_evidence(*, dispute: Dispute, user: User, note: str, files: list, no
         raise ActionNotAllowed(_("Add a file or a note for the mediator."))
     party = party_of(dispute, user)
     from_state = dispute.state
-    _attach(dispute=dispute, user=user, party=party, files=files, now=now, note=note.strip())
+    attach(dispute=dispute, user=user, party=party, files=files, now=now, note=note.strip())
     dispute.provide_evidence(at=now)
     dispute.save()
     notify(
@@ -124,7 +133,7 @@ def decide_dispute(
                 % {"max": ceiling, "currency": dispute.currency}
             )
     if with_return:
-        _lock_in_return_address(dispute)
+        lock_in_return_address(dispute)
         if not dispute.return_address.strip():
             raise ActionNotAllowed(
                 _("The store has no return address; decide a refund without return instead.")
@@ -132,7 +141,7 @@ def decide_dispute(
     from_state = dispute.state
     dispute.decide(at=now, by=mediator, amount=refund, with_return=with_return, note=note.strip())
     dispute.save()
-    _propose(
+    propose(
         dispute=dispute,
         user=mediator,
         party=Party.MEDIATOR,

@@ -6,50 +6,25 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from disputes import events, policy
+from disputes.errors import ActionNotAllowed, ExtensionNotAllowed
 from disputes.models import Dispute, Party, Proposal
 from disputes.permissions import can_extend_deadline
 from disputes.services.clock import acts_on_dispute
 from disputes.services.common import (
     accept_open_proposals,
+    attach,
     check_transition,
     finish_if_closed,
     lock_dispute,
+    lock_in_return_address,
     notify,
     party_of,
-    save_evidence,
+    propose,
+    refund_ceiling,
     supersede_open_proposals,
 )
-from disputes.services.errors import ActionNotAllowed, ExtensionNotAllowed
 from disputes.services.opening import change_of_mind_needs_return, check_amount, refunded_without_return
-from orders import services as order_services
 from portal.accounts.models import User
-
-
-def refund_ceiling(dispute: Dispute) -> Decimal:
-    """The most this dispute can still refund: its own cap, less what the order already refunded."""
-    return min(dispute.max_refund, order_services.refundable_amount(dispute.order))
-
-
-def _propose(
-    *, dispute: Dispute, user: User | None, party: str, kind: str, amount, with_return, note, now
-) -> Proposal:
-    supersede_open_proposals(dispute)
-    return Proposal.objects.create(
-        dispute=dispute,
-        party=party,
-        author=user,
-        kind=kind,
-        amount=amount,
-        with_return=with_return,
-        note=note,
-        created_at=now,
-    )
-
-
-def _lock_in_return_address(dispute: Dispute) -> None:
-    """A return goes to the address written in the dispute, taken from the store's policy."""
-    if not dispute.return_address.strip():
-        dispute.return_address = dispute.store.return_address
 
 
 # --- seller -------------------------------------------------------------------------------------
@@ -62,7 +37,7 @@ def accept_request(*, dispute: Dispute, seller: User, now: datetime) -> Dispute:
     dispute = lock_dispute(dispute.pk)
     check_transition(dispute.accept_request, seller, _("You cannot accept this request now."))
     if dispute.requested_return:
-        _lock_in_return_address(dispute)
+        lock_in_return_address(dispute)
         if not dispute.return_address.strip():
             raise ActionNotAllowed(
                 _("Add a return address to your return policy first, so the buyer knows where to send it.")
@@ -97,7 +72,7 @@ def counter_offer(
     check_transition(dispute.counter_offer, seller, _("You cannot make a counter-offer now."))
     check_amount(amount, ceiling=refund_ceiling(dispute), currency=dispute.currency)
     if with_return:
-        _lock_in_return_address(dispute)
+        lock_in_return_address(dispute)
         if not dispute.return_address.strip():
             raise ActionNotAllowed(
                 _("Add a return address to your return policy first, so the buyer knows where to send it.")
@@ -105,7 +80,7 @@ def counter_offer(
     from_state = dispute.state
     dispute.counter_offer(at=now)
     dispute.save()
-    proposal = _propose(
+    proposal = propose(
         dispute=dispute,
         user=seller,
         party=Party.SELLER,
@@ -118,7 +93,7 @@ def counter_offer(
     event = events.counter_offered(
         dispute=dispute, actor=seller, from_state=from_state, proposal=proposal, at=now
     )
-    _attach(dispute=dispute, user=seller, party=Party.SELLER, files=evidence, now=now)
+    attach(dispute=dispute, user=seller, party=Party.SELLER, files=evidence, now=now)
     notify(event)
     return dispute
 
@@ -136,7 +111,7 @@ def reject_request(*, dispute: Dispute, seller: User, note: str, evidence: list,
     from_state = dispute.state
     dispute.reject_request(at=now)
     dispute.save()
-    _propose(
+    propose(
         dispute=dispute,
         user=seller,
         party=Party.SELLER,
@@ -149,7 +124,7 @@ def reject_request(*, dispute: Dispute, seller: User, note: str, evidence: list,
     event = events.request_rejected(
         dispute=dispute, actor=seller, from_state=from_state, note=note.strip(), at=now
     )
-    _attach(dispute=dispute, user=seller, party=Party.SELLER, files=evidence, now=now)
+    attach(dispute=dispute, user=seller, party=Party.SELLER, files=evidence, now=now)
     notify(event)
     return dispute
 
@@ -203,7 +178,7 @@ def modify_request(
     from_state = dispute.state
     dispute.modify_request(at=now, amount=amount, with_return=with_return)
     dispute.save()
-    _propose(
+    propose(
         dispute=dispute,
         user=buyer,
         party=Party.BUYER,
@@ -314,37 +289,12 @@ def report_return_problem(
     event = events.return_problem_reported(
         dispute=dispute, actor=seller, from_state=from_state, note=note.strip(), at=now
     )
-    _attach(dispute=dispute, user=seller, party=Party.SELLER, files=evidence, now=now)
+    attach(dispute=dispute, user=seller, party=Party.SELLER, files=evidence, now=now)
     notify(event)
     return dispute
 
 
 # --- evidence and deadlines -----------------------------------------------------------------------
-def _attach(
-    *,
-    dispute: Dispute,
-    user: User,
-    party: str,
-    files: list,
-    now: datetime,
-    note: str = "",
-    announce: bool = False,
-) -> list:
-    """Store checked files as evidence with one timeline event; ``announce`` tells the other
-    party (when the evidence is not already part of an action that notifies them)."""
-    if not files:
-        return []
-    if dispute.evidence.count() + len(files) > policy.MAX_EVIDENCE_FILES * 3:
-        raise ActionNotAllowed(_("This dispute already has as much evidence as it can hold."))
-    evidence = save_evidence(dispute=dispute, user=user, party=party, files=files, now=now)
-    event = events.evidence_added(
-        dispute=dispute, actor=user, party=party, evidence=evidence, note=note, at=now
-    )
-    if announce:
-        notify(event)
-    return evidence
-
-
 @acts_on_dispute
 def add_evidence(*, dispute: Dispute, user: User, files: list, note: str, now: datetime) -> list:
     """Either party adds photos or videos while the dispute is open.
@@ -357,7 +307,7 @@ def add_evidence(*, dispute: Dispute, user: User, files: list, note: str, now: d
         raise ActionNotAllowed(_("Evidence can only be added to an open dispute by its buyer or seller."))
     if not files:
         raise ActionNotAllowed(_("Choose at least one photo or video."))
-    return _attach(
+    return attach(
         dispute=dispute, user=user, party=party, files=files, now=now, note=note.strip(), announce=True
     )
 

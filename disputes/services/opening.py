@@ -1,24 +1,24 @@
-"""Opening a dispute: who may, when, for what, and for how much."""
+"""Opening a dispute: for what and for how much (who may, and when, is
+:func:`disputes.permissions.check_can_open`)."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from disputes import events, policy
-from disputes.models import BuyerStanding, Dispute, DisputedItem, Party, Proposal
-from disputes.services.common import notify, save_evidence
-from disputes.services.errors import (
+from disputes.errors import (
     AmountNotAllowed,
-    BuyerBlacklisted,
     ClaimNotAllowed,
-    DisputeAlreadyOpen,
     DisputeError,
     DisputeWindowClosed,
     EvidenceRequired,
 )
+from disputes.models import Dispute, DisputedItem, Party, Proposal
+from disputes.permissions import DisputeWindow, check_can_open
+from disputes.services.common import notify, save_evidence
 from orders import services as order_services
 from orders.models import LineItem, Order
 from portal import deadlines
@@ -43,80 +43,8 @@ class DisputeClaim:
     evidence: list = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class DisputeWindow:
-    """When the buyer may open a dispute on an order."""
-
-    not_received_from: datetime | None
-    closes_at: datetime | None
-
-
 def _when(moment: datetime) -> str:
-    from django.utils import timezone
-
     return formats.date_format(timezone.localtime(moment), "j M Y, H:i")
-
-
-def _not_received_from(order: Order) -> datetime | None:
-    """From when "not received" may be claimed: some days after shipment, or at once when the
-    carrier, a mediator or the seller says it arrived. A buyer with nothing in hand is told it
-    arrived, so waiting cannot help: they may contradict it straight away (SPEC "Delivery"). The
-    seller's report counts too: it does not shorten protection, but a buyer told "delivered" must
-    be able to answer at once rather than wait days for the seller's claim to be tested."""
-    if order.shipped_at is None:
-        return None
-    said_delivered = [order.shipped_at + policy.NOT_RECEIVED_AFTER_SHIPMENT]
-    if order.delivered_at is not None and order.delivery_source != Order.DeliverySource.BUYER:
-        said_delivered.append(order.delivered_at)
-    if order.seller_reported_delivered_at is not None:
-        said_delivered.append(order.seller_reported_delivered_at)
-    return min(said_delivered)
-
-
-def dispute_window(order: Order) -> DisputeWindow:
-    """The order's dispute window, from its timestamps (never from a clock that may lag)."""
-    not_received_from = _not_received_from(order)
-    if order.state in (Order.State.SHIPPED, Order.State.DELIVERED):
-        closes_at = order.protection_ends_at
-    elif order.state == Order.State.COMPLETED and not order.confirmed_automatically:
-        # Only the buyer's own confirmation opens the post-confirmation window; an order
-        # confirmed because protection ended is past its protection (SPEC "Opening").
-        closes_at = order.dispute_window_ends_at
-    else:
-        closes_at = None
-    return DisputeWindow(not_received_from=not_received_from, closes_at=closes_at)
-
-
-def check_can_open(*, order: Order, buyer: User, now: datetime) -> DisputeWindow:
-    """Refuse if this buyer cannot open any dispute on this order right now.
-
-    :raises BuyerBlacklisted: a mediator blacklisted the buyer
-    :raises DisputeAlreadyOpen: the order already has an open dispute
-    :raises DisputeWindowClosed: the order is not (or no longer) disputable
-    """
-    standing = BuyerStanding.objects.filter(buyer=buyer).first()
-    if standing is not None and standing.blacklisted:
-        raise BuyerBlacklisted(
-            _("You cannot open disputes: a mediator blocked it. Reason given: %(reason)s")
-            % {"reason": standing.blacklist_reason or _("none")},
-            field=None,
-        )
-    # ``all()``, not a filtered query: the order page has them prefetched already.
-    if order.on_hold or any(dispute.is_open for dispute in order.disputes.all()):
-        raise DisputeAlreadyOpen(_("This order already has an open dispute."))
-    window = dispute_window(order)
-    if order.state == Order.State.PAID:
-        raise DisputeWindowClosed(
-            _(
-                "The seller has not shipped yet. "
-                "If it is not shipped by %(date)s, you are refunded automatically."
-            )
-            % {"date": _when(order.handling_due_at)},
-            field=None,
-        )
-    if window.closes_at is None or now >= window.closes_at:
-        raise DisputeWindowClosed(_("The dispute window for this order has closed."), field=None)
-    return window
 
 
 def _check_reason(*, order: Order, claim: DisputeClaim, window: DisputeWindow, now: datetime) -> None:

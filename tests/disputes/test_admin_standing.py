@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from disputes import services
+from disputes import permissions, services
 from disputes.models import BuyerStanding, BuyerStandingChange
 from tests.disputes.test_admin import DAY, escalated_dispute, without_permission
 from tests.factories import OrderFactory, UserFactory, mediator_user
@@ -62,7 +62,7 @@ def test_a_mediator_blacklists_a_buyer_with_a_reason_and_lifts_it_again(
         mediator,
     )
     with pytest.raises(services.BuyerBlacklisted, match="Serial false claims"):
-        services.check_can_open(order=OrderFactory(buyer=buyer), buyer=buyer, now=now + 20 * DAY)
+        permissions.check_can_open(order=OrderFactory(buyer=buyer), buyer=buyer, now=now + 20 * DAY)
 
     mediator_client.post(set_url(buyer, "lift"), {"reason": "Cleared after review"})
 

@@ -13,6 +13,7 @@ from PIL import Image
 from disputes import evidence as evidence_service
 from disputes import policy, tasks
 from disputes.models import Dispute, Evidence, Party
+from disputes.services.common import store_evidence
 from portal.outbox.models import OutboxMessage
 from portal.uploads import check_upload
 from tests.factories import deliver, ship
@@ -60,7 +61,7 @@ def queued(monkeypatch):
 def store(dispute, content: bytes, name: str, *, at) -> Evidence:
     file = upload(content, name)
     checked = check_upload(file, **LIMITS)
-    return evidence_service.store_evidence(
+    return store_evidence(
         dispute=dispute, uploaded_by=dispute.buyer, party=Party.BUYER, checked=checked, upload=file, now=at
     )
 
@@ -136,7 +137,7 @@ def test_an_upload_that_is_not_the_checked_file_is_refused(dispute, now, queued)
     checked = check_upload(upload(image_bytes("JPEG"), "a.jpg"), **LIMITS)
 
     with pytest.raises(ValueError):
-        evidence_service.store_evidence(
+        store_evidence(
             dispute=dispute,
             uploaded_by=dispute.buyer,
             party=Party.BUYER,

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from disputes import policy
 from disputes.models import Dispute
+from disputes.permissions import check_can_open, dispute_window
 from disputes.services import DisputeError, DisputeWindowClosed
-from disputes.services.opening import _check_reason, check_can_open, dispute_window
+from disputes.services.opening import _check_reason
 from orders import services as order_services
 from orders.models import Carrier, Order
 from tests.factories import OrderFactory, confirm, deliver, dispute_claim, open_dispute_for, ship

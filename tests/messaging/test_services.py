@@ -7,7 +7,7 @@ from django.core.files.storage import default_storage
 from django.db.models import ProtectedError
 from PIL import Image
 
-from messaging import policy, selectors, services
+from messaging import attachments, policy, selectors, services
 from messaging.models import (
     Conversation,
     Message,
@@ -132,7 +132,7 @@ def test_processing_a_photo_twice_makes_its_copies_once(
         message = send(order, buyer, "", photos=[photo()])
     attachment = message.attachments.get()
 
-    again = services.process_attachment(attachment_id=attachment.pk)
+    again = attachments.process_attachment(attachment_id=attachment.pk)
 
     assert (again.display.name, again.thumbnail.name) == (attachment.display.name, attachment.thumbnail.name)
 
@@ -146,7 +146,7 @@ def test_a_photo_that_cannot_be_reencoded_is_marked_failed(order, buyer, send, m
         raise OSError("truncated")
 
     monkeypatch.setattr("portal.uploads.make_image_derivatives", broken)
-    services.process_attachment(attachment_id=attachment.pk)
+    attachments.process_attachment(attachment_id=attachment.pk)
 
     attachment.refresh_from_db()
     assert attachment.status == MessageAttachment.Status.FAILED

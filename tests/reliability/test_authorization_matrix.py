@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from disputes.evidence import process_evidence
 from disputes.models import Dispute
+from messaging import attachments
 from messaging import services as messaging
 from messaging.models import MessageAttachment
 from tests.factories import image_upload, open_dispute_for, shipped_order
@@ -218,7 +219,7 @@ def world(buyer, other_buyer, seller, other_seller, mediator, staff_non_mediator
         order=order, sender=buyer, body="Photo", photos=[image_upload()], now=now
     )
     attachment = MessageAttachment.objects.get(message=message)
-    messaging.process_attachment(attachment_id=attachment.pk)
+    attachments.process_attachment(attachment_id=attachment.pk)
     notification = Notification.objects.create(
         recipient=buyer,
         kind="dispute_opened",

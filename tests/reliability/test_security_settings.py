@@ -19,6 +19,7 @@ from django.utils import timezone
 from disputes.evidence import process_evidence
 from disputes.forms import check_evidence
 from disputes.models import Dispute
+from messaging import attachments
 from messaging import services as messaging
 from messaging.models import MessageAttachment
 from tests.factories import PASSWORD, image_upload, open_dispute_for, shipped_order
@@ -289,7 +290,7 @@ def test_message_photos_are_served_with_nosniff_and_a_safe_content_disposition(c
         order=order, sender=buyer, body="", photos=[image_upload(HOSTILE_NAME)], now=timezone.now()
     )
     attachment = MessageAttachment.objects.get(message=message)
-    messaging.process_attachment(attachment_id=attachment.pk)
+    attachments.process_attachment(attachment_id=attachment.pk)
     client.force_login(order.store.owner)
 
     for variant in ("display", "thumb"):
