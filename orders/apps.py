@@ -6,8 +6,11 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders"
 
     def ready(self) -> None:
-        from orders import checks, services  # noqa: F401 (checks registers itself)
+        from orders import checks, notifications, services  # noqa: F401 (checks registers itself)
+        from orders.models import OrderEvent
         from portal import deadlines
+        from portal.notifications import registry
 
         deadlines.register("orders", services.enforce_order_deadlines)
         deadlines.register("order_reminders", services.send_order_reminders)
+        registry.register(OrderEvent, notifications.event_messages)

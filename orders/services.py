@@ -28,6 +28,7 @@ from orders.payments import (
 from orders.terms import capture_return_terms
 from portal import deadlines, querying, reminders
 from portal.accounts.models import User
+from portal.notifications.tasks import notify_after_commit
 from portal.outbox.services import enqueue_after_commit
 
 logger = logging.getLogger(__name__)
@@ -55,9 +56,7 @@ def lock_order(pk: int) -> Order:
 
 
 def _notify(event: OrderEvent) -> None:
-    from portal.notifications.tasks import notify_order_event
-
-    enqueue_after_commit(notify_order_event, event_id=event.pk)
+    notify_after_commit(event)
 
 
 def _check(order: Order, transition, user: User | None, message: str) -> None:

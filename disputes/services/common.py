@@ -16,6 +16,7 @@ from disputes.tasks import process_evidence as process_evidence_task
 from orders import services as order_services
 from orders.models import Order, Refund
 from portal.accounts.models import User
+from portal.notifications.tasks import notify_after_commit
 from portal.outbox.services import enqueue_after_commit
 from portal.uploads import CheckedUpload
 
@@ -58,9 +59,7 @@ def check_transition(transition, user: User | None, message: str) -> None:
 
 
 def notify(event: DisputeEvent) -> None:
-    from portal.notifications.tasks import notify_dispute_event
-
-    enqueue_after_commit(notify_dispute_event, event_id=event.pk)
+    notify_after_commit(event)
 
 
 def finish_if_closed(dispute: Dispute, order: Order, now: datetime) -> None:

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import pgettext
 
 from portal import formatting
 from portal.accounts.models import User
@@ -49,6 +50,12 @@ class Message:
     link_text: Text = ""
     #: When it happened, if not when it is delivered (the list shows and sorts by it).
     happened_at: datetime | None = None
+
+
+def quoted(note: str) -> str:
+    """Someone's own words, set apart in the active language's quotation marks, to end a body
+    (nothing when they wrote none)."""
+    return "\n\n" + pgettext("quoted words", "“%(words)s”") % {"words": note} if note else ""
 
 
 def _zone(user: User) -> zoneinfo.ZoneInfo:

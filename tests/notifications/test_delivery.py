@@ -11,7 +11,7 @@ from django.db import transaction
 from orders.models import OrderEvent
 from portal.notifications import services
 from portal.notifications.models import Notification
-from portal.notifications.tasks import notify_dispute_event, notify_order_event
+from portal.notifications.tasks import notify_event
 from tests.factories import ship
 from tests.notifications.conftest import mails_to
 from tests.notifications.test_dispute_emails import opened
@@ -29,7 +29,7 @@ def test_notifications_are_queued_as_a_celery_job_after_commit(
 
     assert mailoutbox == [] and not Notification.objects.exists()
     # Each hook sends one outbox message: portal.outbox.services._send_first bound to (task, id).
-    (job,) = [c for c in callbacks if getattr(c, "args", ())[:1] == (notify_order_event,)]
+    (job,) = [c for c in callbacks if getattr(c, "args", ())[:1] == (notify_event,)]
     job()
     assert [m.subject for m in mails_to(mailoutbox, buyer)] == [f"Order {order.number} has shipped"]
 
@@ -52,8 +52,8 @@ def test_an_order_event_delivered_twice_makes_one_notification_and_one_email(
         ship(order, at=now + DAY)
     event = OrderEvent.objects.get(order=order, type=OrderEvent.Type.SHIPPED)
 
-    notify_order_event(event_id=event.pk)
-    notify_order_event(event_id=event.pk)
+    notify_event(event_label="orders.orderevent", event_id=event.pk)
+    notify_event(event_label="orders.orderevent", event_id=event.pk)
 
     assert Notification.objects.filter(recipient=buyer, dedupe_key=f"order-event:{event.pk}").count() == 1
     assert len(mails_to(mailoutbox, buyer)) == 1
@@ -66,15 +66,15 @@ def test_a_dispute_event_delivered_twice_makes_one_notification_and_one_email_ea
         dispute = opened(order, now + 10 * DAY)
     event = dispute.events.get(type="opened")
 
-    notify_dispute_event(event_id=event.pk)
+    notify_event(event_label="disputes.disputeevent", event_id=event.pk)
 
     assert Notification.objects.filter(dedupe_key=f"dispute-event:{event.pk}").count() == 1
     assert len(mails_to(mailoutbox, seller)) == 1
 
 
 def test_a_job_for_a_vanished_event_does_nothing(db, mailoutbox):
-    notify_order_event(event_id=987654)
-    notify_dispute_event(event_id=987654)
+    notify_event(event_label="orders.orderevent", event_id=987654)
+    notify_event(event_label="disputes.disputeevent", event_id=987654)
 
     assert mailoutbox == [] and not Notification.objects.exists()
 

@@ -12,11 +12,11 @@ from django.urls import reverse
 
 from disputes import selectors, services
 from disputes.models import Dispute, DisputeEvent, Party
+from disputes.notifications import DISPUTE_TITLES
 from orders.models import Carrier, Order
 from portal import deadlines
-from portal.notifications.messages import DISPUTE_TITLES
 from portal.notifications.models import Notification
-from portal.notifications.tasks import notify_dispute_event
+from portal.notifications.tasks import notify_event
 from tests.factories import evidence_files, open_dispute_for, ship
 from tests.notifications.conftest import html_of, mails_to
 
@@ -89,7 +89,7 @@ def evidence_asked(order: Order, t0: datetime, mediator) -> Dispute:
 def job_for_latest(dispute: Dispute, event_type: str) -> None:
     """Run the notification job for an event whose service does not queue one itself."""
     event = dispute.events.filter(type=event_type).latest("id")
-    notify_dispute_event(event_id=event.pk)
+    notify_event(event_label="disputes.disputeevent", event_id=event.pk)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from orders import services as order_services
 from orders.models import Order, Refund
+from orders.notifications import ORDER_NOTICES
 from portal import deadlines
-from portal.notifications.messages import ORDER_NOTICES
 from portal.notifications.models import Notification
 from tests.factories import confirm, mediator_user, ship
 from tests.notifications.conftest import html_of, mails_to

@@ -88,7 +88,7 @@ def test_a_broker_outage_of_hours_loses_no_email_and_sends_none_twice(time_machi
     ours = set(OutboxMessage.objects.values_list("pk", flat=True)) - before
     assert pending(ours) == Counter(
         {
-            "portal.notifications.tasks.notify_dispute_event": 3,
+            "portal.notifications.tasks.notify_event": 3,
             "orders.tasks.pay_refund": 1,
             "disputes.tasks.process_evidence": 1,
         }
