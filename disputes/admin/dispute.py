@@ -28,26 +28,8 @@ from disputes import selectors as dispute_selectors
 from disputes import services
 from disputes.admin import filters, forms
 from disputes.admin import selectors as admin_selectors
+from disputes.admin.case import DECIDE, MEDIATE, REQUEST_EVIDENCE, case_context
 from disputes.models import Dispute, Party
-from orders.selectors import return_policy_summary
-
-MEDIATE = "disputes.mediate_dispute"
-REQUEST_EVIDENCE = "disputes.request_evidence"
-DECIDE = "disputes.decide_dispute"
-BLACKLIST = "disputes.blacklist_buyer"
-
-#: What each decision does, in the words the case page puts under its button.
-DECISION_HELP = {
-    services.Decision.FULL_REFUND: gettext_lazy("Refund %(max)s now; the buyer keeps the item."),
-    services.Decision.PARTIAL_REFUND: gettext_lazy(
-        "Refund the amount you enter (at most %(max)s) now; the buyer keeps the item."
-    ),
-    services.Decision.REFUND_AFTER_RETURN: gettext_lazy(
-        "The buyer ships the item back to the store's return address; %(max)s is refunded when the "
-        "seller confirms it arrived (or anyway, if the seller never confirms)."
-    ),
-    services.Decision.REJECT: gettext_lazy("Close the dispute in the seller's favour: no refund."),
-}
 
 
 def duration_text(delta: timedelta | None) -> str:
@@ -60,12 +42,6 @@ def duration_text(delta: timedelta | None) -> str:
     if hours >= 1:
         return _("%(n).1f hours") % {"n": hours}
     return _("%(n)d minutes") % {"n": round(hours * 60)}
-
-
-def _state_label(state: str) -> str:
-    if state in Dispute.State.values:
-        return Dispute.State(state).label
-    return _("new") if state == "new" else state
 
 
 @admin.register(Dispute)
@@ -236,87 +212,10 @@ class DisputeAdmin(admin.ModelAdmin):
         if self.has_view_permission(request):
             dispute = self.load_case(request, unquote(object_id))
             if dispute is not None:
-                extra_context.update(self.case_context(request, dispute, bound))
+                extra_context.update(
+                    case_context(user=request.user, dispute=dispute, bound=bound, now=timezone.now())
+                )
         return super().change_view(request, object_id, form_url, extra_context)
-
-    def case_context(self, request: HttpRequest, dispute: Dispute, bound: dict[str, Form]) -> dict:
-        """Everything the case page shows, loaded up front: the template runs no queries."""
-        user, now = request.user, timezone.now()
-        order = dispute.order
-        conversation, chat = admin_selectors.conversation_messages(order)
-        transitions = {t.name for t in dispute.get_available_user_state_transitions(user)}
-        ceiling = admin_selectors.max_refund_now(dispute) if dispute.in_mediation else None
-        money = {"max": f"{ceiling} {dispute.currency}"}
-        can_decide = "decide" in transitions and user.has_perm(DECIDE)
-        decide_bound = bound.get("decide")
-        decisions = []
-        if can_decide:
-            for value, label in services.Decision.choices:
-                form = (
-                    decide_bound
-                    if decide_bound is not None and decide_bound.data.get("decision") == value
-                    else forms.DecideForm(initial={"decision": value}, auto_id=f"id_{value}_%s")
-                )
-                decisions.append(
-                    {
-                        "value": value,
-                        "label": label,
-                        "help": DECISION_HELP[value] % money,
-                        "form": form,
-                        "needs_amount": value == services.Decision.PARTIAL_REFUND,
-                        "open": form.is_bound,
-                    }
-                )
-        standing = getattr(dispute.buyer, "standing", None)
-        buyer_history, store_history = admin_selectors.party_histories(dispute)
-        store_orders = dispute.store_orders
-        return {
-            "title": f"{dispute.reference} · {order.number}",
-            "subtitle": dispute.get_state_display(),
-            "case": dispute,
-            "order": order,
-            "shipment": getattr(order, "shipment", None),
-            "standing": standing,
-            "order_lines": [(item, item.disputed_quantity) for item in order.items.all()],
-            "next_step": dispute_selectors.next_step_sentence(dispute),
-            # The terms the order was bought under, not the store's policy of today.
-            "return_policy": return_policy_summary(order),
-            "is_overdue": dispute.deadline_at is not None and dispute.deadline_at < now,
-            "timeline": [
-                (entry, _state_label(entry.event.from_state), _state_label(entry.event.to_state))
-                for entry in dispute_selectors.timeline(dispute)
-            ],
-            "evidence_by_party": [
-                (Party(party).label, [e for e in dispute.evidence.all() if e.party == party])
-                for party in (Party.BUYER, Party.SELLER, Party.MEDIATOR)
-                if any(e.party == party for e in dispute.evidence.all())
-            ],
-            "conversation": conversation,
-            "chat": chat,
-            "conversation_url": (
-                reverse("admin:messaging_conversation_change", args=[conversation.pk]) if conversation else ""
-            ),
-            "buyer_history": buyer_history,
-            "store_history": store_history,
-            "store_orders": store_orders,
-            "store_dispute_rate": 100 * store_history.total / store_orders if store_orders else None,
-            "max_refund_now": ceiling,
-            "return_address": dispute.return_address or dispute.store.return_address,
-            "can_assign": dispute.in_mediation
-            and user.has_perm(MEDIATE)
-            and dispute.assigned_mediator_id != user.pk,
-            "evidence_form": (
-                bound.get("request_evidence") or forms.RequestEvidenceForm(now=now, auto_id="id_evidence_%s")
-            )
-            if "request_evidence" in transitions and user.has_perm(REQUEST_EVIDENCE)
-            else None,
-            "decisions": decisions,
-            "note_form": (bound.get("note") or forms.MediatorNoteForm(auto_id="id_note_%s"))
-            if user.has_perm(MEDIATE)
-            else None,
-            "can_blacklist": user.has_perm(BLACKLIST),
-            "site_url_for_case": reverse("disputes:detail", args=[dispute.pk]),
-        }
 
     # --- the mediator's actions ---------------------------------------------------------------------------
     def get_urls(self):

@@ -24,7 +24,7 @@ from django.db.models.functions import Cast, Coalesce, Least, RowNumber, TruncWe
 from django.utils import timezone
 
 from disputes import services
-from disputes.models import Dispute, DisputedItem, DisputeEvent, Evidence, Proposal
+from disputes.models import Dispute, DisputedItem, DisputeEvent, Evidence, Party, Proposal
 from messaging.models import Conversation, Message, MessageAttachment
 from orders.models import LineItem, Order, Refund, Store
 from portal import querying
@@ -245,6 +245,36 @@ def party_histories(dispute: Dispute) -> tuple[PartyHistory, PartyHistory]:
     """
     rows = list(_histories_queryset(buyer_id=dispute.buyer_id, store_id=dispute.store_id))
     return _party(rows, "buyer", dispute=dispute), _party(rows, "store", dispute=dispute)
+
+
+@dataclass(frozen=True)
+class CaseHistories:
+    """The parties' pasts beside a case: the buyer's and the store's disputes, the store's orders."""
+
+    buyer: PartyHistory
+    store: PartyHistory
+    store_orders: int
+
+    @property
+    def store_dispute_rate(self) -> float | None:
+        """The store's disputes per 100 orders; none for a store without orders."""
+        return 100 * self.store.total / self.store_orders if self.store_orders else None
+
+
+def case_histories(dispute: Dispute) -> CaseHistories:
+    """The histories of a case that ``case_for_mediator`` loaded (it counted the store's orders)."""
+    buyer, store = party_histories(dispute)
+    return CaseHistories(buyer=buyer, store=store, store_orders=dispute.store_orders)
+
+
+def evidence_by_party(dispute: Dispute) -> list[tuple[str, list[Evidence]]]:
+    """The case's prefetched evidence by who sent it, the buyer's first; a party with none is left out."""
+    groups = []
+    for party in (Party.BUYER, Party.SELLER, Party.MEDIATOR):
+        files = [evidence for evidence in dispute.evidence.all() if evidence.party == party]
+        if files:
+            groups.append((Party(party).label, files))
+    return groups
 
 
 # --- statistics ------------------------------------------------------------------------------------
