@@ -6,6 +6,7 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders"
 
     def ready(self) -> None:
+        # Imported once the app registry is ready (models load only then): the registration idiom.
         from orders import checks, notifications, services  # noqa: F401 (checks registers itself)
         from orders.models import OrderEvent
         from portal import deadlines

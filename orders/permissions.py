@@ -1,10 +1,22 @@
 """The only gate to orders and stores: "not yours" is a 404, exactly like "does not exist"."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from orders.models import Order, Store
 from orders.roles import is_order_buyer, is_order_seller
 from portal.accounts.models import User
+
+
+def is_seller(user: User | AnonymousUser) -> bool:
+    """A seller is a user who owns a store."""
+    if not user.is_authenticated:
+        return False
+    cached = getattr(user, "_is_seller", None)
+    if cached is None:
+        cached = Store.objects.filter(owner=user).exists()
+        user._is_seller = cached
+    return cached
 
 
 def get_order_for_user(user: User, number: str) -> Order:

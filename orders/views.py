@@ -13,10 +13,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
-from orders import permissions, selectors, services, tracking
+from orders import order_page, permissions, selectors, services, tracking
 from orders.forms import GrantExtensionForm, RequestExtensionForm, ReturnPolicyForm, ShipOrderForm
 from orders.models import Order
-from portal.accounts.roles import is_mediator, is_seller
+from portal.accounts.roles import is_mediator
 
 PAGE_SIZE = 20
 
@@ -25,7 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """Send each person to the page they work from."""
     if not request.user.is_authenticated:
         return redirect("accounts:login")
-    if is_seller(request.user):
+    if permissions.is_seller(request.user):
         return redirect("orders:seller_list")
     if is_mediator(request.user):
         return redirect("admin:index")
@@ -119,9 +119,8 @@ def order_page_context(request: HttpRequest, order: Order, **forms) -> dict:
             else None
         ),
     }
-    from disputes.selectors import dispute_panel_for_order
-
-    context["dispute_panel"] = dispute_panel_for_order(order=order, user=user, now=now)
+    # What other apps show here (the disputes panel, the conversation link) they registered.
+    context.update(order_page.page_context(order=order, user=user, now=now))
     return context
 
 

@@ -1,14 +1,14 @@
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
 
+from portal import logging as portal_logging
+
 
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = "Portal"
 
     def ready(self) -> None:
-        from portal import logging as portal_logging
-
         portal_logging.connect_task_signals()
 
 

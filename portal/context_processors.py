@@ -3,7 +3,7 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from portal.accounts.roles import is_mediator, is_seller
+from portal.accounts.roles import is_mediator
 from portal.notifications.models import Notification
 
 
@@ -14,7 +14,6 @@ def navigation(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "nav_is_seller": SimpleLazyObject(lambda: is_seller(user)),
         "nav_is_mediator": SimpleLazyObject(lambda: is_mediator(user)),
         "nav_unread_notifications": SimpleLazyObject(
             lambda: Notification.objects.filter(recipient=user, read_at__isnull=True).count()

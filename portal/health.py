@@ -7,6 +7,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from portal.celery import app
+
 #: Seconds the broker check may take: a health check that hangs is worse than one that fails.
 BROKER_TIMEOUT = 2
 
@@ -20,8 +22,6 @@ def check_database() -> None:
 
 def check_broker() -> None:
     """:raises Exception: the Celery broker cannot be connected to within ``BROKER_TIMEOUT``"""
-    from portal.celery import app
-
     with app.connection_for_write() as conn:
         # Redis reads these when its channel opens (the connect, then a PING); AMQP the attribute.
         conn.transport_options = {

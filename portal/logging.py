@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from celery import signals
 from django.http import HttpRequest, HttpResponse
 from pythonjsonlogger.json import JsonFormatter
 
@@ -87,7 +88,5 @@ def _task_postrun(task_id: str | None = None, task=None, state: str | None = Non
 
 def connect_task_signals() -> None:
     """Log one line when each Celery task finishes (success, failure or retry)."""
-    from celery import signals
-
     signals.task_prerun.connect(_task_prerun, dispatch_uid="portal.logging.task_prerun", weak=False)
     signals.task_postrun.connect(_task_postrun, dispatch_uid="portal.logging.task_postrun", weak=False)

@@ -1,4 +1,5 @@
-"""Who is who. One predicate per role, used by views, admin, templates and tests alike."""
+"""Who is who across the site. One predicate per role, used by views, admin, templates and tests
+alike; whether someone sells is an orders question (:func:`orders.permissions.is_seller`)."""
 
 from django.contrib.auth.models import AnonymousUser
 
@@ -19,17 +20,4 @@ def is_mediator(user: User | AnonymousUser) -> bool:
     if cached is None:
         cached = user.groups.filter(name=MEDIATORS_GROUP).exists()
         user._is_mediator = cached
-    return cached
-
-
-def is_seller(user: User | AnonymousUser) -> bool:
-    """A seller is a user who owns a store."""
-    if not user.is_authenticated:
-        return False
-    cached = getattr(user, "_is_seller", None)
-    if cached is None:
-        from orders.models import Store
-
-        cached = Store.objects.filter(owner=user).exists()
-        user._is_seller = cached
     return cached

@@ -7,7 +7,8 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
-from portal.accounts.roles import is_mediator, is_seller
+from orders.permissions import is_seller
+from portal.accounts.roles import is_mediator
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db

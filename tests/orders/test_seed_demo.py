@@ -5,9 +5,10 @@ from django.core.management import CommandError, call_command
 
 from orders.management.commands.seed_demo import ORDER_NUMBER_PREFIX, PASSWORD, PEOPLE
 from orders.models import Carrier, Order, OrderEvent, Refund, Store
+from orders.permissions import is_seller
 from portal import deadlines
 from portal.accounts.models import User
-from portal.accounts.roles import is_mediator, is_seller
+from portal.accounts.roles import is_mediator
 
 pytestmark = pytest.mark.django_db
 
