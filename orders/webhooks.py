@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from orders import services
+from orders import refunds
 from orders.payments import stripe_answer
 
 logger = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     if word is None:
         return HttpResponse("Ignored.", content_type="text/plain")
     metadata = refund.get("metadata") or {}
-    services.record_refund_update(
+    refunds.record_refund_update(
         word=word,
         ledger_id=str(metadata.get("refund_id", "")),
         order_number=str(metadata.get("order_number", "")),

@@ -86,7 +86,7 @@ def flaky_provider(monkeypatch) -> FlakyPaymentProvider:
     """The payment provider the refund services use; set ``failures_left`` to simulate an outage,
     ``refusals_left`` a refusal."""
     provider = FlakyPaymentProvider()
-    monkeypatch.setattr("orders.services.get_provider", lambda: provider)
+    monkeypatch.setattr("orders.refunds.get_provider", lambda: provider)
     return provider
 
 

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.test.utils import override_settings
 
-from orders import policy
+from orders import policy, refunds
 from orders import services as order_services
 from orders.demo.stories import (
     CATALOGUE,
@@ -221,4 +221,4 @@ def _run_clock(order: Order, *, until: datetime) -> None:
         for refund_id in Refund.objects.filter(order=order, status=Refund.Status.PENDING).values_list(
             "pk", flat=True
         ):
-            order_services.pay_refund(refund_id=refund_id, now=swept_at + REFUND_LAG)
+            refunds.pay_refund(refund_id=refund_id, now=swept_at + REFUND_LAG)

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from orders import refunds
 from orders import services as order_services
 from orders.models import Order, Refund
 from orders.notifications import ORDER_NOTICES
@@ -46,8 +47,8 @@ def _refund_failed(order: Order, now: datetime) -> Refund:
 
     refund = _refund_pending(order, now)
     provider = FlakyPaymentProvider(refusals_left=1)
-    with mock.patch("orders.services.get_provider", lambda: provider):
-        order_services.pay_refund(refund_id=refund.pk, now=order.handling_due_at + DAY)
+    with mock.patch("orders.refunds.get_provider", lambda: provider):
+        refunds.pay_refund(refund_id=refund.pk, now=order.handling_due_at + DAY)
     return refund
 
 
@@ -130,7 +131,7 @@ CASES = {
         act_by="protection_ends_at",
     ),
     "refund_paid": OrderCase(
-        final=lambda order, now, sweep: order_services.pay_refund(
+        final=lambda order, now, sweep: refunds.pay_refund(
             refund_id=_refund_pending(order, now).pk, now=order.handling_due_at + DAY
         ),
         told={"buyer": "Refund paid on order {number}"},

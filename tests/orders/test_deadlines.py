@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from orders import policy, services
+from orders import policy, refunds, services
 from orders.models import Carrier, Order, OrderEvent, Refund
 from portal.deadlines import enforce_all
 from tests.factories import (
@@ -187,7 +187,7 @@ def test_the_seller_is_paid_what_was_paid_minus_what_was_refunded(now, flaky_pro
             order=locked, amount=Decimal("20.00"), reason=Refund.Reason.DISPUTE, now=now
         )
     flaky_provider.refusals_left = 1
-    services.pay_refund(refund_id=failed.pk, now=now)
+    refunds.pay_refund(refund_id=failed.pk, now=now)
 
     enforce_all(now=now + timedelta(days=20))
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from orders import policy, services
+from orders import policy, refunds, services
 from orders.models import (
     Carrier,
     FreeReturnCountry,
@@ -721,7 +721,7 @@ def test_a_failed_refund_does_not_count_against_what_can_still_be_refunded(now, 
     order = shipped_order(paid_at=now)
     failed = issue(order, "60.00", now=now)
     flaky_provider.refusals_left = 1
-    services.pay_refund(refund_id=failed.pk, now=now)
+    refunds.pay_refund(refund_id=failed.pk, now=now)
 
     retry = issue(order, "60.00", now=now + timedelta(hours=1))
 
@@ -735,7 +735,7 @@ def test_the_refunded_total_reads_the_same_from_prefetched_refunds_and_from_a_lo
     order = shipped_order(paid_at=now)
     failed = issue(order, "50.00", now=now)
     flaky_provider.refusals_left = 1
-    services.pay_refund(refund_id=failed.pk, now=now)
+    refunds.pay_refund(refund_id=failed.pk, now=now)
     issue(order, "20.00", now=now)
 
     def prefetched():
@@ -762,7 +762,7 @@ def test_paying_a_refund_pays_it_through_the_provider(now):
     refund = issue(order, "25.00", now=now)
     paid_at = now + timedelta(minutes=1)
 
-    services.pay_refund(refund_id=refund.pk, now=paid_at)
+    refunds.pay_refund(refund_id=refund.pk, now=paid_at)
 
     refund.refresh_from_db()
     assert refund.status == Refund.Status.PAID
@@ -779,8 +779,8 @@ def test_paying_a_refund_twice_pays_it_once(now, flaky_provider):
     order = shipped_order(paid_at=now)
     refund = issue(order, "25.00", now=now)
 
-    services.pay_refund(refund_id=refund.pk, now=now + timedelta(minutes=1))
-    services.pay_refund(refund_id=refund.pk, now=now + timedelta(minutes=2))
+    refunds.pay_refund(refund_id=refund.pk, now=now + timedelta(minutes=1))
+    refunds.pay_refund(refund_id=refund.pk, now=now + timedelta(minutes=2))
 
     refund.refresh_from_db()
     assert flaky_provider.calls == 1
@@ -826,7 +826,7 @@ def test_a_provider_error_keeps_the_refund_pending_and_retries_with_growing_dela
     refund = issue(order, "25.00", now=now)
     flaky_provider.failures_left = 2
 
-    services.pay_refund(refund_id=refund.pk, now=now)
+    refunds.pay_refund(refund_id=refund.pk, now=now)
     refund.refresh_from_db()
     assert refund.status == Refund.Status.PENDING
     assert refund.attempts == 1
@@ -834,14 +834,14 @@ def test_a_provider_error_keeps_the_refund_pending_and_retries_with_growing_dela
     assert refund.next_attempt_at == now + policy.REFUND_RETRY_DELAY
 
     later = now + timedelta(minutes=5)
-    services.pay_refund(refund_id=refund.pk, now=later)
+    refunds.pay_refund(refund_id=refund.pk, now=later)
     refund.refresh_from_db()
     assert refund.status == Refund.Status.PENDING
     assert refund.attempts == 2
     assert refund.next_attempt_at == later + 2 * policy.REFUND_RETRY_DELAY
     assert refund.provider_reference == ""
 
-    services.pay_refund(refund_id=refund.pk, now=later + timedelta(minutes=10))
+    refunds.pay_refund(refund_id=refund.pk, now=later + timedelta(minutes=10))
     refund.refresh_from_db()
     assert refund.status == Refund.Status.PAID
     assert refund.attempts == 3
@@ -858,13 +858,13 @@ def test_a_provider_down_past_refund_max_attempts_keeps_the_refund_pending_and_n
     flaky_provider.failures_left = policy.REFUND_MAX_ATTEMPTS + 1
 
     for attempt in range(1, policy.REFUND_MAX_ATTEMPTS + 2):
-        services.pay_refund(refund_id=refund.pk, now=now + timedelta(hours=attempt))
+        refunds.pay_refund(refund_id=refund.pk, now=now + timedelta(hours=attempt))
         refund.refresh_from_db()
         assert refund.status == Refund.Status.PENDING
     assert refund.attempts == policy.REFUND_MAX_ATTEMPTS + 1
     assert not order.events.filter(type=T.REFUND_FAILED).exists()
 
-    services.pay_refund(refund_id=refund.pk, now=now + timedelta(days=1))
+    refunds.pay_refund(refund_id=refund.pk, now=now + timedelta(days=1))
 
     refund.refresh_from_db()
     assert refund.status == Refund.Status.PAID
@@ -876,7 +876,7 @@ def test_a_refund_the_provider_refuses_is_marked_failed_at_once(now, flaky_provi
     refund = issue(order, "25.00", now=now)
     flaky_provider.refusals_left = 1
 
-    services.pay_refund(refund_id=refund.pk, now=now)
+    refunds.pay_refund(refund_id=refund.pk, now=now)
 
     refund.refresh_from_db()
     assert refund.status == Refund.Status.FAILED
@@ -895,9 +895,9 @@ def test_a_failed_refund_is_not_paid_by_a_late_job(now, flaky_provider):
     order = shipped_order(paid_at=now)
     refund = issue(order, "25.00", now=now)
     flaky_provider.refusals_left = 1
-    services.pay_refund(refund_id=refund.pk, now=now)
+    refunds.pay_refund(refund_id=refund.pk, now=now)
 
-    services.pay_refund(refund_id=refund.pk, now=now + timedelta(hours=1))
+    refunds.pay_refund(refund_id=refund.pk, now=now + timedelta(hours=1))
 
     refund.refresh_from_db()
     assert refund.status == Refund.Status.FAILED

@@ -10,7 +10,7 @@ import pytest
 from django.db import connections, transaction
 from django.urls import reverse
 
-from orders import services
+from orders import refunds
 from orders.models import Order, Refund
 from portal.deadlines import enforce_all
 from tests.factories import shipped_order
@@ -43,7 +43,7 @@ def test_a_hanging_provider_blocks_neither_the_order_nor_the_refund_nor_a_page_n
 
     def job() -> None:
         try:
-            outcome["refund"] = services.pay_refund(refund_id=refund.pk, now=now)
+            outcome["refund"] = refunds.pay_refund(refund_id=refund.pk, now=now)
         except Exception as error:
             outcome["error"] = error
         finally:

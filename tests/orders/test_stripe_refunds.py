@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from orders import policy, services
+from orders import policy, refunds, services
 from orders.models import OrderEvent, Refund
 from orders.payments import (
     PaymentProviderError,
@@ -51,14 +51,14 @@ def errors_logged(caplog) -> list[str]:
     return [
         record.getMessage()
         for record in caplog.records
-        if record.name == "orders.services" and record.levelno == logging.ERROR
+        if record.name == "orders.refunds" and record.levelno == logging.ERROR
     ]
 
 
 def test_a_refund_becomes_one_stripe_refund_with_the_ledger_key_and_metadata(stripe_api, order, now):
     refund = issue(order, "25.50", now)
 
-    services.pay_refund(refund_id=refund.pk, now=now)
+    refunds.pay_refund(refund_id=refund.pk, now=now)
 
     refund.refresh_from_db()
     (made,) = stripe_api.created
@@ -75,7 +75,7 @@ def test_a_charge_reference_is_refunded_as_a_charge(stripe_api, now, buyer, stor
     order = shipped_order(paid_at=now, buyer=buyer, store=store, payment_reference="ch_3TestCharge")
     refund = issue(order, "10.00", now)
 
-    services.pay_refund(refund_id=refund.pk, now=now)
+    refunds.pay_refund(refund_id=refund.pk, now=now)
 
     (post,) = stripe_api.posts()
     assert post["params"]["charge"] == "ch_3TestCharge" and "payment_intent" not in post["params"]
@@ -109,7 +109,7 @@ def test_a_card_error_fails_the_refund_at_once_and_tells_the_buyer(
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.pay_refund(refund_id=refund.pk, now=now)
+        refunds.pay_refund(refund_id=refund.pk, now=now)
 
     refund.refresh_from_db()
     assert refund.status == Refund.Status.FAILED
@@ -127,7 +127,7 @@ def test_an_order_without_a_stripe_payment_fails_its_refund_without_calling_stri
     order = shipped_order(paid_at=now, buyer=buyer, store=store)  # imported before references were
     refund = issue(order, "25.00", now)
 
-    services.pay_refund(refund_id=refund.pk, now=now)
+    refunds.pay_refund(refund_id=refund.pk, now=now)
 
     refund.refresh_from_db()
     assert refund.status == Refund.Status.FAILED
@@ -139,7 +139,7 @@ def test_a_stripe_500_keeps_the_refund_pending_and_the_sweep_pays_it_once(stripe
     refund = issue(order, "25.00", now)
     stripe_api.trouble = [fake_stripe.SERVER_ERROR]
 
-    services.pay_refund(refund_id=refund.pk, now=now)
+    refunds.pay_refund(refund_id=refund.pk, now=now)
 
     refund.refresh_from_db()
     assert refund.status == Refund.Status.PENDING
@@ -245,7 +245,7 @@ def test_a_timeout_is_retried_with_the_same_key_and_pays_once(stripe_api, order,
     # Stripe makes the refund, but its answer comes after the client stopped waiting.
     stripe_api.trouble = [fake_stripe.HANG]
 
-    services.pay_refund(refund_id=refund.pk, now=now)
+    refunds.pay_refund(refund_id=refund.pk, now=now)
 
     refund.refresh_from_db()
     assert refund.status == Refund.Status.PENDING
@@ -265,8 +265,8 @@ def test_a_refund_stripe_is_still_processing_waits_submitted_for_its_word(stripe
     stripe_api.new_status = "pending"
     refund = issue(order, "25.00", now)
 
-    services.pay_refund(refund_id=refund.pk, now=now)
-    services.pay_refund(refund_id=refund.pk, now=now + timedelta(minutes=1))  # a duplicate job
+    refunds.pay_refund(refund_id=refund.pk, now=now)
+    refunds.pay_refund(refund_id=refund.pk, now=now + timedelta(minutes=1))  # a duplicate job
 
     refund.refresh_from_db()
     (made,) = stripe_api.created
@@ -286,7 +286,7 @@ def test_the_sweep_asks_stripe_about_a_stuck_refund_by_retrieving_it_never_makin
 ):
     stripe_api.new_status = "requires_action"
     refund = issue(order, "25.00", now)
-    services.pay_refund(refund_id=refund.pk, now=now)
+    refunds.pay_refund(refund_id=refund.pk, now=now)
     refund.refresh_from_db()
     check_at = refund.next_attempt_at
 
@@ -321,7 +321,7 @@ def test_a_refund_stripe_answers_failed_or_canceled_is_failed_and_the_buyer_told
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.pay_refund(refund_id=refund.pk, now=now)
+        refunds.pay_refund(refund_id=refund.pk, now=now)
 
     refund.refresh_from_db()
     assert refund.status == Refund.Status.FAILED
@@ -334,15 +334,15 @@ def test_a_worker_killed_between_the_call_and_the_record_is_recovered_by_the_swe
     stripe_api, order, now, monkeypatch
 ):
     refund = issue(order, "25.00", now)
-    record = services._record_refund_answer
+    record = refunds._record_refund_answer
 
     def killed(**kwargs):
         raise SystemExit("worker killed")  # as a SIGKILL: nothing after the provider call runs
 
-    monkeypatch.setattr(services, "_record_refund_answer", killed)
+    monkeypatch.setattr(refunds, "_record_refund_answer", killed)
     with pytest.raises(SystemExit):
-        services.pay_refund(refund_id=refund.pk, now=now)
-    monkeypatch.setattr(services, "_record_refund_answer", record)
+        refunds.pay_refund(refund_id=refund.pk, now=now)
+    monkeypatch.setattr(refunds, "_record_refund_answer", record)
 
     refund.refresh_from_db()
     assert refund.status == Refund.Status.PENDING
@@ -350,7 +350,7 @@ def test_a_worker_killed_between_the_call_and_the_record_is_recovered_by_the_swe
     assert len(stripe_api.created) == 1  # the money moved; the ledger does not know it yet
 
     enforce_all(now=now + policy.REFUND_CLAIM_LEASE - timedelta(seconds=1))  # the claim still holds
-    services.pay_refund(refund_id=refund.pk, now=now + timedelta(minutes=1))  # a duplicate job
+    refunds.pay_refund(refund_id=refund.pk, now=now + timedelta(minutes=1))  # a duplicate job
     assert len(stripe_api.posts()) == 1
 
     enforce_all(now=now + policy.REFUND_CLAIM_LEASE)

@@ -10,7 +10,7 @@ import pytest
 import stripe
 from django.urls import reverse
 
-from orders import policy, services
+from orders import policy, refunds, services
 from orders.models import OrderEvent, Refund
 from portal.deadlines import enforce_all
 from tests.factories import shipped_order
@@ -35,7 +35,7 @@ def submitted(stripe_api, now, buyer, store) -> Refund:
     refund = services.issue_refund(
         order=order, amount=Decimal("25.00"), reason=Refund.Reason.DISPUTE, now=now
     )
-    services.pay_refund(refund_id=refund.pk, now=now)
+    refunds.pay_refund(refund_id=refund.pk, now=now)
     refund.refresh_from_db()
     assert refund.status == Refund.Status.SUBMITTED
     return refund
@@ -133,11 +133,11 @@ def test_the_webhook_finds_a_refund_whose_job_died_before_recording_it_by_its_me
     def killed(**kwargs):
         raise SystemExit("worker killed")
 
-    record = services._record_refund_answer
-    monkeypatch.setattr(services, "_record_refund_answer", killed)
+    record = refunds._record_refund_answer
+    monkeypatch.setattr(refunds, "_record_refund_answer", killed)
     with pytest.raises(SystemExit):
-        services.pay_refund(refund_id=refund.pk, now=now)
-    monkeypatch.setattr(services, "_record_refund_answer", record)
+        refunds.pay_refund(refund_id=refund.pk, now=now)
+    monkeypatch.setattr(refunds, "_record_refund_answer", record)
     (made,) = stripe_api.created
     assert Refund.objects.get(pk=refund.pk).provider_reference == ""
 

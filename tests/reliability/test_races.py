@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from disputes import services
 from disputes.models import Dispute, DisputeEvent
+from orders import refunds
 from orders import services as order_services
 from orders.models import Order, OrderEvent, Refund
 from portal import deadlines
@@ -151,7 +152,7 @@ class SlowProvider(FlakyPaymentProvider):
 def pending_refund(now, monkeypatch) -> Refund:
     """A refund written to the ledger whose payment job has not run yet."""
     provider = SlowProvider()
-    monkeypatch.setattr("orders.services.get_provider", lambda: provider)
+    monkeypatch.setattr("orders.refunds.get_provider", lambda: provider)
     order = shipped_order(paid_at=now)
     refund = Refund.objects.create(
         order=order,
@@ -169,8 +170,8 @@ def test_a_refund_paid_by_two_jobs_at_once_is_paid_once(pending_refund, now):
     provider = pending_refund.provider
 
     first, second = run_concurrently(
-        lambda: order_services.pay_refund(refund_id=pending_refund.pk, now=now),
-        lambda: order_services.pay_refund(refund_id=pending_refund.pk, now=now),
+        lambda: refunds.pay_refund(refund_id=pending_refund.pk, now=now),
+        lambda: refunds.pay_refund(refund_id=pending_refund.pk, now=now),
     )
 
     # The job that claimed the refund pays it; the other finds it claimed and leaves it alone
@@ -190,7 +191,7 @@ def test_the_sweep_skips_a_refund_that_its_job_is_paying(pending_refund, now):
     # A sweep within the job's claim: past it, the sweep would take the job for dead and ask the
     # provider again with the same key (tests/orders/test_stripe_refunds.py).
     paid, swept = run_concurrently(
-        lambda: order_services.pay_refund(refund_id=pending_refund.pk, now=now),
+        lambda: refunds.pay_refund(refund_id=pending_refund.pk, now=now),
         later(lambda: deadlines.enforce_all(now=now + timedelta(minutes=1))),
     )
 
