@@ -22,11 +22,13 @@ run: install messages
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runall
 
-## make test: install what the tests need, lint, and run the whole suite (all three report, then it fails)
+## make test: install what the tests need, lint, check the import layers (pyproject.toml) and run the
+## whole suite (each reports, then it fails)
 test: install messages
 	@status=0; \
 	echo "$(PY) -m ruff check ."; $(PY) -m ruff check . || status=1; \
 	echo "$(PY) -m ruff format --check ."; $(PY) -m ruff format --check . || status=1; \
+	echo "$(VENV)/bin/lint-imports --no-cache"; $(VENV)/bin/lint-imports --no-cache || status=1; \
 	echo "$(PY) -m pytest"; $(PY) -m pytest || status=$$?; \
 	exit $$status
 
@@ -43,6 +45,7 @@ messages: install
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install
 	$(PY) -m ruff check --fix .
