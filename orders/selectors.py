@@ -91,6 +91,24 @@ def order_for_page(order: Order) -> Order:
     return order
 
 
+def refunded_total(order: Order) -> Decimal:
+    """What has been or is being refunded on the order (failed refunds do not count).
+
+    Answers without a query when it can: from ``refunded_so_far``, which an order locked with
+    :func:`orders.services.refunded_sum` annotated carries (the sweep locks dozens at once) and
+    :func:`orders.services.issue_refund` keeps current, or from the order's prefetched
+    ``refunds`` (pages).
+    """
+    known = getattr(order, "refunded_so_far", None)
+    if known is not None:
+        return known
+    if "refunds" in getattr(order, "_prefetched_objects_cache", {}):
+        refunds = [refund for refund in order.refunds.all() if refund.status != Refund.Status.FAILED]
+        return sum((refund.amount for refund in refunds), Decimal("0.00"))
+    total = order.refunds.exclude(status=Refund.Status.FAILED).aggregate(total=Sum("amount"))["total"]
+    return total or Decimal("0.00")
+
+
 @dataclass(frozen=True)
 class ProtectionStatus:
     """What the order page says about buyer protection right now."""

@@ -388,7 +388,7 @@ def release_from_dispute(
     """
     order.on_hold = False
     if finished:
-        remaining = order.total_paid - refunded_total(order)
+        remaining = order.total_paid - selectors.refunded_total(order)
         if remaining <= 0:
             order.close_refunded(at=now)
             order.reschedule()
@@ -417,25 +417,8 @@ def release_from_dispute(
 
 
 # --- refunds -----------------------------------------------------------------------------------
-def refunded_total(order: Order) -> Decimal:
-    """What has been or is being refunded on the order (failed refunds do not count).
-
-    Answers without a query when it can: from ``refunded_so_far``, which an order locked with
-    :func:`refunded_sum` annotated carries (the sweep locks dozens at once) and
-    :func:`issue_refund` keeps current, or from the order's prefetched ``refunds`` (pages).
-    """
-    known = getattr(order, "refunded_so_far", None)
-    if known is not None:
-        return known
-    if "refunds" in getattr(order, "_prefetched_objects_cache", {}):
-        refunds = [refund for refund in order.refunds.all() if refund.status != Refund.Status.FAILED]
-        return sum((refund.amount for refund in refunds), Decimal("0.00"))
-    total = order.refunds.exclude(status=Refund.Status.FAILED).aggregate(total=Sum("amount"))["total"]
-    return total or Decimal("0.00")
-
-
 def refunded_sum(order_ref: str = "pk") -> Coalesce:
-    """:func:`refunded_total` as an expression, for the order that ``order_ref`` names."""
+    """:func:`orders.selectors.refunded_total` as an expression, for the order that ``order_ref`` names."""
     return querying.aggregate_per_row(
         Refund.objects.filter(order=OuterRef(order_ref)).exclude(status=Refund.Status.FAILED),
         Sum("amount"),
@@ -446,7 +429,7 @@ def refunded_sum(order_ref: str = "pk") -> Coalesce:
 
 
 def refundable_amount(order: Order) -> Decimal:
-    return order.total_paid - refunded_total(order)
+    return order.total_paid - selectors.refunded_total(order)
 
 
 def issue_refund(
@@ -461,7 +444,7 @@ def issue_refund(
             _("A refund of %(amount)s %(currency)s would exceed what is left to refund on this order.")
             % {"amount": amount, "currency": order.currency}
         )
-    # Keep refunded_total() right for this instance: the running sum follows, a prefetch is stale.
+    # Keep selectors.refunded_total() right for this instance: the running sum follows, a prefetch is stale.
     if getattr(order, "refunded_so_far", None) is not None:
         order.refunded_so_far += amount
     getattr(order, "_prefetched_objects_cache", {}).pop("refunds", None)
@@ -497,7 +480,7 @@ def apply_order_deadline(order: Order, now: datetime) -> None:
         order.save()
         _notify(events.order_confirmed(order=order, actor=None, at=now))
     elif kind == Order.DeadlineKind.SETTLE:
-        order.settle(at=now, amount=order.total_paid - refunded_total(order))
+        order.settle(at=now, amount=order.total_paid - selectors.refunded_total(order))
         order.reschedule()
         order.save()
         _notify(events.order_settled(order=order, at=now))

@@ -96,7 +96,7 @@ def order_page_context(request: HttpRequest, order: Order, **forms) -> dict:
         "deadline_passed": deadline_passed,
         "protection": selectors.protection_status(order, viewer_is_buyer=viewer_is_buyer),
         "return_policy": selectors.return_policy_summary(order),
-        "refunded_total": services.refunded_total(order),  # from the prefetched refunds
+        "refunded_total": selectors.refunded_total(order),  # from the prefetched refunds
         "refund_days": selectors.refund_timing(order),
         "can_request_extension": can_request_extension,
         "can_answer_extension": can_answer_extension,

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from orders import policy, refunds, services
+from orders import policy, refunds, selectors, services
 from orders.models import (
     Carrier,
     FreeReturnCountry,
@@ -666,7 +666,7 @@ def test_issuing_a_refund_writes_a_pending_ledger_entry_and_a_timeline_event(now
     assert refund.next_attempt_at == now + timedelta(days=3) + policy.REFUND_RETRY_DELAY
     event = order.events.get(type=T.REFUND_ISSUED)
     assert event.data == {"refund": refund.pk, "amount": "25.00", "currency": "USD"}
-    assert services.refunded_total(order) == Decimal("25.00")
+    assert selectors.refunded_total(order) == Decimal("25.00")
     assert services.refundable_amount(order) == Decimal("35.00")
 
 
@@ -691,7 +691,7 @@ def test_refunds_may_add_up_to_exactly_what_was_paid(now):
 
     issue(order, "20.00", now=now)
 
-    assert services.refunded_total(order) == Decimal("60.00")
+    assert selectors.refunded_total(order) == Decimal("60.00")
     assert services.refundable_amount(order) == Decimal("0.00")
 
 
@@ -728,7 +728,7 @@ def test_a_failed_refund_does_not_count_against_what_can_still_be_refunded(now, 
     failed.refresh_from_db()
     assert failed.status == Refund.Status.FAILED
     assert retry.amount == Decimal("60.00")
-    assert services.refunded_total(order) == Decimal("60.00")
+    assert selectors.refunded_total(order) == Decimal("60.00")
 
 
 def test_the_refunded_total_reads_the_same_from_prefetched_refunds_and_from_a_locked_sum(now, flaky_provider):
@@ -744,7 +744,7 @@ def test_the_refunded_total_reads_the_same_from_prefetched_refunds_and_from_a_lo
     def summed():  # as the sweep locks orders
         return Order.objects.annotate(refunded_so_far=services.refunded_sum()).get(pk=order.pk)
 
-    assert services.refunded_total(prefetched()) == services.refunded_total(summed()) == Decimal("20.00")
+    assert selectors.refunded_total(prefetched()) == selectors.refunded_total(summed()) == Decimal("20.00")
     for read, expected in ((prefetched, "25.00"), (summed, "30.00")):
         instance = read()
         with transaction.atomic():
@@ -752,8 +752,8 @@ def test_the_refunded_total_reads_the_same_from_prefetched_refunds_and_from_a_lo
                 order=instance, amount=Decimal("5.00"), reason=Refund.Reason.DISPUTE, now=now
             )
         # The instance a refund went through knows it, as the database does.
-        assert services.refunded_total(instance) == Decimal(expected)
-        assert services.refunded_total(Order.objects.get(pk=order.pk)) == Decimal(expected)
+        assert selectors.refunded_total(instance) == Decimal(expected)
+        assert selectors.refunded_total(Order.objects.get(pk=order.pk)) == Decimal(expected)
 
 
 # --- pay_refund --------------------------------------------------------------------------------
