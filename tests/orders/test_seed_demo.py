@@ -3,7 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from orders.management.commands.seed_demo import ORDER_NUMBER_PREFIX, PASSWORD, PEOPLE
+from orders.demo import ORDER_NUMBER_PREFIX, PASSWORD, PEOPLE
 from orders.models import Carrier, Order, OrderEvent, Refund, Store
 from orders.permissions import is_seller
 from portal import deadlines
