@@ -440,6 +440,23 @@ def test_after_an_outage_past_the_deadline_no_reminder_is_sent(due, scenario, sw
     assert not due.events.filter(type=DisputeEvent.Type.REMINDER_SENT).exists()
 
 
+def test_a_due_deadline_the_sweep_cannot_apply_is_not_reminded(due, sweep, monkeypatch, mailoutbox):
+    # The deadline pass skips a dispute a party holds (here: one that fails), and the reminder
+    # pass must not then claim it: its deadline has passed, so no reminder is due, only the outcome.
+    def held(dispute, now):
+        raise RuntimeError("a party holds this dispute")
+
+    monkeypatch.setattr("disputes.services.clock.apply_dispute_deadline", held)
+    state, sent = due.state, due.reminders_sent
+
+    swept = sweep(due.deadline_at)
+
+    assert swept["disputes"] == 0
+    due.refresh_from_db()
+    assert (due.state, due.reminders_sent) == (state, sent)
+    assert reminders(mailoutbox, due) == []
+
+
 def test_an_outage_between_the_reminders_sends_the_second_one_late(due, sweep, mailoutbox):
     deadline = due.deadline_at
     sweep(deadline - 48 * HOUR)
