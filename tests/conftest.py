@@ -94,9 +94,9 @@ def flaky_provider(monkeypatch) -> FlakyPaymentProvider:
 def broken_order_deadline(monkeypatch):
     """``break_(order)`` makes applying that order's deadline fail after it changed the order (as
     a provider SDK blowing up would), so only the rollback can undo it; ``break_(None)`` mends it."""
-    from orders import services
+    from orders.services import clock
 
-    apply = services.apply_order_deadline
+    apply = clock.apply_order_deadline
 
     def break_(broken) -> None:
         def apply_unless_broken(order, at):
@@ -104,6 +104,6 @@ def broken_order_deadline(monkeypatch):
             if broken is not None and order.pk == broken.pk:
                 raise RuntimeError("provider SDK exploded")
 
-        monkeypatch.setattr(services, "apply_order_deadline", apply_unless_broken)
+        monkeypatch.setattr(clock, "apply_order_deadline", apply_unless_broken)
 
     return break_
