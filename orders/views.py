@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -165,7 +166,7 @@ class OrderActionView(OrderViewMixin, View):
 class ShipOrderView(OrderActionView):
     form_class = ShipOrderForm
     form_context_name = "ship_form"
-    success_message = _("Marked as shipped. The buyer has been told.")
+    success_message = gettext_lazy("Marked as shipped. The buyer has been told.")
 
     def perform(self, form) -> None:
         services.ship_order(
@@ -178,7 +179,7 @@ class ShipOrderView(OrderActionView):
 
 
 class ReportDeliveredView(OrderActionView):
-    success_message = _(
+    success_message = gettext_lazy(
         "Reported as delivered. The buyer is asked to confirm receipt; their protection is unchanged "
         "until the carrier's tracking or the buyer confirms it."
     )
@@ -188,7 +189,7 @@ class ReportDeliveredView(OrderActionView):
 
 
 class ConfirmReceiptView(OrderActionView):
-    success_message = _("Thank you. Receipt confirmed.")
+    success_message = gettext_lazy("Thank you. Receipt confirmed.")
 
     def perform(self, form) -> None:
         services.confirm_receipt(order=self.order, buyer=self.request.user, now=timezone.now())
@@ -197,7 +198,7 @@ class ConfirmReceiptView(OrderActionView):
 class RequestExtensionView(OrderActionView):
     form_class = RequestExtensionForm
     form_context_name = "extension_form"
-    success_message = _("Extension requested. The seller has been asked.")
+    success_message = gettext_lazy("Extension requested. The seller has been asked.")
 
     def perform(self, form) -> None:
         services.request_protection_extension(
@@ -208,7 +209,7 @@ class RequestExtensionView(OrderActionView):
 class GrantExtensionView(OrderActionView):
     form_class = GrantExtensionForm
     form_context_name = "grant_form"
-    success_message = _("Protection extended. The buyer has been told.")
+    success_message = gettext_lazy("Protection extended. The buyer has been told.")
 
     def perform(self, form) -> None:
         services.grant_protection_extension(
@@ -217,7 +218,7 @@ class GrantExtensionView(OrderActionView):
 
 
 class DeclineExtensionView(OrderActionView):
-    success_message = _("Extension declined. The buyer has been told.")
+    success_message = gettext_lazy("Extension declined. The buyer has been told.")
 
     def perform(self, form) -> None:
         services.decline_protection_extension(order=self.order, seller=self.request.user, now=timezone.now())
