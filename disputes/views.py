@@ -309,7 +309,9 @@ class CounterOfferView(DisputeActionView):
 class RejectRequestView(DisputeActionView):
     name = "reject_request"
     form_class = forms.RejectForm
-    success_message = gettext_lazy("Request rejected. The buyer can now accept that, change the request or escalate.")
+    success_message = gettext_lazy(
+        "Request rejected. The buyer can now accept that, change the request or escalate."
+    )
 
     def perform(self, data: dict) -> None:
         services.reject_request(

@@ -86,10 +86,8 @@ def order_page_context(request: HttpRequest, order: Order, **forms) -> dict:
     deadline_passed = selectors.passed_deadline_sentence(order) if order.deadline_due(now) else ""
     actions = set() if deadline_passed else permissions.available_order_actions(order, user)
     number = order.number
-    can_request_extension = (
-        not deadline_passed and viewer_is_buyer and services.can_request_extension(order, now)
-    )
-    can_answer_extension = not deadline_passed and services.can_answer_extension(order, user)
+    can_request_extension = not deadline_passed and permissions.can_request_extension(order, user, now)
+    can_answer_extension = not deadline_passed and permissions.can_answer_extension(order, user)
     context = {
         "order": order,
         "viewer_is_buyer": viewer_is_buyer,

@@ -16,14 +16,10 @@ from disputes import services
 from disputes.admin import forms
 from disputes.admin import selectors as admin_selectors
 from disputes.models import Dispute
+from disputes.roles import BLACKLIST, DECIDE, MEDIATE, REQUEST_EVIDENCE
 from messaging.models import Conversation
 from orders.selectors import return_policy_summary
 from portal.accounts.models import User
-
-MEDIATE = "disputes.mediate_dispute"
-REQUEST_EVIDENCE = "disputes.request_evidence"
-DECIDE = "disputes.decide_dispute"
-BLACKLIST = "disputes.blacklist_buyer"
 
 #: What each decision does, in the words the case page puts under its button.
 DECISION_HELP = {

@@ -15,19 +15,9 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Dispute
-from messaging import policy, services
+from messaging import policy, roles, services
 from messaging.models import Conversation, Message, MessageAttachment
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+from portal.admin_site import ReadOnlyAdminMixin
 
 
 class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -99,7 +89,7 @@ class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "can_post_as_mediator": request.user.has_perm(services.MEDIATE_PERMISSION),
+            "can_post_as_mediator": roles.can_post_as_mediator(request.user),
             "post_url": reverse("admin:messaging_conversation_post", args=[object_id]),
             "max_body_length": policy.MAX_BODY_LENGTH,
         }

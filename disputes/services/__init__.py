@@ -18,7 +18,7 @@ from disputes.services.clock import (
     enforce_dispute_deadlines,
     send_due_reminder,
 )
-from disputes.services.common import lock_dispute, party_of, refund_ceiling
+from disputes.services.common import lock_dispute, refund_ceiling
 from disputes.services.mediation import (
     Decision,
     assign_to_mediator,
@@ -81,7 +81,6 @@ __all__ = [
     "max_refund_for",
     "modify_request",
     "open_dispute",
-    "party_of",
     "post_mediator_message",
     "provide_evidence",
     "refund_ceiling",
