@@ -118,6 +118,9 @@ class Appeal(ConcurrentTransitionMixin, models.Model):
     def respondent(self) -> str:
         return Party.SELLER if self.appellant == Party.BUYER else Party.BUYER
 
+    def get_respondent_display(self) -> str:
+        return Party(self.respondent).label
+
     @property
     def is_final(self) -> bool:
         return self.state == self.State.DECIDED
