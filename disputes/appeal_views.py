@@ -13,7 +13,8 @@ class FileAppealView(DisputeActionView):
     name = "file_appeal"
     form_class = forms.AppealForm
     success_message = _(
-        "Appeal filed. The other party has been told; a different mediator will decide, and that decision is final."
+        "Appeal filed. The other party has been told; a different mediator will decide, "
+        "and that decision is final."
     )
 
     def build_form(self, request: HttpRequest):

@@ -66,7 +66,7 @@ def test_the_buyer_sees_the_appeal_offer_with_its_last_day_in_their_zone(
 
     # Decided 13 Nov 2026, 12:00 UTC: 30 days later is 13 Dec, 21:00 in Tokyo.
     assert "Appeal this decision (until 13 December 2026, 21:00 JST)" in html
-    assert 'action="/disputes/%d/appeal/"' % lost_by_buyer.pk in html
+    assert f'action="/disputes/{lost_by_buyer.pk}/appeal/"' in html
 
 
 def test_the_buyer_files_an_appeal_and_sees_its_state_and_deadline(
