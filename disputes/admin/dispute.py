@@ -29,6 +29,7 @@ from disputes import services
 from disputes.admin import filters, forms
 from disputes.admin import selectors as admin_selectors
 from disputes.admin.case import case_context
+from disputes.appeal_selectors import appeal_statistics
 from disputes.models import Dispute, Party
 from disputes.roles import DECIDE, MEDIATE, REQUEST_EVIDENCE
 from portal.admin_site import ReadOnlyAdminMixin
@@ -334,5 +335,6 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "median_to_decision": duration_text(stats.median_time_to_decision),
             "sellers": [(row, duration_text(row.median_first_response)) for row in stats.sellers],
             "queue_url": reverse("admin:disputes_dispute_changelist"),
+            "appeal_rows": appeal_statistics(),
         }
         return TemplateResponse(request, "admin/disputes/dispute/statistics.html", context)
