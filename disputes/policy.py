@@ -4,6 +4,7 @@ A deployment overrides any of them in Django settings, prefixed with ``DISPUTES_
 """
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 
@@ -76,3 +77,18 @@ def appeal_clawback() -> bool:
     card). Off by default: the marketplace bears it. Read when an appeal is decided, so the
     marketplace can change it without a restart of the code that imported this module."""
     return bool(_setting("APPEAL_CLAWBACK", False))
+
+
+#: The mediation queue's "amount asked" filter, per currency: the band edges (a dispute asking
+#: for exactly an edge falls in the band above it). A currency not listed is offered unbanded.
+QUEUE_AMOUNT_BANDS: dict[str, tuple[Decimal, ...]] = _setting(
+    "QUEUE_AMOUNT_BANDS",
+    {
+        "USD": (Decimal("25"), Decimal("100"), Decimal("500")),
+        "EUR": (Decimal("25"), Decimal("100"), Decimal("500")),
+        "GBP": (Decimal("20"), Decimal("80"), Decimal("400")),
+        "PLN": (Decimal("100"), Decimal("400"), Decimal("2000")),
+        "RUB": (Decimal("2500"), Decimal("10000"), Decimal("50000")),
+        "CNY": (Decimal("180"), Decimal("700"), Decimal("3500")),
+    },
+)

@@ -14,9 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from orders import roles, services
+from orders import admin_search, roles, services
+from orders.admin_filters import DestinationCountryFilter
 from orders.models import FreeReturnCountry, LineItem, Order, OrderEvent, Refund, ReturnTerms, Shipment, Store
 from portal.admin_site import ReadOnlyAdminMixin
+from portal.paging import CappedPaginator
 
 
 class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -112,10 +114,22 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "ship_to_country",
         "paid_at",
     ]
-    list_filter = ["state", "payment_method", "shipment__carrier", "ship_to_country", "on_hold"]
+    list_filter = [
+        "state",
+        "payment_method",
+        ("shipment__carrier", admin.ChoicesFieldListFilter),
+        DestinationCountryFilter,
+        "on_hold",
+    ]
     list_select_related = ["buyer", "store"]
-    search_fields = ["number", "buyer__username", "buyer__email", "store__name"]
+    # The search itself is ``get_search_results``; this only turns the search box on.
+    search_fields = ["number"]
+    search_help_text = _(
+        "Order number or its start, or the start of the buyer's username or e-mail, or of the "
+        "store's name or its owner's username or e-mail."
+    )
     show_full_result_count = False
+    paginator = CappedPaginator
     fieldsets = [
         (None, {"fields": ["number", "buyer", "store", "state", "on_hold"]}),
         (_("Payment"), {"fields": ["total_paid", "currency", "payment_method", "paid_at", "settled_amount"]}),
@@ -144,6 +158,10 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_ordering(self, request: HttpRequest) -> list[str]:
         return ["-paid_at", "-id"]
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Order], search_term: str):
+        term = search_term.strip()
+        return (admin_search.search_orders(queryset, term) if term else queryset), False
 
     # --- a mediator records a delivery ---------------------------------------------------------
     def has_record_delivery_permission(self, request: HttpRequest) -> bool:
@@ -212,8 +230,10 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "order", "dispute_reference", "money", "reason", "status", "failure_reason"]
     list_filter = ["status", "reason", "currency"]
     list_select_related = ["order", "dispute"]
-    search_fields = ["order__number", "provider_reference"]
+    search_fields = ["order__number__startswith", "provider_reference__exact"]
+    search_help_text = _("The start of the order number (as written), or the provider's refund reference.")
     show_full_result_count = False
+    paginator = CappedPaginator
     fields = [
         "order",
         "dispute",
@@ -258,7 +278,10 @@ class StoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "owner", "accepts_returns", "return_window_days", "return_shipping_paid_by"]
     list_filter = ["accepts_returns", "return_shipping_paid_by"]
     list_select_related = ["owner"]
-    search_fields = ["name", "owner__username", "owner__email"]
+    search_fields = ["name"]
+    search_help_text = _("The start of the store's name, or of its owner's username or e-mail.")
+    show_full_result_count = False
+    paginator = CappedPaginator
     fields = [
         "name",
         "owner",
@@ -277,3 +300,9 @@ class StoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_ordering(self, request: HttpRequest) -> list[str]:
         return ["name", "id"]
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Store], search_term: str):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(pk__in=admin_search.stores_matching(term)), False

@@ -29,10 +29,12 @@ from disputes import services
 from disputes.admin import filters, forms
 from disputes.admin import selectors as admin_selectors
 from disputes.admin.case import case_context
+from disputes.admin.search import search_disputes
 from disputes.appeal_selectors import appeal_statistics
 from disputes.models import Dispute, Party
 from disputes.roles import DECIDE, MEDIATE, REQUEST_EVIDENCE
 from portal.admin_site import ReadOnlyAdminMixin
+from portal.paging import CappedPaginator
 
 
 def duration_text(delta: timedelta | None) -> str:
@@ -72,15 +74,14 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         filters.AssignedFilter,
     ]
     list_select_related = ["order", "buyer", "store", "store__owner", "assigned_mediator"]
-    search_fields = [
-        "order__number",
-        "buyer__username",
-        "buyer__email",
-        "store__name",
-        "store__owner__username",
-    ]
-    search_help_text = gettext_lazy("Order number, buyer (username or e-mail), store or seller username.")
+    # The search itself is ``get_search_results``; this only turns the search box on.
+    search_fields = ["order__number"]
+    search_help_text = gettext_lazy(
+        "Dispute number (D-2 or 2), order number or its start, or the start of the buyer's or the "
+        "seller's username or e-mail, or of the store's name."
+    )
     show_full_result_count = False
+    paginator = CappedPaginator
     list_per_page = 50
     actions = ["assign_to_me"]
     fields = ["state"]
@@ -129,7 +130,11 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return loaded[object_id, from_field]
 
     def get_ordering(self, request: HttpRequest) -> list:
-        return admin_selectors.queue_ordering()
+        state = request.GET.get(filters.QueueStateFilter.parameter_name) or filters.QueueStateFilter.DEFAULT
+        return admin_selectors.queue_ordering(state)
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Dispute], search_term: str):
+        return search_disputes(queryset, search_term), False
 
     @admin.display(description=gettext_lazy("order"), ordering="order__number")
     def order_number(self, dispute: Dispute) -> str:

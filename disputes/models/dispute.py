@@ -205,6 +205,12 @@ class Dispute(DisputeDeadline, ConcurrentTransitionMixin, models.Model):
                 condition=Q(state__in=OPEN_STATE_VALUES),
             ),
             models.Index(fields=["state", "deadline_at", "escalated_at"], name="dispute_queue_idx"),
+            # The console's wider views (all open, all closed, all): soonest deadline first, the
+            # newest first among those without one (``admin.selectors.queue_ordering``).
+            # An ascending column keeps its nulls last in the index (PostgreSQL's default).
+            models.Index(fields=["deadline_at", "-id"], name="dispute_deadline_order_idx"),
+            # The console's "amount asked" filter, per currency.
+            models.Index(fields=["currency", "requested_amount"], name="dispute_amount_idx"),
         ]
 
     def __str__(self) -> str:
