@@ -15,7 +15,6 @@ from disputes import selectors as dispute_selectors
 from disputes import services
 from disputes.admin import forms
 from disputes.admin import selectors as admin_selectors
-from disputes.appeal_selectors import existing_appeal
 from disputes.models import Dispute
 from disputes.roles import BLACKLIST, DECIDE, MEDIATE, REQUEST_EVIDENCE
 from messaging.models import Conversation
@@ -85,7 +84,8 @@ def case_context(*, user: User, dispute: Dispute, bound: dict[str, Form], now: d
         "note_form": actions.note_form,
         "can_blacklist": actions.can_blacklist,
         "site_url_for_case": reverse("disputes:detail", args=[dispute.pk]),
-        "appeal": existing_appeal(dispute),
+        # Loaded with the case (``case_for_mediator``); a dispute without one has none.
+        "appeal": getattr(dispute, "appeal", None),
     }
 
 

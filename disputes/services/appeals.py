@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy
 from disputes import appeal_events, appeal_selectors, policy
 from disputes.errors import ActionNotAllowed, AmountNotAllowed, DeadlinePassed, DisputeError, EvidenceRequired
 from disputes.models import Appeal, AppealClawback, Dispute
-from disputes.services.common import attach, lock_dispute, notify, party_of
+from disputes.roles import party_of
+from disputes.services.common import attach, lock_dispute, notify
 from orders import services as order_services
 from orders.models import Refund
 from portal import deadlines, formatting, reminders
