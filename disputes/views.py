@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from disputes import forms, permissions, policy, selectors, services
+from disputes import confirmations, forms, permissions, policy, selectors, services
 from disputes.models import Dispute
 from orders import permissions as order_permissions
 from orders.selectors import return_policy_summary
 from portal import ratelimit, uploads
+from portal.confirmation import is_confirmed
 
 PAGE_SIZE = 20
 
@@ -228,6 +229,7 @@ def dispute_page_context(request: HttpRequest, dispute: Dispute, bound: dict | N
             else None
         ),
         "can_view_originals": permissions.can_view_originals(user),
+        "confirmations": confirmations.confirmations_for_page(dispute, actions),
     }
 
 
@@ -257,6 +259,8 @@ class DisputeActionView(DisputeViewMixin, View):
         )
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if self.name in confirmations.FINAL_ACTIONS and not is_confirmed(request):
+            return confirmations.review_or_refuse(request, self.dispute, self.name)
         form = self.build_form(request) if self.form_class else None
         if form is not None and not form.is_valid():
             context = dispute_page_context(request, self.dispute, bound={self.name: form})

@@ -125,10 +125,19 @@ def max_refund_for(order: Order, items: list[tuple[LineItem, int]]) -> Decimal:
     return min(refundable, items_value)
 
 
-def check_amount(amount: Decimal, *, ceiling: Decimal, currency: str) -> None:
-    """:raises AmountNotAllowed: not a positive amount of at most ``ceiling``"""
+def check_amount(amount: Decimal, *, ceiling: Decimal, currency: str, by_seller: bool = False) -> None:
+    """:raises AmountNotAllowed: not a positive amount of at most ``ceiling``; the message speaks to
+    the seller when ``by_seller`` (an offer), to the buyer otherwise (a request)"""
     if amount <= 0:
         raise AmountNotAllowed(_("Enter an amount greater than zero."))
+    if amount > ceiling and by_seller:
+        raise AmountNotAllowed(
+            _(
+                "The most you can offer is %(max)s %(currency)s "
+                "(what the buyer paid for these items, less refunds)."
+            )
+            % {"max": ceiling, "currency": currency}
+        )
     if amount > ceiling:
         raise AmountNotAllowed(
             _(
