@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from disputes import confirmations, forms, permissions, policy, selectors, services
+from disputes import confirmations, forms, page_wording, permissions, policy, selectors, services
 from disputes.models import Dispute
 from orders import permissions as order_permissions
 from orders.selectors import return_policy_summary
@@ -230,6 +230,7 @@ def dispute_page_context(request: HttpRequest, dispute: Dispute, bound: dict | N
         ),
         "can_view_originals": permissions.can_view_originals(user),
         "confirmations": confirmations.confirmations_for_page(dispute, actions),
+        **page_wording.page_facts(dispute, user, timezone.now()),
     }
 
 
@@ -312,7 +313,7 @@ class CounterOfferView(DisputeActionView):
 class RejectRequestView(DisputeActionView):
     name = "reject_request"
     form_class = forms.RejectForm
-    success_message = _("Request rejected. The buyer can now accept that, change the request or escalate.")
+    success_message = _("Request rejected. The buyer can now change the request, escalate or withdraw.")
 
     def perform(self, data: dict) -> None:
         services.reject_request(
