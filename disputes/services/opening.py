@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,7 @@ from orders import services as order_services
 from orders.models import LineItem, Order
 from portal import deadlines
 from portal.accounts.models import User
+from portal.notifications.services import settle_calls_to_action
 
 R = Dispute.Reason
 DISPUTABLE_STATES = (Order.State.SHIPPED, Order.State.DELIVERED, Order.State.COMPLETED)
@@ -216,6 +218,8 @@ def open_dispute(*, order: Order, buyer: User, claim: DisputeClaim, now: datetim
         created_at=now,
     )
     order_services.hold_for_dispute(order=order, now=now)
+    # "Your move: confirm receipt or open a dispute" is answered: the order's notices stop asking.
+    settle_calls_to_action(recipient=buyer, url=reverse("orders:detail", args=[order.number]), now=now)
     event = events.dispute_opened(dispute=dispute, actor=buyer, at=now)
     if claim.evidence:
         evidence = save_evidence(

@@ -300,7 +300,7 @@ def test_bad_input_on_the_open_form_is_shown_next_to_its_field_and_stores_nothin
     assert not delivered.on_hold
 
 
-def test_a_reason_that_needs_the_parcel_is_refused_next_to_item_received(
+def test_a_reason_that_does_not_fit_not_received_is_refused_next_to_the_reason(
     client, buyer, shipped, now, time_machine
 ):
     time_machine.move_to(now + 3 * DAY, tick=False)
@@ -311,7 +311,7 @@ def test_a_reason_that_needs_the_parcel_is_refused_next_to_item_received(
     response = client.post(reverse("disputes:open", args=[shipped.number]), data)
 
     assert response.status_code == 400
-    assert "once the parcel has arrived" in field_error(response, "item_received")
+    assert "You said the item did not arrive" in field_error(response, "reason")
     assert not Dispute.objects.filter(order=shipped).exists()
     assert not Evidence.objects.exists()
 
