@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from disputes import selectors as dispute_selectors
 from disputes import services
-from disputes.admin import filters, forms
+from disputes.admin import confirm, filters, forms
 from disputes.admin import selectors as admin_selectors
 from disputes.admin.case import case_context
 from disputes.admin.search import search_disputes
@@ -34,6 +34,7 @@ from disputes.appeal_selectors import appeal_statistics
 from disputes.models import Dispute, Party
 from disputes.roles import DECIDE, MEDIATE, REQUEST_EVIDENCE
 from portal.admin_site import ReadOnlyAdminMixin
+from portal.confirmation import is_confirmed
 from portal.paging import CappedPaginator
 
 
@@ -241,6 +242,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         permission: str,
         perform: Callable[[Dispute, dict], str],
         form: Form | None = None,
+        review: Callable[[HttpRequest, Dispute, dict], HttpResponse] | None = None,
     ) -> HttpResponse:
         """Gate, validate, make the one service call, and come back to the case page."""
         if request.method != "POST":
@@ -250,6 +252,9 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         dispute = get_object_or_404(Dispute, pk=pk)
         if form is not None and not form.is_valid():
             return self._case_with_errors(request, pk, name, form)
+        if review is not None and not is_confirmed(request):
+            # A decision is final: the mediator sees its outcome and amount and confirms it first.
+            return review(request, dispute, form.cleaned_data if form is not None else {})
         try:
             success = perform(dispute, form.cleaned_data if form is not None else {})
         except services.DisputeError as error:
@@ -315,7 +320,15 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
         decision = request.POST.get("decision", "")
         form = forms.DecideForm(request.POST, auto_id=f"id_{decision}_%s")
-        return self._act(request, pk, name="decide", permission=DECIDE, perform=perform, form=form)
+        return self._act(
+            request,
+            pk,
+            name="decide",
+            permission=DECIDE,
+            perform=perform,
+            form=form,
+            review=confirm.review_decision,
+        )
 
     def note_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         def perform(dispute: Dispute, data: dict) -> str:
