@@ -7,7 +7,6 @@ they do for the buyer and the seller.
 
 from collections.abc import Callable
 from copy import copy
-from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -30,24 +29,13 @@ from disputes.admin import confirm, filters, forms
 from disputes.admin import selectors as admin_selectors
 from disputes.admin.case import case_context
 from disputes.admin.search import search_disputes
+from disputes.admin.statistics import MEDIATOR_COLUMNS, decisions_chart, duration_text, mediator_rows
 from disputes.appeal_selectors import appeal_statistics
 from disputes.models import Dispute, Party
 from disputes.roles import DECIDE, MEDIATE, REQUEST_EVIDENCE
 from portal.admin_site import ReadOnlyAdminMixin
 from portal.confirmation import is_confirmed
 from portal.paging import CappedPaginator
-
-
-def duration_text(delta: timedelta | None) -> str:
-    """A duration as a mediator reads it: "3.5 days", "7.0 hours", "12 minutes"."""
-    if delta is None:
-        return ""
-    hours = delta.total_seconds() / 3600
-    if hours >= 48:
-        return _("%(n).1f days") % {"n": hours / 24}
-    if hours >= 1:
-        return _("%(n).1f hours") % {"n": hours}
-    return _("%(n)d minutes") % {"n": round(hours * 60)}
 
 
 @admin.register(Dispute)
@@ -352,6 +340,9 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "stats": stats,
             "median_to_decision": duration_text(stats.median_time_to_decision),
             "sellers": [(row, duration_text(row.median_first_response)) for row in stats.sellers],
+            "chart": decisions_chart(stats.weeks),
+            "mediator_columns": MEDIATOR_COLUMNS,
+            "mediators": mediator_rows(since=stats.since),
             "queue_url": reverse("admin:disputes_dispute_changelist"),
             "appeal_rows": appeal_statistics(),
         }
