@@ -15,6 +15,7 @@ from disputes import selectors as dispute_selectors
 from disputes import services
 from disputes.admin import forms
 from disputes.admin import selectors as admin_selectors
+from disputes.admin.line_rulings import line_ruling_form
 from disputes.appeal_selectors import existing_appeal
 from disputes.models import Dispute
 from messaging.models import Conversation
@@ -90,6 +91,9 @@ def case_context(*, user: User, dispute: Dispute, bound: dict[str, Form], now: d
         "can_blacklist": actions.can_blacklist,
         "site_url_for_case": reverse("disputes:detail", args=[dispute.pk]),
         "appeal": existing_appeal(dispute),
+        "line_ruling_form": line_ruling_form(
+            dispute=dispute, bound=bound, can_decide=bool(actions.decisions)
+        ),
     }
 
 
