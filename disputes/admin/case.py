@@ -90,7 +90,8 @@ def case_context(*, user: User, dispute: Dispute, bound: dict[str, Form], now: d
         "note_form": actions.note_form,
         "can_blacklist": actions.can_blacklist,
         "site_url_for_case": reverse("disputes:detail", args=[dispute.pk]),
-        "appeal": existing_appeal(dispute),
+        # Only a closed case a mediator decided can have an appeal: no query for the others.
+        "appeal": existing_appeal(dispute) if dispute.decided_by_id and not dispute.is_open else None,
         "line_ruling_form": line_ruling_form(
             dispute=dispute, bound=bound, can_decide=bool(actions.decisions)
         ),

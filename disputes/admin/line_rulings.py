@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from disputes import services
-from disputes.models import Dispute, DisputedItem, LineRuling
+from disputes.models import Dispute, LineRuling
 from disputes.services.line_rulings import amount_field
+from orders.models import LineItem
 
 DECIDE = "disputes.decide_dispute"
 NAME = "decide_lines"
@@ -30,11 +31,10 @@ class LineRulingForm(forms.Form):
         help_text=gettext_lazy("One reason for every line; both parties read it."),
     )
 
-    def __init__(self, *args, items: list[DisputedItem], currency: str, **kwargs) -> None:
+    def __init__(self, *args, lines: list[LineItem], currency: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.items = items
-        for item in items:
-            line = item.line_item
+        self.lines = lines
+        for line in lines:
             self.fields[f"remedy_{line.pk}"] = forms.ChoiceField(
                 label=f"{line.quantity} × {line.title}",
                 choices=LineRuling.Remedy.choices,
@@ -53,8 +53,8 @@ class LineRulingForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        for item in self.items:
-            pk = item.line_item_id
+        for line in self.lines:
+            pk = line.pk
             if (
                 data.get(f"remedy_{pk}") not in (None, LineRuling.Remedy.NOTHING)
                 and data.get(amount_field(pk)) is None
@@ -64,26 +64,21 @@ class LineRulingForm(forms.Form):
 
     def rows(self) -> list[tuple]:
         """(line, its remedy field, its amount field) for the template."""
-        return [
-            (item.line_item, self[f"remedy_{item.line_item_id}"], self[amount_field(item.line_item_id)])
-            for item in self.items
-        ]
+        return [(line, self[f"remedy_{line.pk}"], self[amount_field(line.pk)]) for line in self.lines]
 
     def decisions(self) -> list[services.LineDecision]:
         return [
             services.LineDecision(
-                line_item_id=item.line_item_id,
-                remedy=self.cleaned_data[f"remedy_{item.line_item_id}"],
-                amount=self.cleaned_data.get(amount_field(item.line_item_id)),
+                line_item_id=line.pk,
+                remedy=self.cleaned_data[f"remedy_{line.pk}"],
+                amount=self.cleaned_data.get(amount_field(line.pk)),
             )
-            for item in self.items
+            for line in self.lines
         ]
 
 
-def _items(dispute: Dispute) -> list[DisputedItem]:
-    return list(
-        DisputedItem.objects.filter(dispute=dispute).select_related("line_item").order_by("line_item_id")
-    )
+def _lines(dispute: Dispute) -> list[LineItem]:
+    return list(LineItem.objects.filter(pk__in=dispute.items.values("line_item_id")).order_by("id"))
 
 
 def line_ruling_form(*, dispute: Dispute, bound: dict, can_decide: bool) -> LineRulingForm | None:
@@ -92,12 +87,11 @@ def line_ruling_form(*, dispute: Dispute, bound: dict, can_decide: bool) -> Line
         return None
     if bound.get(NAME) is not None:
         return bound[NAME]
-    items = _items(dispute)
-    return (
-        LineRulingForm(items=items, currency=dispute.currency, auto_id="id_lines_%s")
-        if len(items) > 1
-        else None
-    )
+    # The case page prefetched the order's lines with their disputed quantity.
+    lines = [line for line in dispute.order.items.all() if line.disputed_quantity]
+    if len(lines) < 2:
+        return None
+    return LineRulingForm(lines=lines, currency=dispute.currency, auto_id="id_lines_%s")
 
 
 def decide_lines_view(model_admin: ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
@@ -108,7 +102,7 @@ def decide_lines_view(model_admin: ModelAdmin, request: HttpRequest, pk: int) ->
         raise PermissionDenied
     dispute = get_object_or_404(Dispute, pk=pk)
     form = LineRulingForm(
-        request.POST, items=_items(dispute), currency=dispute.currency, auto_id="id_lines_%s"
+        request.POST, lines=_lines(dispute), currency=dispute.currency, auto_id="id_lines_%s"
     )
     if form.is_valid():
         try:
