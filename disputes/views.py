@@ -18,6 +18,7 @@ from django.views.generic import TemplateView
 
 from disputes import confirmations, forms, page_wording, permissions, policy, selectors, services
 from disputes.appeal_pages import appeal_context
+from disputes.line_ruling_pages import line_rulings_context
 from disputes.models import Dispute
 from orders import permissions as order_permissions
 from orders.selectors import return_policy_summary
@@ -231,6 +232,7 @@ def dispute_page_context(request: HttpRequest, dispute: Dispute, bound: dict | N
             else None
         ),
         "can_view_originals": permissions.can_view_originals(user),
+        **line_rulings_context(dispute),
         **appeal_context(request, dispute, bound),
         "confirmations": confirmations.confirmations_for_page(dispute, actions),
         **page_wording.page_facts(dispute, user, timezone.now()),

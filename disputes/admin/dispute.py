@@ -7,6 +7,7 @@ they do for the buyer and the seller.
 
 from collections.abc import Callable
 from copy import copy
+from functools import partial
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -25,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from disputes import selectors as dispute_selectors
 from disputes import services
-from disputes.admin import confirm, filters, forms
+from disputes.admin import confirm, filters, forms, line_rulings
 from disputes.admin import selectors as admin_selectors
 from disputes.admin.case import case_context
 from disputes.admin.search import search_disputes
@@ -217,6 +218,11 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 name="disputes_dispute_request_evidence",
             ),
             path("<int:pk>/decide/", wrap(self.decide_view), name="disputes_dispute_decide"),
+            path(
+                "<int:pk>/decide-lines/",
+                wrap(partial(line_rulings.decide_lines_view, self)),
+                name="disputes_dispute_decide_lines",
+            ),
             path("<int:pk>/note/", wrap(self.note_view), name="disputes_dispute_note"),
             *super().get_urls(),
         ]
