@@ -1,6 +1,6 @@
 from django.urls import path
 
-from disputes import views
+from disputes import dossier_views, views
 
 app_name = "disputes"
 
@@ -26,5 +26,7 @@ urlpatterns = [
     path("orders/<str:number>/dispute/", views.OpenDisputeView.as_view(), name="open"),
     path("disputes/<int:pk>/", views.DisputeDetailView.as_view(), name="detail"),
     *[path(f"disputes/<int:pk>/{url}/", view.as_view(), name=name) for url, view, name in ACTIONS],
+    path("disputes/<int:pk>/dossier.pdf", dossier_views.DossierPdfView.as_view(), name="dossier_pdf"),
+    path("disputes/<int:pk>/dossier.zip", dossier_views.DossierArchiveView.as_view(), name="dossier_zip"),
     path("evidence/<uuid:public_id>/<str:variant>/", views.EvidenceFileView.as_view(), name="evidence"),
 ]
