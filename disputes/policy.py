@@ -63,3 +63,9 @@ SWEEP_ROWS_PER_TRANSACTION: int = _setting("SWEEP_ROWS_PER_TRANSACTION", 50)
 
 #: Evidence still unprocessed this long after upload (its job was lost) is processed by the sweep.
 EVIDENCE_PROCESSING_GRACE: timedelta = _setting("EVIDENCE_PROCESSING_GRACE", timedelta(minutes=2))
+
+#: The public seller record (issue 16, item 5): the recent window it reports, compared on the
+#: seller's own page with the window before it, and the chart's periods.
+SELLER_RECORD_WINDOW: timedelta = _setting("SELLER_RECORD_WINDOW", timedelta(days=90))
+SELLER_RECORD_CHART_PERIOD: timedelta = _setting("SELLER_RECORD_CHART_PERIOD", timedelta(days=30))
+SELLER_RECORD_CHART_PERIODS: int = _setting("SELLER_RECORD_CHART_PERIODS", 6)
