@@ -108,7 +108,7 @@ class Metrics:
 
 @dataclass(frozen=True)
 class Trend:
-    """One metric now and in the window before: ``direction`` is "up", "down" or "same"."""
+    """One metric now and in the window before."""
 
     label: str
     recent: float | None
@@ -127,13 +127,16 @@ class Trend:
 
     @property
     def direction(self) -> str:
-        if self.recent is None or self.previous is None or abs(self.recent - self.previous) < 1e-9:
+        """ "up", "down", "same", or "unknown" when either window has nothing to count."""
+        if self.recent is None or self.previous is None:
+            return "unknown"
+        if abs(self.recent - self.previous) < 1e-9:
             return "same"
         return "up" if self.recent > self.previous else "down"
 
     @property
     def better(self) -> bool | None:
-        if self.direction == "same":
+        if self.direction not in ("up", "down"):
             return None
         return (self.direction == "up") == self.higher_is_better
 

@@ -247,3 +247,29 @@ def test_rendering_a_dossier_leaves_pillow_refusing_truncated_images(decided, bu
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
     with pytest.raises(ValidationError, match="damaged"):
         check_upload(upload(truncated_jpeg(), "cut.jpg"), **LIMITS)
+
+
+def test_the_dossier_explains_what_the_clock_decided(order, now, django_capture_on_commit_callbacks):
+    from django.template.loader import render_to_string
+
+    from disputes.dossier.contents import dossier_for
+    from portal.deadlines import enforce_all
+
+    ship(order, at=now + DAY)
+    deliver(order, at=now + 4 * DAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        dispute = open_dispute_for(order, at=now + 5 * DAY)
+        enforce_all(now=dispute.deadline_at)
+    dispute.refresh_from_db()
+
+    dossier = dossier_for(dispute=dispute, reader=dispute.buyer, now=dispute.closed_at)
+    html = render_to_string("disputes/dossier.html", {"dossier": dossier, "dispute": dispute, "zone": "UTC"})
+
+    assert "Decided automatically: the seller did not respond by" in html
+    assert (
+        escape(
+            "Rule: the seller answers within 15 days, or the buyer's request is accepted as asked. "
+            "Deadline: 21 Nov 2026, 12:00. The deadline started with “Dispute opened” on 6 Nov 2026, 12:00."
+        )
+        in html
+    )

@@ -211,3 +211,12 @@ def test_the_buyer_finds_the_record_from_the_order_and_the_dispute(client, buyer
 
     assert link in client.get(reverse("orders:detail", args=[recent[0].number])).content.decode()
     assert link in client.get(reverse("disputes:detail", args=[dispute.pk])).content.decode()
+
+
+def test_a_trend_without_an_earlier_figure_says_there_is_nothing_to_compare(store, buyer, record_now):
+    order = OrderFactory(store=store, buyer=buyer, paid_at=record_now - 5 * DAY)
+    a_dispute(order, opened_at=record_now - 4 * DAY, state=S.AWAITING_SELLER)
+
+    rate = seller_record(store=store, now=record_now).trends[0]
+
+    assert (rate.recent, rate.previous, rate.direction, rate.better) == (1.0, None, "unknown", None)
