@@ -12,7 +12,7 @@ from django.db.models import (
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from disputes import page_wording
+from disputes import automatic, page_wording
 from disputes.errors import DisputeError
 from disputes.models import Dispute, DisputedItem, DisputeEvent, Evidence, Party, Proposal
 from disputes.permissions import check_can_open, dispute_window
@@ -269,12 +269,19 @@ class TimelineEntry:
     event: DisputeEvent
     sentence: str
     by_clock: bool
+    #: For what the clock decided: the rule, the deadline and the event that started it.
+    explanation: str = ""
 
 
 def timeline(dispute: Dispute) -> list[TimelineEntry]:
     """The prefetched events as timeline lines (no query)."""
     return [
-        TimelineEntry(event=event, sentence=event_sentence(event), by_clock=event.actor_id is None)
+        TimelineEntry(
+            event=event,
+            sentence=event_sentence(event),
+            by_clock=event.actor_id is None,
+            explanation=automatic.explain(event),
+        )
         for event in dispute.events.all()
     ]
 
