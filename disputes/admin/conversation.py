@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from disputes.models import Dispute
 from messaging import policy, services
 from messaging.models import Conversation, Message, MessageAttachment
+from portal.paging import CappedPaginator
 
 
 class ReadOnlyAdminMixin:
@@ -67,7 +68,11 @@ class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
 class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["order", "last_message_at", "message_count"]
     list_select_related = ["order"]
-    search_fields = ["order__number"]
+    # The start of the order number, as written: the number's own index serves it.
+    search_fields = ["order__number__startswith"]
+    search_help_text = _("The start of the order number, as written (AE-1…).")
+    show_full_result_count = False
+    paginator = CappedPaginator
     fields = ["order", "created_at", "last_message_at"]
     readonly_fields = fields
     inlines = [MessageInline]
