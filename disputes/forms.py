@@ -249,3 +249,29 @@ class ExtendDeadlineForm(forms.Form):
     def __init__(self, *args, action: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.helper = _helper(action, _("Extend deadline"), "btn-outline-secondary")
+
+
+class AppealForm(EvidenceMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Why should the decision change?"),
+        max_length=policy.MAX_DESCRIPTION_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    evidence = evidence_field(required=True, label=_("New photos or videos"))
+
+    def __init__(self, *args, action: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(action, _("File the appeal"), "btn-warning")
+
+
+class AppealAnswerForm(EvidenceMixin, forms.Form):
+    answer = forms.CharField(
+        label=_("Your answer to the appeal"),
+        max_length=policy.MAX_DESCRIPTION_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    evidence = evidence_field()
+
+    def __init__(self, *args, action: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(action, _("Send the answer"))

@@ -15,25 +15,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from orders import admin_search, roles, services
-from orders.admin_filters import DestinationCountryFilter
+from orders.admin_filters import CurrencyFilter, DestinationCountryFilter
 from orders.models import FreeReturnCountry, LineItem, Order, OrderEvent, Refund, ReturnTerms, Shipment, Store
+from portal.admin_site import ReadOnlyAdminMixin
 from portal.paging import CappedPaginator
 
 
-class ReadOnlyMixin:
-    """Nothing can be added, changed or deleted; viewing follows the model's view permission."""
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     """Rows shown as part of their parent: whoever may view the parent sees them."""
 
     extra = 0
@@ -115,7 +103,7 @@ class RecordDeliveryForm(forms.Form):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "buyer",
@@ -236,11 +224,11 @@ class OrderAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The refund ledger: filter on "Failed" to find refunds the provider refused."""
 
     list_display = ["created_at", "order", "dispute_reference", "money", "reason", "status", "failure_reason"]
-    list_filter = ["status", "reason", "currency"]
+    list_filter = ["status", "reason", CurrencyFilter]
     list_select_related = ["order", "dispute"]
     search_fields = ["order__number__startswith", "provider_reference__exact"]
     search_help_text = _("The start of the order number (as written), or the provider's refund reference.")
@@ -284,7 +272,7 @@ class FreeReturnCountryInline(ReadOnlyInline):
 
 
 @admin.register(Store)
-class StoreAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class StoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Stores and their return policies; sellers edit their own policy on the site."""
 
     list_display = ["name", "owner", "accepts_returns", "return_window_days", "return_shipping_paid_by"]

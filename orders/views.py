@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -85,10 +86,8 @@ def order_page_context(request: HttpRequest, order: Order, **forms) -> dict:
     deadline_passed = selectors.passed_deadline_sentence(order) if order.deadline_due(now) else ""
     actions = set() if deadline_passed else permissions.available_order_actions(order, user)
     number = order.number
-    can_request_extension = (
-        not deadline_passed and viewer_is_buyer and services.can_request_extension(order, now)
-    )
-    can_answer_extension = not deadline_passed and services.can_answer_extension(order, user)
+    can_request_extension = not deadline_passed and permissions.can_request_extension(order, user, now)
+    can_answer_extension = not deadline_passed and permissions.can_answer_extension(order, user)
     context = {
         "order": order,
         "viewer_is_buyer": viewer_is_buyer,
@@ -165,7 +164,7 @@ class OrderActionView(OrderViewMixin, View):
 class ShipOrderView(OrderActionView):
     form_class = ShipOrderForm
     form_context_name = "ship_form"
-    success_message = _("Marked as shipped. The buyer has been told.")
+    success_message = gettext_lazy("Marked as shipped. The buyer has been told.")
 
     def perform(self, form) -> None:
         services.ship_order(
@@ -178,7 +177,7 @@ class ShipOrderView(OrderActionView):
 
 
 class ReportDeliveredView(OrderActionView):
-    success_message = _(
+    success_message = gettext_lazy(
         "Reported as delivered. The buyer is asked to confirm receipt; their protection is unchanged "
         "until the carrier's tracking or the buyer confirms it."
     )
@@ -188,7 +187,7 @@ class ReportDeliveredView(OrderActionView):
 
 
 class ConfirmReceiptView(OrderActionView):
-    success_message = _("Thank you. Receipt confirmed.")
+    success_message = gettext_lazy("Thank you. Receipt confirmed.")
 
     def perform(self, form) -> None:
         services.confirm_receipt(order=self.order, buyer=self.request.user, now=timezone.now())
@@ -197,7 +196,7 @@ class ConfirmReceiptView(OrderActionView):
 class RequestExtensionView(OrderActionView):
     form_class = RequestExtensionForm
     form_context_name = "extension_form"
-    success_message = _("Extension requested. The seller has been asked.")
+    success_message = gettext_lazy("Extension requested. The seller has been asked.")
 
     def perform(self, form) -> None:
         services.request_protection_extension(
@@ -208,7 +207,7 @@ class RequestExtensionView(OrderActionView):
 class GrantExtensionView(OrderActionView):
     form_class = GrantExtensionForm
     form_context_name = "grant_form"
-    success_message = _("Protection extended. The buyer has been told.")
+    success_message = gettext_lazy("Protection extended. The buyer has been told.")
 
     def perform(self, form) -> None:
         services.grant_protection_extension(
@@ -217,7 +216,7 @@ class GrantExtensionView(OrderActionView):
 
 
 class DeclineExtensionView(OrderActionView):
-    success_message = _("Extension declined. The buyer has been told.")
+    success_message = gettext_lazy("Extension declined. The buyer has been told.")
 
     def perform(self, form) -> None:
         services.decline_protection_extension(order=self.order, seller=self.request.user, now=timezone.now())

@@ -15,20 +15,11 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Dispute
-from messaging import policy, services
+from messaging import policy, roles, services
 from messaging.models import Conversation, Message, MessageAttachment
+from portal import querying
+from portal.admin_site import ReadOnlyAdminMixin
 from portal.paging import CappedPaginator
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -83,7 +74,13 @@ class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             super()
             .get_queryset(request)
             .filter(Exists(Dispute.objects.filter(order=OuterRef("order"))))
-            .annotate(message_count=Count("messages"))
+            # A correlated count, not a join + GROUP BY over every conversation: the page's rows
+            # are read newest first from the ``last_message_at`` index and cut before counting.
+            .annotate(
+                message_count=querying.aggregate_per_row(
+                    Message.objects.filter(conversation=OuterRef("pk")), Count("*"), per="conversation"
+                )
+            )
             .order_by("-last_message_at", "-id")
         )
 
@@ -104,7 +101,7 @@ class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "can_post_as_mediator": request.user.has_perm(services.MEDIATE_PERMISSION),
+            "can_post_as_mediator": roles.can_post_as_mediator(request.user),
             "post_url": reverse("admin:messaging_conversation_post", args=[object_id]),
             "max_body_length": policy.MAX_BODY_LENGTH,
         }

@@ -28,9 +28,12 @@ from disputes import selectors as dispute_selectors
 from disputes import services
 from disputes.admin import filters, forms
 from disputes.admin import selectors as admin_selectors
-from disputes.admin.case import DECIDE, MEDIATE, REQUEST_EVIDENCE, case_context
+from disputes.admin.case import case_context
 from disputes.admin.search import search_disputes
+from disputes.appeal_selectors import appeal_statistics
 from disputes.models import Dispute, Party
+from disputes.roles import DECIDE, MEDIATE, REQUEST_EVIDENCE
+from portal.admin_site import ReadOnlyAdminMixin
 from portal.paging import CappedPaginator
 
 
@@ -47,7 +50,7 @@ def duration_text(delta: timedelta | None) -> str:
 
 
 @admin.register(Dispute)
-class DisputeAdmin(admin.ModelAdmin):
+class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "order_number",
         "buyer_column",
@@ -85,16 +88,7 @@ class DisputeAdmin(admin.ModelAdmin):
     change_form_template = "admin/disputes/dispute/change_form.html"
     change_list_template = "admin/disputes/dispute/change_list.html"
 
-    # --- integrity: the admin never writes a dispute itself ------------------------------------------
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Dispute | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Dispute | None = None) -> bool:
-        return False
-
+    # --- integrity: the admin never writes a dispute itself (ReadOnlyAdminMixin) -----------------------
     def has_mediate_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(MEDIATE)
 
@@ -346,5 +340,6 @@ class DisputeAdmin(admin.ModelAdmin):
             "median_to_decision": duration_text(stats.median_time_to_decision),
             "sellers": [(row, duration_text(row.median_first_response)) for row in stats.sellers],
             "queue_url": reverse("admin:disputes_dispute_changelist"),
+            "appeal_rows": appeal_statistics(),
         }
         return TemplateResponse(request, "admin/disputes/dispute/statistics.html", context)

@@ -91,6 +91,8 @@ def case_for_mediator(queryset: QuerySet[Dispute], pk: int) -> Dispute:
             "decided_by",
             "order__conversation",
             "assigned_mediator",
+            "appeal__first_mediator",
+            "appeal__decided_by",
         )
         .annotate(store_orders=store_orders)
         .prefetch_related(

@@ -1,6 +1,7 @@
 """Disputes: the negotiation state machine with exactly one deadline per open dispute, the
 proposals that form its history, its evidence, its append-only timeline, and buyer standing."""
 
+from disputes.models.appeal import Appeal, AppealClawback, AppealEvent
 from disputes.models.dispute import CLOSED_STATE_VALUES, ENFORCED_STATE_VALUES, OPEN_STATE_VALUES, Dispute
 from disputes.models.event import DisputeEvent
 from disputes.models.evidence import Evidence, derivative_path, evidence_path
@@ -12,6 +13,9 @@ __all__ = [
     "CLOSED_STATE_VALUES",
     "ENFORCED_STATE_VALUES",
     "OPEN_STATE_VALUES",
+    "Appeal",
+    "AppealClawback",
+    "AppealEvent",
     "BuyerStanding",
     "BuyerStandingChange",
     "BuyerStandingQuerySet",

@@ -390,7 +390,7 @@ class Dispute(DisputeDeadline, ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.IN_MEDIATION,
         target=State.EVIDENCE_REQUESTED,
-        permission="disputes.request_evidence",
+        permission=roles.is_evidence_requester,
         custom={"label": _("Request evidence"), "admin": False, "party": Party.MEDIATOR},
     )
     def request_evidence(self, *, at: datetime, party: str, note: str, due_at: datetime) -> None:
@@ -416,7 +416,7 @@ class Dispute(DisputeDeadline, ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[State.IN_MEDIATION, State.EVIDENCE_REQUESTED],
         target=RETURN_VALUE(State.RESOLVED_BUYER, State.RESOLVED_SELLER, State.AWAITING_RETURN),
-        permission="disputes.decide_dispute",
+        permission=roles.is_decider,
         custom={"label": _("Decide"), "admin": False, "party": Party.MEDIATOR},
     )
     def decide(self, *, at: datetime, by, amount: Decimal, with_return: bool, note: str) -> str:

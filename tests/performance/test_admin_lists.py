@@ -2,6 +2,7 @@
 filter, searches that are indexed queries, a fixed number of queries per page."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,8 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from messaging.models import Conversation, Message
 from orders.models import Refund
 from portal.paging import CappedPaginator
+from tests.disputes.test_admin_queue import make_case
 from tests.factories import OrderFactory, StoreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +126,36 @@ def refund_for(now):
         )
 
     return make
+
+
+def test_the_refund_ledger_filters_by_currency_from_fixed_choices(mediator_client, refund_for):
+    euro = refund_for(OrderFactory(currency="EUR"))
+    dollar = refund_for(OrderFactory(currency="USD"))
+
+    with CaptureQueriesContext(connection) as queries:
+        html = mediator_client.get(REFUNDS, {"currency": "EUR"}).content.decode()
+
+    assert euro.order.number in html and dollar.order.number not in html
+    assert "?currency=PLN" in html
+    assert not [query["sql"] for query in queries if "DISTINCT" in query["sql"].upper()]
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_the_conversations_list_counts_messages_per_row_in_a_fixed_number_of_queries(
+    mediator_client, count, django_assert_max_num_queries, now
+):
+    for index in range(count):
+        case = make_case(now + timedelta(hours=index))
+        conversation = Conversation.objects.create(
+            order=case.order, buyer=case.buyer, store=case.store, created_at=now, last_message_at=now
+        )
+        for _message in range(3):
+            Message.objects.create(
+                conversation=conversation, sender=case.buyer, sender_party="buyer", body="Hi", created_at=now
+            )
+
+    with django_assert_max_num_queries(8):
+        response = mediator_client.get(reverse("admin:messaging_conversation_changelist"))
+
+    cells = re.findall(r'<td class="field-message_count">(\d+)</td>', response.content.decode())
+    assert cells == ["3"] * count

@@ -257,7 +257,7 @@ class Catalogue:
                     "",
                     "status__exact=failed",
                     "status__exact=paid",
-                    "currency__exact=EUR",
+                    "currency=EUR",
                     *pages_of(Refund.objects.all(), self.views),
                 ],
             ),
