@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from orders import admin_search, roles, services
-from orders.admin_filters import DestinationCountryFilter
+from orders.admin_filters import CurrencyFilter, DestinationCountryFilter
 from orders.models import FreeReturnCountry, LineItem, Order, OrderEvent, Refund, ReturnTerms, Shipment, Store
 from portal.admin_site import ReadOnlyAdminMixin
 from portal.paging import CappedPaginator
@@ -228,7 +228,7 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The refund ledger: filter on "Failed" to find refunds the provider refused."""
 
     list_display = ["created_at", "order", "dispute_reference", "money", "reason", "status", "failure_reason"]
-    list_filter = ["status", "reason", "currency"]
+    list_filter = ["status", "reason", CurrencyFilter]
     list_select_related = ["order", "dispute"]
     search_fields = ["order__number__startswith", "provider_reference__exact"]
     search_help_text = _("The start of the order number (as written), or the provider's refund reference.")

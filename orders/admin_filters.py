@@ -24,3 +24,19 @@ class DestinationCountryFilter(admin.SimpleListFilter):
         if self.value():
             return queryset.filter(**{self.field_path: self.value()})
         return queryset
+
+
+class CurrencyFilter(admin.SimpleListFilter):
+    """The currency, from the currencies the marketplace prices in (the keys of
+    ``orders.policy.REFUND_WITHOUT_RETURN_THRESHOLDS``, one per currency)."""
+
+    title = _("currency")
+    parameter_name = "currency"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [(code, code) for code in policy.REFUND_WITHOUT_RETURN_THRESHOLDS]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value():
+            return queryset.filter(currency=self.value())
+        return queryset
