@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from disputes.errors import DisputeError
 from disputes.models import Dispute, DisputedItem, DisputeEvent, Evidence, Party, Proposal
 from disputes.permissions import check_can_open, dispute_window
-from orders.models import Order, Store
+from orders.models import Carrier, Order, Store
 from portal import formatting
 from portal.accounts.models import User
 
@@ -260,17 +260,31 @@ def open_counter_offer(dispute: Dispute) -> Proposal | None:
     )
 
 
+def event_note(event: DisputeEvent) -> str:
+    """The note under a timeline line, in the reader's language: a return's carrier is named
+    anew from its code; what a person wrote is shown as written."""
+    if event.type == DisputeEvent.Type.RETURN_SHIPPED and event.data.get("carrier") in Carrier.values:
+        return f"{Carrier(event.data['carrier']).label} {event.data.get('tracking_number', '')}".strip()
+    return event.note
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     event: DisputeEvent
     sentence: str
     by_clock: bool
+    note: str
 
 
 def timeline(dispute: Dispute) -> list[TimelineEntry]:
     """The prefetched events as timeline lines (no query)."""
     return [
-        TimelineEntry(event=event, sentence=event_sentence(event), by_clock=event.actor_id is None)
+        TimelineEntry(
+            event=event,
+            sentence=event_sentence(event),
+            by_clock=event.actor_id is None,
+            note=event_note(event),
+        )
         for event in dispute.events.all()
     ]
 
