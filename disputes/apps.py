@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DisputesConfig(AppConfig):
     name = "disputes"
-    verbose_name = "Disputes"
+    verbose_name = _("Disputes")
 
     def ready(self) -> None:
         # Imported once the app registry is ready (models load only then): the registration idiom.

@@ -16,7 +16,7 @@ from disputes import automatic, page_wording
 from disputes.errors import DisputeError
 from disputes.models import Dispute, DisputedItem, DisputeEvent, Evidence, Party, Proposal
 from disputes.permissions import check_can_open, dispute_window
-from orders.models import Order, Store
+from orders.models import Carrier, Order, Store
 from portal import formatting
 from portal.accounts.models import User
 
@@ -264,11 +264,20 @@ def open_counter_offer(dispute: Dispute) -> Proposal | None:
     )
 
 
+def event_note(event: DisputeEvent) -> str:
+    """The note under a timeline line, in the reader's language: a return's carrier is named
+    anew from its code; what a person wrote is shown as written."""
+    if event.type == DisputeEvent.Type.RETURN_SHIPPED and event.data.get("carrier") in Carrier.values:
+        return f"{Carrier(event.data['carrier']).label} {event.data.get('tracking_number', '')}".strip()
+    return event.note
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     event: DisputeEvent
     sentence: str
     by_clock: bool
+    note: str
     #: For what the clock decided: the rule, the deadline and the event that started it.
     explanation: str = ""
 
@@ -281,6 +290,7 @@ def timeline(dispute: Dispute) -> list[TimelineEntry]:
             sentence=event_sentence(event),
             by_clock=event.actor_id is None,
             explanation=automatic.explain(event),
+            note=event_note(event),
         )
         for event in dispute.events.all()
     ]

@@ -22,18 +22,28 @@ class Party(models.TextChoices):
 class Conversation(models.Model):
     """The one conversation of an order, created with its first message."""
 
-    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="conversation")
+    order = models.OneToOneField(
+        Order, on_delete=models.PROTECT, related_name="conversation", verbose_name=_("order")
+    )
     #: The order's buyer and store, kept here so a person's conversations (the inbox, the unread
     #: count on every page) come from an index, not from a join across every order.
     buyer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("buyer"),
     )
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", db_index=False)
-    created_at = models.DateTimeField()
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("store")
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"))
     #: Orders the inbox: the newest conversation first.
-    last_message_at = models.DateTimeField(db_index=True)
+    last_message_at = models.DateTimeField(db_index=True, verbose_name=_("last message at"))
 
     class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
         indexes = [
             models.Index(fields=["buyer", "-last_message_at"], name="conversation_buyer_idx"),
             models.Index(fields=["store", "-last_message_at"], name="conversation_store_idx"),
@@ -46,14 +56,20 @@ class Conversation(models.Model):
 class Message(AppendOnlyModel):
     """One message as sent. Never edited, never deleted."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="messages")
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    sender_party = models.CharField(max_length=8, choices=Party.choices)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.PROTECT, related_name="messages", verbose_name=_("conversation")
+    )
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("sender")
+    )
+    sender_party = models.CharField(max_length=8, choices=Party.choices, verbose_name=_("sender party"))
     #: May be empty only when the message carries photos (checked by the service).
-    body = models.TextField(blank=True)
-    created_at = models.DateTimeField()
+    body = models.TextField(blank=True, verbose_name=_("body"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         constraints = [
             models.CheckConstraint(
                 condition=Q(sender_party__in=["buyer", "seller", "mediator"]),
@@ -87,24 +103,34 @@ class MessageAttachment(models.Model):
     #: Filled in once, when the derivatives are made; everything else is written at send time.
     DERIVED_FIELDS = frozenset({"display", "thumbnail", "status"})
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="attachments")
-    content_type = models.CharField(max_length=40)
-    extension = models.CharField(max_length=8)
-    file = models.FileField(upload_to=attachment_path, max_length=200)
-    original_name = models.CharField(max_length=120)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
-    display = models.FileField(upload_to=derivative_path, max_length=200, blank=True)
-    thumbnail = models.FileField(upload_to=derivative_path, max_length=200, blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
-    created_at = models.DateTimeField()
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public id"))
+    message = models.ForeignKey(
+        Message, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("message")
+    )
+    content_type = models.CharField(max_length=40, verbose_name=_("content type"))
+    extension = models.CharField(max_length=8, verbose_name=_("extension"))
+    file = models.FileField(upload_to=attachment_path, max_length=200, verbose_name=_("file"))
+    original_name = models.CharField(max_length=120, verbose_name=_("original name"))
+    size = models.PositiveBigIntegerField(verbose_name=_("size"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("sha256"))
+    width = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("width"))
+    height = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("height"))
+    display = models.FileField(
+        upload_to=derivative_path, max_length=200, blank=True, verbose_name=_("display")
+    )
+    thumbnail = models.FileField(
+        upload_to=derivative_path, max_length=200, blank=True, verbose_name=_("thumbnail")
+    )
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PROCESSING, verbose_name=_("status")
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("message photo")
+        verbose_name_plural = _("message photos")
         indexes = [models.Index(fields=["message", "id"], name="attachment_message_idx")]
 
     def __str__(self) -> str:
@@ -129,11 +155,17 @@ class MessageAttachment(models.Model):
 class ConversationReadState(models.Model):
     """How far one participant has read a conversation; later messages from others are unread."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="read_states")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    last_read_at = models.DateTimeField()
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="read_states", verbose_name=_("conversation")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    last_read_at = models.DateTimeField(verbose_name=_("last read at"))
 
     class Meta:
+        verbose_name = _("read receipt")
+        verbose_name_plural = _("read receipts")
         constraints = [
             models.UniqueConstraint(fields=["conversation", "user"], name="read_state_once_per_user")
         ]

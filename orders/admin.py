@@ -11,10 +11,10 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from orders import admin_search, roles, services
+from orders import admin_search, roles, selectors, services
 from orders.admin_filters import CurrencyFilter, DestinationCountryFilter
 from orders.models import FreeReturnCountry, LineItem, Order, OrderEvent, Refund, ReturnTerms, Shipment, Store
 from portal.admin_site import ReadOnlyAdminMixin
@@ -68,11 +68,15 @@ class ShipmentInline(ReadOnlyInline):
 
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
-    fields = ["created_at", "type", "actor", "note"]
+    fields = ["created_at", "type", "actor", "shown_note"]
     readonly_fields = fields
     ordering = ["created_at", "id"]
     parent_view_permission = "orders.view_order"
     verbose_name_plural = _("timeline")
+
+    @admin.display(description=_("note"))
+    def shown_note(self, event: OrderEvent) -> str:
+        return selectors.event_note(event)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OrderEvent]:
         return super().get_queryset(request).select_related("actor")
@@ -104,6 +108,7 @@ class RecordDeliveryForm(forms.Form):
 
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    result_count_label = ngettext_lazy("%(count)d order", "%(count)d orders", "count")
     list_display = [
         "number",
         "buyer",
@@ -225,6 +230,7 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    result_count_label = ngettext_lazy("%(count)d refund", "%(count)d refunds", "count")
     """The refund ledger: filter on "Failed" to find refunds the provider refused."""
 
     list_display = ["created_at", "order", "dispute_reference", "money", "reason", "status", "failure_reason"]
@@ -273,6 +279,7 @@ class FreeReturnCountryInline(ReadOnlyInline):
 
 @admin.register(Store)
 class StoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    result_count_label = ngettext_lazy("%(count)d store", "%(count)d stores", "count")
     """Stores and their return policies; sellers edit their own policy on the site."""
 
     list_display = ["name", "owner", "accepts_returns", "return_window_days", "return_shipping_paid_by"]

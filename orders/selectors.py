@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from orders import automatic, policy
-from orders.models import LineItem, Order, OrderEvent, Refund, Store
+from orders.models import Carrier, LineItem, Order, OrderEvent, Refund, Store
 from portal import formatting, querying
 from portal.accounts.models import User
 
@@ -91,7 +91,19 @@ def order_for_page(order: Order) -> Order:
     for event in order.events.all():
         # What the clock did is explained where it is shown: rule, deadline, what started it.
         event.explanation = automatic.explain(event)
+        event.shown_note = event_note(event)
     return order
+
+
+def event_note(event: OrderEvent) -> str:
+    """The note under a timeline event, in the reader's language: the carrier and the refund's
+    reason are stored as the site's language wrote them (``stored_label``) and named anew here;
+    what a person wrote is shown as written."""
+    if event.type == OrderEvent.Type.SHIPPED and event.data.get("carrier") in Carrier.values:
+        return f"{Carrier(event.data['carrier']).label} {event.data.get('tracking_number', '')}".strip()
+    if event.type == OrderEvent.Type.REFUND_ISSUED:
+        return formatting.shown_label(event.note, Refund.Reason)
+    return event.note
 
 
 def refunded_total(order: Order) -> Decimal:

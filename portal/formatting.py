@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import models
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 
@@ -39,3 +40,13 @@ def stored_label(label: Callable[[], str]) -> str:
     the person who acted reads, so the record says the same to everyone who reads it later."""
     with translation.override(settings.LANGUAGE_CODE):
         return str(label())
+
+
+def shown_label(stored: str, choices: type[models.Choices]) -> str:
+    """The label :func:`stored_label` kept in a record, in the reader's language: the choice whose
+    label in the site's language is ``stored``, named anew; ``stored`` itself when none is (a
+    label reworded since the record was written)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {str(label): value for value, label in choices.choices}
+    value = values.get(stored)
+    return stored if value is None else str(choices(value).label)

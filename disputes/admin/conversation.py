@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from disputes.models import Dispute
 from messaging import policy, roles, services
@@ -57,6 +58,7 @@ class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Conversation)
 class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    result_count_label = ngettext_lazy("%(count)d conversation", "%(count)d conversations", "count")
     list_display = ["order", "last_message_at", "message_count"]
     list_select_related = ["order"]
     # The start of the order number, as written: the number's own index serves it.

@@ -22,7 +22,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from disputes import selectors as dispute_selectors
 from disputes import services
@@ -41,6 +41,7 @@ from portal.paging import CappedPaginator
 
 @admin.register(Dispute)
 class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    result_count_label = ngettext_lazy("%(count)d dispute", "%(count)d disputes", "count")
     list_display = [
         "order_number",
         "buyer_column",
@@ -181,7 +182,12 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 assigned += 1
         if assigned:
             self.message_user(
-                request, _("%(count)d dispute(s) assigned to you.") % {"count": assigned}, messages.SUCCESS
+                request,
+                ngettext(
+                    "%(count)d dispute assigned to you.", "%(count)d disputes assigned to you.", assigned
+                )
+                % {"count": assigned},
+                messages.SUCCESS,
             )
         for refusal in refused:
             self.message_user(request, refusal, messages.ERROR)

@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from disputes import policy, services
 from disputes.admin.forms import BlacklistForm
@@ -50,6 +50,7 @@ def _apply(request: HttpRequest, buyers: list[User], *, blacklisted: bool, reaso
 
 @admin.register(BuyerStanding)
 class BuyerStandingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    result_count_label = ngettext_lazy("%(count)d buyer", "%(count)d buyers", "count")
     list_display = [
         "buyer",
         "buyer_email",
@@ -210,5 +211,15 @@ class BuyerStandingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @staticmethod
     def _done_message(blacklisted: bool, count: int) -> str:
         if blacklisted:
-            return _("%(count)d buyer(s) blacklisted: they can no longer open disputes.") % {"count": count}
-        return _("The blacklist was lifted for %(count)d buyer(s).") % {"count": count}
+            sentence = ngettext(
+                "%(count)d buyer blacklisted: they can no longer open disputes.",
+                "%(count)d buyers blacklisted: they can no longer open disputes.",
+                count,
+            )
+        else:
+            sentence = ngettext(
+                "The blacklist was lifted for %(count)d buyer.",
+                "The blacklist was lifted for %(count)d buyers.",
+                count,
+            )
+        return sentence % {"count": count}

@@ -87,67 +87,93 @@ class Dispute(DisputeDeadline, ConcurrentTransitionMixin, models.Model):
         State.EVIDENCE_REQUESTED,
     )
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="disputes")
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="disputes")
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="disputes")
-    reason = models.CharField(max_length=24, choices=Reason.choices)
-    item_received = models.BooleanField()
-    description = models.TextField()
-    currency = models.CharField(max_length=3)
-    state = FSMField(default=State.AWAITING_SELLER, choices=State.choices, protected=True)
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="disputes", verbose_name=_("order")
+    )
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="disputes", verbose_name=_("buyer")
+    )
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, related_name="disputes", verbose_name=_("store")
+    )
+    reason = models.CharField(max_length=24, choices=Reason.choices, verbose_name=_("reason"))
+    item_received = models.BooleanField(verbose_name=_("item received"))
+    description = models.TextField(verbose_name=_("description"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    state = FSMField(
+        default=State.AWAITING_SELLER, choices=State.choices, protected=True, verbose_name=_("state")
+    )
 
     #: The buyer's current request (the latest buyer proposal), shown to the seller.
     #: The most this dispute can refund: what is left to refund on the disputed items.
-    max_refund = models.DecimalField(**MONEY)
-    requested_amount = models.DecimalField(**MONEY)
-    requested_return = models.BooleanField()
+    max_refund = models.DecimalField(**MONEY, verbose_name=_("max refund"))
+    requested_amount = models.DecimalField(**MONEY, verbose_name=_("requested amount"))
+    requested_return = models.BooleanField(verbose_name=_("requested return"))
     #: Locked terms once both sides (or a mediator) agreed.
-    agreed_amount = models.DecimalField(**MONEY, null=True, blank=True)
-    agreed_return = models.BooleanField(null=True, blank=True)
-    return_address = models.TextField(blank=True)
-    return_carrier = models.CharField(max_length=16, choices=Carrier.choices, blank=True)
-    return_tracking_number = models.CharField(max_length=64, blank=True)
-    return_shipped_at = models.DateTimeField(null=True, blank=True)
-    return_received_at = models.DateTimeField(null=True, blank=True)
+    agreed_amount = models.DecimalField(**MONEY, null=True, blank=True, verbose_name=_("agreed amount"))
+    agreed_return = models.BooleanField(null=True, blank=True, verbose_name=_("agreed return"))
+    return_address = models.TextField(blank=True, verbose_name=_("return address"))
+    return_carrier = models.CharField(
+        max_length=16, choices=Carrier.choices, blank=True, verbose_name=_("return carrier")
+    )
+    return_tracking_number = models.CharField(
+        max_length=64, blank=True, verbose_name=_("return tracking number")
+    )
+    return_shipped_at = models.DateTimeField(null=True, blank=True, verbose_name=_("return shipped at"))
+    return_received_at = models.DateTimeField(null=True, blank=True, verbose_name=_("return received at"))
 
-    opened_at = models.DateTimeField()
-    seller_first_response_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(verbose_name=_("opened at"))
+    seller_first_response_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("seller first response at")
+    )
     #: The seller has answered with something other than acceptance: escalation is open.
-    seller_disagreed = models.BooleanField(default=False)
-    escalated_at = models.DateTimeField(null=True, blank=True)
-    escalated_by = models.CharField(max_length=8, choices=Party.choices, blank=True)
+    seller_disagreed = models.BooleanField(default=False, verbose_name=_("seller disagreed"))
+    escalated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("escalated at"))
+    escalated_by = models.CharField(
+        max_length=8, choices=Party.choices, blank=True, verbose_name=_("escalated by")
+    )
     assigned_mediator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="assigned_disputes",
+        verbose_name=_("assigned mediator"),
     )
-    evidence_requested_from = models.CharField(max_length=8, choices=Party.choices, blank=True)
-    evidence_request_note = models.TextField(blank=True)
+    evidence_requested_from = models.CharField(
+        max_length=8, choices=Party.choices, blank=True, verbose_name=_("evidence requested from")
+    )
+    evidence_request_note = models.TextField(blank=True, verbose_name=_("evidence request note"))
 
     #: The one current deadline: who must act, by when, and what happens otherwise.
-    deadline_at = models.DateTimeField(null=True, blank=True)
-    deadline_party = models.CharField(max_length=8, choices=Party.choices, blank=True)
-    deadline_kind = models.CharField(max_length=24, choices=DeadlineKind.choices, blank=True)
-    deadline_extended = models.BooleanField(default=False)
+    deadline_at = models.DateTimeField(null=True, blank=True, verbose_name=_("deadline at"))
+    deadline_party = models.CharField(
+        max_length=8, choices=Party.choices, blank=True, verbose_name=_("deadline party")
+    )
+    deadline_kind = models.CharField(
+        max_length=24, choices=DeadlineKind.choices, blank=True, verbose_name=_("deadline kind")
+    )
+    deadline_extended = models.BooleanField(default=False, verbose_name=_("deadline extended"))
     #: How many of ``policy.REMINDERS_BEFORE`` went out for the current deadline.
-    reminders_sent = models.PositiveSmallIntegerField(default=0)
-    next_reminder_at = models.DateTimeField(null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(default=0, verbose_name=_("reminders sent"))
+    next_reminder_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next reminder at"))
 
-    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
-    refund_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, verbose_name=_("outcome"))
+    refund_amount = models.DecimalField(**MONEY, null=True, blank=True, verbose_name=_("refund amount"))
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="decided_disputes",
+        verbose_name=_("decided by"),
     )
-    decision_note = models.TextField(blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True, verbose_name=_("decision note"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
 
     class Meta:
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
         permissions = [
             ("mediate_dispute", "Can work the mediation queue"),
             ("request_evidence", "Can request evidence in a dispute"),

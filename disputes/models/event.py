@@ -35,19 +35,28 @@ class DisputeEvent(AppendOnlyModel):
         MEDIATOR_MESSAGE = "mediator_message", _("Message from the mediator")
         REFUND_ISSUED = "refund_issued", _("Refund issued")
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="events")
-    type = models.CharField(max_length=24, choices=Type.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    dispute = models.ForeignKey(
+        Dispute, on_delete=models.PROTECT, related_name="events", verbose_name=_("dispute")
     )
-    party = models.CharField(max_length=8, choices=Party.choices, blank=True)
-    from_state = models.CharField(max_length=24, blank=True)
-    to_state = models.CharField(max_length=24, blank=True)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField()
+    type = models.CharField(max_length=24, choices=Type.choices, verbose_name=_("type"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    party = models.CharField(max_length=8, choices=Party.choices, blank=True, verbose_name=_("party"))
+    from_state = models.CharField(max_length=24, blank=True, verbose_name=_("from state"))
+    to_state = models.CharField(max_length=24, blank=True, verbose_name=_("to state"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("dispute event")
+        verbose_name_plural = _("dispute events")
         indexes = [models.Index(fields=["dispute", "created_at"], name="dispute_event_timeline_idx")]
 
     def __str__(self) -> str:

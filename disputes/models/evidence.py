@@ -32,25 +32,37 @@ class Evidence(models.Model):
         READY = "ready", _("Ready")
         FAILED = "failed", _("Could not be displayed")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="evidence")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    party = models.CharField(max_length=8, choices=Party.choices)
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    content_type = models.CharField(max_length=40)
-    extension = models.CharField(max_length=8)
-    original = models.FileField(upload_to=evidence_path, max_length=200)
-    original_name = models.CharField(max_length=120)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
-    display = models.FileField(upload_to=derivative_path, max_length=200, blank=True)
-    thumbnail = models.FileField(upload_to=derivative_path, max_length=200, blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
-    received_at = models.DateTimeField()
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public id"))
+    dispute = models.ForeignKey(
+        Dispute, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("dispute")
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    party = models.CharField(max_length=8, choices=Party.choices, verbose_name=_("party"))
+    kind = models.CharField(max_length=8, choices=Kind.choices, verbose_name=_("kind"))
+    content_type = models.CharField(max_length=40, verbose_name=_("content type"))
+    extension = models.CharField(max_length=8, verbose_name=_("extension"))
+    original = models.FileField(upload_to=evidence_path, max_length=200, verbose_name=_("original"))
+    original_name = models.CharField(max_length=120, verbose_name=_("original name"))
+    size = models.PositiveBigIntegerField(verbose_name=_("size"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("sha256"))
+    width = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("width"))
+    height = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("height"))
+    display = models.FileField(
+        upload_to=derivative_path, max_length=200, blank=True, verbose_name=_("display")
+    )
+    thumbnail = models.FileField(
+        upload_to=derivative_path, max_length=200, blank=True, verbose_name=_("thumbnail")
+    )
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PROCESSING, verbose_name=_("status")
+    )
+    received_at = models.DateTimeField(verbose_name=_("received at"))
 
     class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
         indexes = [
             models.Index(fields=["dispute", "received_at"], name="evidence_dispute_idx"),
             # The sweep looks for evidence whose processing job was lost: only a handful of rows.

@@ -13,11 +13,17 @@ from orders.models import MONEY, LineItem
 
 
 class DisputedItem(models.Model):
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="items")
-    line_item = models.ForeignKey(LineItem, on_delete=models.PROTECT, related_name="+")
-    quantity = models.PositiveIntegerField()
+    dispute = models.ForeignKey(
+        Dispute, on_delete=models.CASCADE, related_name="items", verbose_name=_("dispute")
+    )
+    line_item = models.ForeignKey(
+        LineItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("line item")
+    )
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
 
     class Meta:
+        verbose_name = _("disputed item")
+        verbose_name_plural = _("disputed items")
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="disputed_quantity_positive"),
             models.UniqueConstraint(fields=["dispute", "line_item"], name="disputed_item_once"),
@@ -43,19 +49,29 @@ class Proposal(models.Model):
         ACCEPTED = "accepted", _("Accepted")
         SUPERSEDED = "superseded", _("Superseded")
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="proposals")
-    party = models.CharField(max_length=8, choices=Party.choices)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    dispute = models.ForeignKey(
+        Dispute, on_delete=models.CASCADE, related_name="proposals", verbose_name=_("dispute")
     )
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    amount = models.DecimalField(**MONEY)
-    with_return = models.BooleanField()
-    note = models.TextField(blank=True)
-    resolution = models.CharField(max_length=12, choices=Resolution.choices, default=Resolution.OPEN)
-    created_at = models.DateTimeField()
+    party = models.CharField(max_length=8, choices=Party.choices, verbose_name=_("party"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    amount = models.DecimalField(**MONEY, verbose_name=_("amount"))
+    with_return = models.BooleanField(verbose_name=_("with return"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    resolution = models.CharField(
+        max_length=12, choices=Resolution.choices, default=Resolution.OPEN, verbose_name=_("resolution")
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="proposal_amount_not_negative")
         ]

@@ -3,6 +3,7 @@ wins-in-a-row flag."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from disputes import policy
 from portal.records import AppendOnlyModel
@@ -40,17 +41,28 @@ class BuyerStandingQuerySet(models.QuerySet):
 class BuyerStanding(models.Model):
     """What mediators know about a buyer: a blacklist and the wins-in-a-row flag."""
 
-    buyer = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="standing")
-    blacklisted = models.BooleanField(default=False)
-    blacklist_reason = models.TextField(blank=True)
-    blacklisted_at = models.DateTimeField(null=True, blank=True)
-    blacklisted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    buyer = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="standing", verbose_name=_("buyer")
     )
-    wins_in_a_row = models.PositiveIntegerField(default=0)
-    flagged = models.BooleanField(default=False)
+    blacklisted = models.BooleanField(default=False, verbose_name=_("blacklisted"))
+    blacklist_reason = models.TextField(blank=True, verbose_name=_("blacklist reason"))
+    blacklisted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("blacklisted at"))
+    blacklisted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("blacklisted by"),
+    )
+    wins_in_a_row = models.PositiveIntegerField(default=0, verbose_name=_("wins in a row"))
+    flagged = models.BooleanField(default=False, verbose_name=_("flagged"))
 
     objects = BuyerStandingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("buyer standing")
+        verbose_name_plural = _("buyer standings")
 
     def __str__(self) -> str:
         return f"standing of {self.buyer}"
@@ -59,11 +71,19 @@ class BuyerStanding(models.Model):
 class BuyerStandingChange(AppendOnlyModel):
     """Append-only record of every blacklist decision, with who made it and why."""
 
-    standing = models.ForeignKey(BuyerStanding, on_delete=models.PROTECT, related_name="changes")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    blacklisted = models.BooleanField()
-    reason = models.TextField()
-    created_at = models.DateTimeField()
+    standing = models.ForeignKey(
+        BuyerStanding, on_delete=models.PROTECT, related_name="changes", verbose_name=_("standing")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
+    )
+    blacklisted = models.BooleanField(verbose_name=_("blacklisted"))
+    reason = models.TextField(verbose_name=_("reason"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("blacklist decision")
+        verbose_name_plural = _("blacklist decisions")
 
     def __str__(self) -> str:
         return f"{self.standing} blacklisted={self.blacklisted}"

@@ -33,16 +33,23 @@ class OrderEvent(AppendOnlyModel):
         SHIP_BY_REMINDER = "ship_by_reminder", _("Reminder sent: ship by the deadline")
         PROTECTION_REMINDER = "protection_reminder", _("Reminder sent: protection ends soon")
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
-    type = models.CharField(max_length=32, choices=Type.choices)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events", verbose_name=_("order"))
+    type = models.CharField(max_length=32, choices=Type.choices, verbose_name=_("type"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField()
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
         indexes = [models.Index(fields=["order", "created_at"], name="order_event_timeline_idx")]
 
     def __str__(self) -> str:

@@ -52,51 +52,73 @@ class Order(ConcurrentTransitionMixin, models.Model):
         OTHER = "other", _("Other")
 
     number = models.CharField(_("order number"), max_length=32, unique=True)
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders")
-    currency = models.CharField(max_length=3)
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders", verbose_name=_("buyer")
+    )
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders", verbose_name=_("store"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
     total_paid = models.DecimalField(_("paid"), **MONEY)
     payment_method = models.CharField(
-        max_length=16, choices=PaymentMethod.choices, default=PaymentMethod.CARD
+        max_length=16,
+        choices=PaymentMethod.choices,
+        default=PaymentMethod.CARD,
+        verbose_name=_("payment method"),
     )
     #: The payment at the provider that refunds go back to: a Stripe PaymentIntent (``pi_...``) or
     #: charge (``ch_...``), handed over by checkout. Blank on orders from before it was recorded.
     payment_reference = models.CharField(_("payment reference"), max_length=255, blank=True)
     ship_to_country = models.CharField(_("destination country"), max_length=2)
-    ship_to_address = models.TextField(blank=True)
-    state = FSMField(default=State.PAID, choices=State.choices, protected=True)
+    ship_to_address = models.TextField(blank=True, verbose_name=_("ship to address"))
+    state = FSMField(default=State.PAID, choices=State.choices, protected=True, verbose_name=_("state"))
 
-    paid_at = models.DateTimeField()
-    handling_due_at = models.DateTimeField()
-    shipped_at = models.DateTimeField(null=True, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(verbose_name=_("paid at"))
+    handling_due_at = models.DateTimeField(verbose_name=_("handling due at"))
+    shipped_at = models.DateTimeField(null=True, blank=True, verbose_name=_("shipped at"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
     #: Blank while not delivered, and on orders delivered before the source was recorded.
     delivery_source = models.CharField(
-        max_length=8, choices=DeliverySource.choices, blank=True, default="", db_default=""
+        max_length=8,
+        choices=DeliverySource.choices,
+        blank=True,
+        default="",
+        db_default="",
+        verbose_name=_("delivery source"),
     )
     #: When the seller said it was delivered: shown to the buyer, never shortens protection.
-    seller_reported_delivered_at = models.DateTimeField(null=True, blank=True)
-    protection_ends_at = models.DateTimeField(null=True, blank=True)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    confirmed_automatically = models.BooleanField(default=False)
-    dispute_window_ends_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    settled_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    seller_reported_delivered_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("seller reported delivered at")
+    )
+    protection_ends_at = models.DateTimeField(null=True, blank=True, verbose_name=_("protection ends at"))
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmed at"))
+    confirmed_automatically = models.BooleanField(default=False, verbose_name=_("confirmed automatically"))
+    dispute_window_ends_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("dispute window ends at")
+    )
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
+    settled_amount = models.DecimalField(**MONEY, null=True, blank=True, verbose_name=_("settled amount"))
 
-    extension_requested_at = models.DateTimeField(null=True, blank=True)
-    extension_request_note = models.CharField(max_length=500, blank=True)
-    extensions_granted = models.PositiveSmallIntegerField(default=0)
+    extension_requested_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("extension requested at")
+    )
+    extension_request_note = models.CharField(
+        max_length=500, blank=True, verbose_name=_("extension request note")
+    )
+    extensions_granted = models.PositiveSmallIntegerField(default=0, verbose_name=_("extensions granted"))
 
     #: An open dispute holds the clock: nothing automatic happens to the order meanwhile.
-    on_hold = models.BooleanField(default=False)
-    deadline_at = models.DateTimeField(null=True, blank=True)
-    deadline_kind = models.CharField(max_length=16, choices=DeadlineKind.choices, blank=True)
+    on_hold = models.BooleanField(default=False, verbose_name=_("on hold"))
+    deadline_at = models.DateTimeField(null=True, blank=True, verbose_name=_("deadline at"))
+    deadline_kind = models.CharField(
+        max_length=16, choices=DeadlineKind.choices, blank=True, verbose_name=_("deadline kind")
+    )
     #: How many of ``policy.REMINDERS_BEFORE`` went out for the current deadline, and the next one.
-    reminders_sent = models.PositiveSmallIntegerField(default=0)
-    next_reminder_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    reminders_sent = models.PositiveSmallIntegerField(default=0, verbose_name=_("reminders sent"))
+    next_reminder_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next reminder at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         permissions = [("record_delivery", "Can record an order's delivery")]
         constraints = [
             models.CheckConstraint(condition=Q(total_paid__gt=0), name="order_total_paid_positive"),
@@ -290,7 +312,11 @@ class ReturnTerms(models.Model):
     """
 
     order = models.OneToOneField(
-        Order, on_delete=models.CASCADE, primary_key=True, related_name="return_terms"
+        Order,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="return_terms",
+        verbose_name=_("order"),
     )
     accepts_returns = models.BooleanField(_("accepts returns"))
     return_window_days = models.PositiveSmallIntegerField(_("return window (days after delivery)"))
@@ -303,9 +329,9 @@ class ReturnTerms(models.Model):
     returns_used_items = models.BooleanField(_("accepts returns of used items"))
     #: The free-return programme's cap for the order's destination; none when it is not in it.
     free_return_cap = models.DecimalField(_("free returns for items up to"), **MONEY, null=True, blank=True)
-    free_return_currency = models.CharField(max_length=3, blank=True)
+    free_return_currency = models.CharField(max_length=3, blank=True, verbose_name=_("free return currency"))
     #: When the store's policy was read: the payment, or the migration for older orders.
-    captured_at = models.DateTimeField()
+    captured_at = models.DateTimeField(verbose_name=_("captured at"))
 
     class Meta:
         verbose_name = _("return terms")
@@ -326,15 +352,17 @@ class ReturnTerms(models.Model):
 
 
 class LineItem(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
-    title = models.CharField(max_length=200)
-    sku = models.CharField(max_length=64, blank=True)
-    quantity = models.PositiveIntegerField()
-    unit_price = models.DecimalField(**MONEY)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items", verbose_name=_("order"))
+    title = models.CharField(max_length=200, verbose_name=_("title"))
+    sku = models.CharField(max_length=64, blank=True, verbose_name=_("sku"))
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
+    unit_price = models.DecimalField(**MONEY, verbose_name=_("unit price"))
     is_personalised = models.BooleanField(_("personalised"), default=False)
     is_used = models.BooleanField(_("used / opened"), default=False)
 
     class Meta:
+        verbose_name = _("line item")
+        verbose_name_plural = _("line items")
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="line_item_quantity_positive"),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="line_item_price_not_negative"),

@@ -33,29 +33,42 @@ class Refund(ConcurrentTransitionMixin, models.Model):
         NOT_SHIPPED = "not_shipped", _("Seller did not ship in time")
         DISPUTE = "dispute", _("Dispute resolved for the buyer")
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
-    dispute = models.ForeignKey(
-        "disputes.Dispute", on_delete=models.PROTECT, related_name="refunds", null=True, blank=True
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("order")
     )
-    amount = models.DecimalField(**MONEY)
-    currency = models.CharField(max_length=3)
-    reason = models.CharField(max_length=16, choices=Reason.choices)
-    note = models.CharField(max_length=500, blank=True)
-    status = FSMField(default=Status.PENDING, choices=Status.choices, protected=True)
-    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    provider_reference = models.CharField(max_length=100, blank=True)
-    failure_reason = models.CharField(max_length=500, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    dispute = models.ForeignKey(
+        "disputes.Dispute",
+        on_delete=models.PROTECT,
+        related_name="refunds",
+        null=True,
+        blank=True,
+        verbose_name=_("dispute"),
+    )
+    amount = models.DecimalField(**MONEY, verbose_name=_("amount"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    reason = models.CharField(max_length=16, choices=Reason.choices, verbose_name=_("reason"))
+    note = models.CharField(max_length=500, blank=True, verbose_name=_("note"))
+    status = FSMField(
+        default=Status.PENDING, choices=Status.choices, protected=True, verbose_name=_("status")
+    )
+    idempotency_key = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("idempotency key")
+    )
+    provider_reference = models.CharField(max_length=100, blank=True, verbose_name=_("provider reference"))
+    failure_reason = models.CharField(max_length=500, blank=True, verbose_name=_("failure reason"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
     #: When the sweep pays this refund if the queued job has not (lost message, provider outage,
     #: a worker that died mid-call), or asks the provider how a submitted refund is doing.
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
     #: A job is calling the provider for this refund until then; no other job calls meanwhile.
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed until"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("submitted at"))
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
 
     class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
             models.CheckConstraint(

@@ -21,7 +21,9 @@ class Store(models.Model):
         BUYER = "buyer", _("The buyer")
         SELLER = "seller", _("The seller")
 
-    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="store")
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="store", verbose_name=_("owner")
+    )
     name = models.CharField(_("store name"), max_length=120)
     accepts_returns = models.BooleanField(_("accepts returns"), default=True)
     return_window_days = models.PositiveSmallIntegerField(
@@ -63,9 +65,11 @@ class Store(models.Model):
         blank=True,
         help_text=_("Where buyers send returns. Copied into each dispute that agrees on a return."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
         indexes = [
             # The admin searches stores by the start of their name, in any case (``admin_search``).
             models.Index(PrefixPattern(Upper("name")), name="store_name_prefix_idx"),
@@ -94,12 +98,16 @@ class Store(models.Model):
 class FreeReturnCountry(models.Model):
     """The store's free-return programme for one destination country, with its item-value cap."""
 
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="free_return_countries")
+    store = models.ForeignKey(
+        Store, on_delete=models.CASCADE, related_name="free_return_countries", verbose_name=_("store")
+    )
     country = models.CharField(_("destination country"), max_length=2)
     max_item_value = models.DecimalField(_("maximum item value covered"), **MONEY)
-    currency = models.CharField(max_length=3)
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
 
     class Meta:
+        verbose_name = _("free-return country")
+        verbose_name_plural = _("free-return countries")
         constraints = [
             models.UniqueConstraint(fields=["store", "country"], name="free_return_country_once_per_store"),
             models.CheckConstraint(condition=Q(max_item_value__gt=0), name="free_return_cap_positive"),

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from portal.accounts.forms import UniqueEmailMixin
 from portal.accounts.models import User
@@ -22,6 +23,7 @@ class PortalUserChangeForm(UniqueEmailMixin, UserChangeForm):
 
 @admin.register(User)
 class PortalUserAdmin(UserAdmin):
+    result_count_label = ngettext_lazy("%(count)d user", "%(count)d users", "count")
     form = PortalUserChangeForm
     add_form = PortalUserCreationForm
     fieldsets = (

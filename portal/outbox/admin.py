@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from portal.admin_site import ReadOnlyAdminMixin
 from portal.outbox.models import OutboxMessage
@@ -28,6 +29,7 @@ class StateFilter(admin.SimpleListFilter):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    result_count_label = ngettext_lazy("%(count)d job", "%(count)d jobs", "count")
     list_display = [
         "pk",
         "task",

@@ -215,7 +215,7 @@ def test_assign_to_me_takes_every_selected_case_in_mediation(mediator_client, me
     )
 
     html = response.content.decode()
-    assert "2 dispute(s) assigned to you." in html
+    assert "2 disputes assigned to you." in html
     assert f"{closed.reference}: Only disputes in mediation can be assigned." in html
     for case in (first, second):
         case.refresh_from_db()

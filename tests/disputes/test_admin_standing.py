@@ -100,7 +100,7 @@ def test_the_changelist_action_blacklists_the_selected_buyers_after_asking_why(
         STANDINGS, {**selected, "apply": "1", "reason": "Coordinated claims"}, follow=True
     )
 
-    assert "2 buyer(s) blacklisted" in done.content.decode()
+    assert "2 buyers blacklisted" in done.content.decode()
     for standing in standings:
         standing.refresh_from_db()
         assert standing.blacklisted and standing.blacklist_reason == "Coordinated claims"
