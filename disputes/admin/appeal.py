@@ -174,3 +174,22 @@ class AppealAdmin(admin.ModelAdmin):
         response = self.change_view(page_request, str(pk), extra_context={"bound_form": form})
         response.status_code = 400
         return response
+
+
+@admin.register(AppealClawback)
+class AppealClawbackAdmin(admin.ModelAdmin):
+    """Finance's list of amounts to recover after appeals (``DISPUTES_APPEAL_CLAWBACK``): read
+    only, written by ``decide_appeal``; the buyer's card is never charged."""
+
+    list_display = ["appeal", "amount", "currency", "created_at"]
+    list_select_related = ["appeal"]
+    readonly_fields = ["appeal", "amount", "currency", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AppealClawback | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AppealClawback | None = None) -> bool:
+        return False

@@ -425,3 +425,23 @@ def test_filing_answering_and_deciding_queue_notifications(answered, second_medi
         for row in OutboxMessage.objects.filter(kwargs__event_label="disputes.appealevent")
     }
     assert queued == set(answered.events.values_list("pk", flat=True))
+
+
+def test_the_statistics_count_each_mediators_decisions_appealed_and_changed(
+    answered, mediator, second_mediator, decided_at
+):
+    from disputes.appeal_selectors import appeal_statistics
+
+    services.decide_appeal(
+        appeal=answered,
+        mediator=second_mediator,
+        decision=AD.FULL_REFUND,
+        amount=None,
+        note="Empty box",
+        now=decided_at + 3 * DAY,
+    )
+
+    rows = {row.mediator: row for row in appeal_statistics()}
+    assert (rows[mediator].decided, rows[mediator].appealed, rows[mediator].reversed) == (1, 1, 1)
+    assert (rows[mediator].appealed_percent, rows[mediator].reversed_percent) == (100.0, 100.0)
+    assert second_mediator not in rows

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
+from django.test import override_settings
 from django.urls import reverse
 
 from disputes import services
-from disputes.models import Appeal, AppealEvent
+from disputes.models import Appeal, AppealClawback, AppealEvent
 from orders.models import Refund
 from tests.factories import evidence_files, mediator_user, open_dispute_for, ship
 
@@ -140,3 +141,30 @@ def test_the_case_page_links_the_appeal_and_the_statistics_count_it(client, appe
     assert 'id="stats-appeals"' in stats
     row = stats[stats.index('id="stats-appeals"') :]
     assert "Maria" in row and "100.0% <span" in row and "0.0% <span" in row
+
+
+@override_settings(DISPUTES_APPEAL_CLAWBACK=True)
+def test_finance_reads_the_clawbacks_and_nobody_edits_them(client, appeal, second, superuser):
+    services.decide_appeal(
+        appeal=appeal,
+        mediator=second,
+        decision=services.AppealDecision.UPHOLD,
+        amount=None,
+        note="Stands",
+        now=appeal.filed_at + 3 * DAY,
+    )
+    assert not AppealClawback.objects.filter(appeal=appeal).exists()  # nothing was overpaid
+    clawback = AppealClawback.objects.create(
+        appeal=appeal, amount=Decimal("5.00"), currency="USD", created_at=appeal.filed_at + 3 * DAY
+    )
+    client.force_login(superuser)
+
+    listing = client.get(reverse("admin:disputes_appealclawback_changelist"))
+    change = client.post(
+        reverse("admin:disputes_appealclawback_change", args=[clawback.pk]), {"amount": "0.01"}
+    )
+
+    assert listing.status_code == 200 and "5.00" in listing.content.decode()
+    assert change.status_code == 403
+    clawback.refresh_from_db()
+    assert clawback.amount == Decimal("5.00")

@@ -121,3 +121,29 @@ def test_both_parties_see_the_breakdown_and_the_lines_to_return(
             "Only these items go back to the seller" in html
             and "<strong>1 × Wireless earbuds</strong>" in html
         )
+
+
+def test_lines_to_return_that_never_came_back_are_not_counted_as_refunded(
+    client, dispute, mediator, buyer, lines, now
+):
+    from portal import deadlines
+
+    earbuds, cases = lines
+    decided = services.decide_dispute_by_lines(
+        dispute=dispute,
+        mediator=mediator,
+        lines=[
+            services.LineDecision(earbuds.pk, LineRuling.Remedy.REFUND_AFTER_RETURN, Decimal("40.00")),
+            services.LineDecision(cases.pk, LineRuling.Remedy.REFUND, Decimal("5.00")),
+        ],
+        note="Return the earbuds",
+        now=now + 12 * DAY,
+    )
+    deadlines.enforce_all(now=decided.deadline_at)
+
+    client.force_login(buyer)
+    html = client.get(reverse("disputes:detail", args=[dispute.pk])).content.decode()
+
+    assert "Decided line by line: a refund of 5.00 USD in all." in html
+    assert "The items to return were not sent back, so they were not refunded." in html
+    assert [r.amount for r in Refund.objects.filter(dispute=dispute)] == [Decimal("5.00")]

@@ -186,6 +186,8 @@ TABLE: dict[str, list[Case]] = {
     "disputes:provide_evidence": dispute_action(NO_FORM),
     "disputes:add_evidence": dispute_action(WITH_FORM),
     "disputes:extend_deadline": dispute_action(WITH_FORM),
+    "disputes:file_appeal": dispute_action(WITH_FORM),
+    "disputes:answer_appeal": dispute_action(WITH_FORM),
     "disputes:evidence": [
         Case("GET", PARTIES_AND_MEDIATORS, lambda w: [w["evidence"].public_id, "display"]),
         Case("GET", PARTIES_AND_MEDIATORS, lambda w: [w["evidence"].public_id, "thumb"], label="thumb"),
