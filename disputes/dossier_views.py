@@ -4,8 +4,11 @@ Both are for the dispute's parties and mediators only (anyone else gets a 404, a
 the ZIP carries originals for mediators and the parties' display copies for the parties.
 """
 
-from django.http import HttpRequest, HttpResponse
+import tempfile
+
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views import View
 
 from disputes.dossier import archive, contents, pdf
@@ -14,7 +17,7 @@ from disputes.views import DisputeViewMixin
 
 def _download(content: bytes, *, name: str, content_type: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -29,5 +32,12 @@ class DossierPdfView(DisputeViewMixin, View):
 class DossierArchiveView(DisputeViewMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         dossier = contents.dossier_for(dispute=self.dispute, reader=request.user, now=timezone.now())
-        zipped = archive.build_archive(dossier, pdf=pdf.render_pdf(dossier))
-        return _download(zipped, name=archive.archive_name(dossier), content_type="application/zip")
+        # Written to a temporary file and streamed from it: originals may add up to a gigabyte.
+        zipped = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it when sent)
+        archive.build_archive(dossier, pdf=pdf.render_pdf(dossier), into=zipped)
+        zipped.seek(0)
+        response = FileResponse(
+            zipped, as_attachment=True, filename=archive.archive_name(dossier), content_type="application/zip"
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -59,6 +59,11 @@ def decided(order, buyer, seller, mediator, now, django_capture_on_commit_callba
     return dispute
 
 
+def body(response) -> bytes:
+    """The downloaded bytes: the ZIP is streamed from a temporary file, the PDF is not."""
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
 def download(client, user, dispute, kind: str):
     client.force_login(user)
     return client.get(reverse(f"disputes:dossier_{kind}", args=[dispute.pk]))
@@ -112,7 +117,7 @@ def test_a_party_gets_display_copies_and_a_manifest_of_every_file(client, decide
     response = download(client, buyer, decided, "zip")
 
     assert response.status_code == 200
-    zipped = zipfile.ZipFile(io.BytesIO(response.content))
+    zipped = zipfile.ZipFile(io.BytesIO(body(response)))
     manifest = json.loads(zipped.read("manifest.json"))
     evidence = decided.evidence.get()
     [photo] = [entry for entry in manifest["files"] if entry["path"].startswith("evidence/")]
@@ -125,12 +130,16 @@ def test_a_party_gets_display_copies_and_a_manifest_of_every_file(client, decide
         assert (len(content), hashlib.sha256(content).hexdigest()) == (entry["size"], entry["sha256"])
     assert zipped.read("dossier.pdf").startswith(b"%PDF-")
     assert manifest["generated_for"] == "buyer"
+    assert (
+        f'filename="dossier-{decided.reference}-{decided.order.number}.zip"'
+        in response["Content-Disposition"]
+    )
 
 
 def test_a_mediator_gets_the_originals_byte_for_byte(client, decided, mediator):
     response = download(client, mediator, decided, "zip")
 
-    zipped = zipfile.ZipFile(io.BytesIO(response.content))
+    zipped = zipfile.ZipFile(io.BytesIO(body(response)))
     manifest = json.loads(zipped.read("manifest.json"))
     evidence = decided.evidence.get()
     [photo] = [entry for entry in manifest["files"] if entry["path"].startswith("evidence/")]
@@ -158,7 +167,7 @@ def with_one_byte_changed(content: bytes, member: str) -> bytes:
 
 
 def test_verify_dossier_passes_an_intact_dossier(client, decided, buyer, tmp_path, capsys):
-    path = save(tmp_path, download(client, buyer, decided, "zip").content)
+    path = save(tmp_path, body(download(client, buyer, decided, "zip")))
 
     call_command("verify_dossier", str(path))
 
@@ -166,7 +175,7 @@ def test_verify_dossier_passes_an_intact_dossier(client, decided, buyer, tmp_pat
 
 
 def test_one_changed_byte_in_an_evidence_file_fails_both_checks(client, decided, mediator, tmp_path):
-    content = download(client, mediator, decided, "zip").content
+    content = body(download(client, mediator, decided, "zip"))
     member = next(n for n in zipfile.ZipFile(io.BytesIO(content)).namelist() if n.startswith("evidence/"))
     path = save(tmp_path, with_one_byte_changed(content, member))
 
@@ -186,7 +195,7 @@ def test_one_changed_byte_in_an_evidence_file_fails_both_checks(client, decided,
 
 
 def test_a_rewritten_manifest_is_caught_by_the_portals_signature(client, decided, mediator, tmp_path):
-    content = download(client, mediator, decided, "zip").content
+    content = body(download(client, mediator, decided, "zip"))
     source = zipfile.ZipFile(io.BytesIO(content))
     manifest = json.loads(source.read("manifest.json"))
     manifest["files"] = [entry for entry in manifest["files"] if entry["path"] == "dossier.pdf"]
@@ -203,7 +212,7 @@ def test_a_rewritten_manifest_is_caught_by_the_portals_signature(client, decided
 
 
 def test_an_added_file_is_reported(client, decided, buyer, tmp_path):
-    content = download(client, buyer, decided, "zip").content
+    content = body(download(client, buyer, decided, "zip"))
     out = io.BytesIO(content)
     with zipfile.ZipFile(out, "a") as target:
         target.writestr("evidence/99-extra.jpg", b"not in the manifest")
