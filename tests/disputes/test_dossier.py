@@ -282,3 +282,19 @@ def test_the_dossier_explains_what_the_clock_decided(order, now, django_capture_
         )
         in html
     )
+
+
+def test_downloads_past_the_hourly_allowance_are_refused_with_429(
+    client, decided, buyer, settings, monkeypatch
+):
+    from disputes import policy
+
+    monkeypatch.setattr(policy, "MAX_DOSSIERS_PER_WINDOW", 2)
+    assert download(client, buyer, decided, "pdf").status_code == 200
+    assert download(client, buyer, decided, "zip").status_code == 200
+
+    refused = download(client, buyer, decided, "pdf")
+
+    assert refused.status_code == 429
+    assert "You have downloaded 2 case dossiers this hour" in refused.content.decode()
+    assert int(refused["Retry-After"]) > 0
