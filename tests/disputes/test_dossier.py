@@ -69,16 +69,31 @@ def download(client, user, dispute, kind: str):
     return client.get(reverse(f"disputes:dossier_{kind}", args=[dispute.pk]))
 
 
-def test_the_pdf_is_a_real_pdf_with_the_case_in_the_readers_time_zone(client, decided, buyer):
-    buyer.time_zone = "Asia/Tokyo"
-    buyer.save(update_fields=["time_zone"])
-
+def test_the_pdf_is_a_real_pdf(client, decided, buyer):
     response = download(client, buyer, decided, "pdf")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
     assert f"dossier-{decided.reference}" in response["Content-Disposition"]
+
+
+def test_the_pdf_is_written_in_the_readers_time_zone(client, decided, buyer, monkeypatch):
+    from django.utils import timezone
+
+    zones = []
+    render = pdf.render_pdf
+
+    def spy(dossier):
+        zones.append(timezone.get_current_timezone_name())
+        return render(dossier)
+
+    monkeypatch.setattr(pdf, "render_pdf", spy)
+    buyer.time_zone = "Asia/Tokyo"
+    buyer.save(update_fields=["time_zone"])
+
+    assert download(client, buyer, decided, "pdf").status_code == 200
+    assert zones == ["Asia/Tokyo"]
 
 
 def test_the_pdf_template_lists_every_part_of_the_case(rf, decided, buyer):
