@@ -1,6 +1,6 @@
 from django.urls import path
 
-from disputes import dossier_views, record_views, views
+from disputes import appeal_views, dossier_views, record_views, views
 
 app_name = "disputes"
 
@@ -18,6 +18,8 @@ ACTIONS = [
     ("evidence/provide", views.ProvideEvidenceView, "provide_evidence"),
     ("evidence/add", views.AddEvidenceView, "add_evidence"),
     ("deadline/extend", views.ExtendDeadlineView, "extend_deadline"),
+    ("appeal", appeal_views.FileAppealView, "file_appeal"),
+    ("appeal/answer", appeal_views.AnswerAppealView, "answer_appeal"),
 ]
 
 urlpatterns = [

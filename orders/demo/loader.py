@@ -64,20 +64,29 @@ def load_demo(*, now: datetime) -> list[Order]:
 
     :raises DemoFailed: an order ended in another state than its story expects
     """
-    with _jobs_inline(), transaction.atomic():
-        users = {person.username: _create_user(person) for person in PEOPLE}
-        stores = {key: _create_store(setup, users[setup.owner]) for key, setup in STORES.items()}
-        orders = []
-        # Numbered in the order they were paid, as a marketplace's checkout would number them.
-        for index, story in enumerate(sorted(STORIES, key=lambda story: -story.paid)):
-            order = _play(story, index=index, buyer=users[story.buyer], store=stores[story.store], now=now)
-            if order.state != story.expect:
-                raise DemoFailed(f"Demo order {order.number} ended {order.state}, not {story.expect}.")
-            orders.append(order)
-        return orders
+    with jobs_inline(), transaction.atomic():
+        return load_orders(now=now)
+
+
+def load_orders(*, now: datetime) -> list[Order]:
+    """Create the people and stores and play every order story up to ``now`` (caller's transaction).
+
+    :raises DemoFailed: an order ended in another state than its story expects
+    """
+    users = {person.username: _create_user(person) for person in PEOPLE}
+    stores = {key: _create_store(setup, users[setup.owner]) for key, setup in STORES.items()}
+    orders = []
+    # Numbered in the order they were paid, as a marketplace's checkout would number them.
+    for index, story in enumerate(sorted(STORIES, key=lambda story: -story.paid)):
+        order = play_story(story, index=index, buyer=users[story.buyer], store=stores[story.store], now=now)
+        if order.state != story.expect:
+            raise DemoFailed(f"Demo order {order.number} ended {order.state}, not {story.expect}.")
+        orders.append(order)
+    return orders
 
 
 def order_number(index: int) -> str:
+    """The demo's order numbers, in the marketplace's format."""
     return f"{ORDER_NUMBER_PREFIX}{index + 1:05d}"
 
 
@@ -86,7 +95,7 @@ def _tracking_number(carrier: str, index: int) -> str:
 
 
 @contextmanager
-def _jobs_inline() -> Iterator[None]:
+def jobs_inline() -> Iterator[None]:
     """Run the jobs the services queue (notifications, refunds) in this process, without e-mail.
 
     The demo needs no broker or worker to be complete, and its few dozen notifications land in
@@ -128,8 +137,11 @@ def _create_store(setup: StoreSetup, owner: User) -> Store:
     )
 
 
-def _play(story: Story, *, index: int, buyer: User, store: Store, now: datetime) -> Order:
-    """Place the order, then replay its steps in time order with the clock running between them."""
+def play_story(
+    story: Story, *, index: int, buyer: User, store: Store, now: datetime, until: datetime | None = None
+) -> Order:
+    """Place the order, then replay its steps in time order with the clock running between them,
+    up to ``until`` (``now`` when not given; a later chapter, such as a dispute, goes on from there)."""
     order = _place(story, index=index, buyer=buyer, store=store, at=now - timedelta(days=story.paid))
     seller = store.owner
     steps: list[tuple[float | None, Callable[[datetime], Order]]] = [
@@ -165,9 +177,9 @@ def _play(story: Story, *, index: int, buyer: User, store: Store, now: datetime)
         if days_ago is None:
             continue
         at = now - timedelta(days=days_ago)
-        _run_clock(order, until=at)
+        run_clock(order, until=at)
         order = step(at)
-    _run_clock(order, until=now)
+    run_clock(order, until=until or now)
     order.refresh_from_db()
     return order
 
@@ -202,7 +214,7 @@ def _place(story: Story, *, index: int, buyer: User, store: Store, at: datetime)
     )
 
 
-def _run_clock(order: Order, *, until: datetime) -> None:
+def run_clock(order: Order, *, until: datetime) -> None:
     """Run the real sweep at each of the order's deadlines that fell due before ``until``.
 
     Every other demo order's clock already ran up to the present, so a sweep at a past time
@@ -218,7 +230,12 @@ def _run_clock(order: Order, *, until: datetime) -> None:
         deadlines.enforce_all(now=swept_at)
         if Order.objects.filter(pk=order.pk, deadline_at=due_at).exists():
             raise DemoFailed(f"The sweep did not apply the deadline of demo order {order.number}.")
-        for refund_id in Refund.objects.filter(order=order, status=Refund.Status.PENDING).values_list(
-            "pk", flat=True
-        ):
-            refunds.pay_refund(refund_id=refund_id, now=swept_at + REFUND_LAG)
+        pay_pending_refunds(order, at=swept_at)
+
+
+def pay_pending_refunds(order: Order, *, at: datetime) -> None:
+    """Pay the order's pending refunds as the refund job would have, shortly after ``at``."""
+    for refund_id in Refund.objects.filter(order=order, status=Refund.Status.PENDING).values_list(
+        "pk", flat=True
+    ):
+        refunds.pay_refund(refund_id=refund_id, now=at + REFUND_LAG)

@@ -1,21 +1,25 @@
-"""Load the demo story: two stores, three buyers, a mediator, an admin and ~30 orders in every state.
+"""Load the demo story: two stores, three buyers, a mediator, an admin, ~30 orders in every state
+and a dispute in every state.
 
 Each order is walked through the real services (ship, mark delivered, confirm receipt, protection
-extensions) and the real deadline sweep, at times in the past (``orders.demo``). Running it
-again finds the demo data and only prints the logins.
+extensions) and the real deadline sweep, at times in the past (``orders.demo``); then each dispute,
+on an order of its own, with evidence photos and chat (``disputes.demo``). Running it again finds
+the demo data and only prints the logins.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from orders.demo import ORDER_NUMBER_PREFIX, PASSWORD, PEOPLE, DemoFailed, demo_is_loaded, load_demo
+from disputes.demo import load_demo
+from disputes.models import Dispute
+from orders.demo import ORDER_NUMBER_PREFIX, PASSWORD, PEOPLE, DemoFailed, demo_is_loaded
 from orders.models import Order, Store
 from portal.accounts.models import User
 
 
 class Command(BaseCommand):
-    help = "Create the demo users, stores and ~30 orders in every state; safe to run twice."
+    help = "Create the demo users, stores, ~40 orders and a dispute in every state; safe to run twice."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
@@ -40,11 +44,14 @@ class Command(BaseCommand):
                     "load the demo into an empty database."
                 )
             try:
-                orders = load_demo(now=at)
+                orders, disputes = load_demo(now=at)
             except DemoFailed as error:
                 raise CommandError(str(error)) from error
             self.stdout.write(
-                self.style.SUCCESS(f"Demo data loaded: {len(PEOPLE)} users, {len(orders)} orders.")
+                self.style.SUCCESS(
+                    f"Demo data loaded: {len(PEOPLE)} users, {len(orders) + len(disputes)} orders, "
+                    f"{len(disputes)} disputes."
+                )
             )
         self._print_logins()
 
@@ -79,5 +86,17 @@ class Command(BaseCommand):
             self.stdout.write(
                 "Delivered and still protected (try a dispute): "
                 + ", ".join(f"{order.number} ({order.buyer.username})" for order in ready)
+            )
+        waiting = (
+            Dispute.objects.filter(
+                order__number__startswith=ORDER_NUMBER_PREFIX, state__in=Dispute.OPEN_STATES
+            )
+            .select_related("order")
+            .order_by("deadline_at", "id")
+        )
+        if waiting:
+            self.stdout.write(
+                "Open disputes (who acts next): "
+                + ", ".join(f"{dispute.order.number} ({dispute.deadline_party})" for dispute in waiting)
             )
         self.stdout.write("Mediators and the admin sign in at /admin/; everyone else at /accounts/login/.")
