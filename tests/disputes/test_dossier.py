@@ -313,3 +313,60 @@ def test_downloads_past_the_hourly_allowance_are_refused_with_429(
     assert refused.status_code == 429
     assert "You have downloaded 2 case dossiers this hour" in refused.content.decode()
     assert int(refused["Retry-After"]) > 0
+
+
+def test_the_dossier_shows_a_decision_line_by_line_and_its_final_appeal(order, buyer, seller, mediator, now):
+    from django.template.loader import render_to_string
+
+    from disputes.dossier.contents import dossier_for
+    from disputes.models import LineRuling
+    from tests.factories import evidence_files, mediator_user
+
+    ship(order, at=now + DAY)
+    dispute = open_dispute_for(order, at=now + 8 * DAY, reason="damaged", amount=Decimal("60.00"))
+    services.reject_request(dispute=dispute, seller=seller, note="Fine", evidence=[], now=now + 9 * DAY)
+    services.escalate_dispute(dispute=dispute, user=buyer, note="Broken", now=now + 10 * DAY)
+    earbuds, cases = order.items.order_by("id")
+    dispute = services.decide_dispute_by_lines(
+        dispute=dispute,
+        mediator=mediator,
+        lines=[
+            services.LineDecision(earbuds.pk, LineRuling.Remedy.REFUND, Decimal("40.00")),
+            services.LineDecision(cases.pk, LineRuling.Remedy.NOTHING),
+        ],
+        note="Earbuds cracked; cases fine",
+        now=now + 12 * DAY,
+    )
+    appeal = services.file_appeal(
+        dispute=dispute,
+        user=buyer,
+        reason="The cases were scratched too.",
+        files=evidence_files("scratches.jpg"),
+        now=now + 13 * DAY,
+    )
+    services.answer_appeal(appeal=appeal, user=seller, text="They left us new.", files=[], now=now + 14 * DAY)
+    second = mediator_user(username="nick_second")
+    services.assign_appeal(appeal=appeal, mediator=second, now=now + 15 * DAY)
+    services.decide_appeal(
+        appeal=appeal,
+        mediator=second,
+        decision=services.AppealDecision.FULL_REFUND,
+        amount=None,
+        note="The new photo shows the scratches.",
+        now=now + 16 * DAY,
+    )
+    dispute.refresh_from_db()
+
+    dossier = dossier_for(dispute=dispute, reader=buyer, now=now + 17 * DAY)
+    html = render_to_string("disputes/dossier.html", {"dossier": dossier, "dispute": dispute, "zone": "UTC"})
+
+    assert [r.line_item for r in dossier.line_rulings["line_rulings"]] == [earbuds, cases]
+    assert 'data-section="line-rulings"' in html and "40.00 USD" in html
+    assert 'data-section="appeal"' in html
+    for expected in (
+        "The cases were scratched too.",
+        "They left us new.",
+        "The new photo shows the scratches.",
+        "nick_second",
+    ):
+        assert escape(expected) in html, expected
