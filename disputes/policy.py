@@ -98,3 +98,8 @@ QUEUE_AMOUNT_BANDS: dict[str, tuple[Decimal, ...]] = _setting(
 SELLER_RECORD_WINDOW: timedelta = _setting("SELLER_RECORD_WINDOW", timedelta(days=90))
 SELLER_RECORD_CHART_PERIOD: timedelta = _setting("SELLER_RECORD_CHART_PERIOD", timedelta(days=30))
 SELLER_RECORD_CHART_PERIODS: int = _setting("SELLER_RECORD_CHART_PERIODS", 6)
+
+#: Case dossiers (PDF or ZIP) one user may download per window: each is rendered on demand, and a
+#: mediator's ZIP carries every original.
+MAX_DOSSIERS_PER_WINDOW: int = _setting("MAX_DOSSIERS_PER_WINDOW", 20)
+DOSSIER_RATE_WINDOW: timedelta = _setting("DOSSIER_RATE_WINDOW", timedelta(hours=1))

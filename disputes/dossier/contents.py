@@ -6,7 +6,9 @@ from datetime import datetime
 
 from disputes import permissions, selectors
 from disputes.admin.selectors import conversation_messages
-from disputes.models import Dispute, Evidence, Proposal
+from disputes.appeal_selectors import existing_appeal
+from disputes.line_ruling_pages import line_rulings_context
+from disputes.models import Appeal, Dispute, Evidence, Proposal
 from disputes.roles import Party
 from messaging.models import Message
 from orders.models import LineItem
@@ -43,6 +45,9 @@ class Dossier:
     chat: list[Message]
     evidence: list[EvidenceEntry]
     facts: dict = field(default_factory=dict)
+    #: A decision taken line by line: ``line_rulings``, ``lines_to_return``, ``line_rulings_total``.
+    line_rulings: dict = field(default_factory=dict)
+    appeal: Appeal | None = None
 
     @property
     def with_originals(self) -> bool:
@@ -72,6 +77,7 @@ def dossier_for(*, dispute: Dispute, reader: User, now: datetime) -> Dossier:
     party = permissions.viewer_party(dispute, reader)
     originals = permissions.can_view_originals(reader)
     _conversation, chat = conversation_messages(dispute.order)
+    rulings = line_rulings_context(dispute)
     evidence = [
         EvidenceEntry(
             number=number,
@@ -92,7 +98,9 @@ def dossier_for(*, dispute: Dispute, reader: User, now: datetime) -> Dossier:
         chat=chat,
         evidence=evidence,
         facts={
-            "outcome": selectors.outcome_sentence(dispute),
+            "outcome": rulings.get("outcome_sentence") or selectors.outcome_sentence(dispute),
             "next_step": selectors.next_step_sentence(dispute) if dispute.is_open else "",
         },
+        line_rulings=rulings,
+        appeal=existing_appeal(dispute),
     )

@@ -6,13 +6,17 @@ from PIL import ImageFile
 
 from disputes.dossier.contents import Dossier
 
-# WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES to True when it is imported. The
-# upload checks rely on Pillow refusing a truncated image, so the setting is put back at once:
-# the dossier only embeds thumbnails this portal made itself.
-_truncated = ImageFile.LOAD_TRUNCATED_IMAGES
-import weasyprint  # noqa: E402
 
-ImageFile.LOAD_TRUNCATED_IMAGES = _truncated
+def _weasyprint():
+    """WeasyPrint, imported on first use so that a command or page that renders no PDF does not
+    load it. Importing it sets Pillow's process-wide LOAD_TRUNCATED_IMAGES to True; the upload
+    checks rely on Pillow refusing a truncated image, so the setting is put back at once (the
+    dossier only embeds thumbnails this portal made itself)."""
+    truncated = ImageFile.LOAD_TRUNCATED_IMAGES
+    import weasyprint
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = truncated
+    return weasyprint
 
 
 def pdf_name(dossier: Dossier) -> str:
@@ -28,5 +32,6 @@ def render_pdf(dossier: Dossier) -> bytes:
         "disputes/dossier.html",
         {"dossier": dossier, "dispute": dossier.dispute, "zone": timezone.get_current_timezone_name()},
     )
+    weasyprint = _weasyprint()
     fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
     return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()

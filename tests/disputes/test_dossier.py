@@ -59,21 +59,41 @@ def decided(order, buyer, seller, mediator, now, django_capture_on_commit_callba
     return dispute
 
 
+def body(response) -> bytes:
+    """The downloaded bytes: the ZIP is streamed from a temporary file, the PDF is not."""
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
 def download(client, user, dispute, kind: str):
     client.force_login(user)
     return client.get(reverse(f"disputes:dossier_{kind}", args=[dispute.pk]))
 
 
-def test_the_pdf_is_a_real_pdf_with_the_case_in_the_readers_time_zone(client, decided, buyer):
-    buyer.time_zone = "Asia/Tokyo"
-    buyer.save(update_fields=["time_zone"])
-
+def test_the_pdf_is_a_real_pdf(client, decided, buyer):
     response = download(client, buyer, decided, "pdf")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
     assert f"dossier-{decided.reference}" in response["Content-Disposition"]
+
+
+def test_the_pdf_is_written_in_the_readers_time_zone(client, decided, buyer, monkeypatch):
+    from django.utils import timezone
+
+    zones = []
+    render = pdf.render_pdf
+
+    def spy(dossier):
+        zones.append(timezone.get_current_timezone_name())
+        return render(dossier)
+
+    monkeypatch.setattr(pdf, "render_pdf", spy)
+    buyer.time_zone = "Asia/Tokyo"
+    buyer.save(update_fields=["time_zone"])
+
+    assert download(client, buyer, decided, "pdf").status_code == 200
+    assert zones == ["Asia/Tokyo"]
 
 
 def test_the_pdf_template_lists_every_part_of_the_case(rf, decided, buyer):
@@ -112,7 +132,7 @@ def test_a_party_gets_display_copies_and_a_manifest_of_every_file(client, decide
     response = download(client, buyer, decided, "zip")
 
     assert response.status_code == 200
-    zipped = zipfile.ZipFile(io.BytesIO(response.content))
+    zipped = zipfile.ZipFile(io.BytesIO(body(response)))
     manifest = json.loads(zipped.read("manifest.json"))
     evidence = decided.evidence.get()
     [photo] = [entry for entry in manifest["files"] if entry["path"].startswith("evidence/")]
@@ -125,12 +145,16 @@ def test_a_party_gets_display_copies_and_a_manifest_of_every_file(client, decide
         assert (len(content), hashlib.sha256(content).hexdigest()) == (entry["size"], entry["sha256"])
     assert zipped.read("dossier.pdf").startswith(b"%PDF-")
     assert manifest["generated_for"] == "buyer"
+    assert (
+        f'filename="dossier-{decided.reference}-{decided.order.number}.zip"'
+        in response["Content-Disposition"]
+    )
 
 
 def test_a_mediator_gets_the_originals_byte_for_byte(client, decided, mediator):
     response = download(client, mediator, decided, "zip")
 
-    zipped = zipfile.ZipFile(io.BytesIO(response.content))
+    zipped = zipfile.ZipFile(io.BytesIO(body(response)))
     manifest = json.loads(zipped.read("manifest.json"))
     evidence = decided.evidence.get()
     [photo] = [entry for entry in manifest["files"] if entry["path"].startswith("evidence/")]
@@ -158,7 +182,7 @@ def with_one_byte_changed(content: bytes, member: str) -> bytes:
 
 
 def test_verify_dossier_passes_an_intact_dossier(client, decided, buyer, tmp_path, capsys):
-    path = save(tmp_path, download(client, buyer, decided, "zip").content)
+    path = save(tmp_path, body(download(client, buyer, decided, "zip")))
 
     call_command("verify_dossier", str(path))
 
@@ -166,7 +190,7 @@ def test_verify_dossier_passes_an_intact_dossier(client, decided, buyer, tmp_pat
 
 
 def test_one_changed_byte_in_an_evidence_file_fails_both_checks(client, decided, mediator, tmp_path):
-    content = download(client, mediator, decided, "zip").content
+    content = body(download(client, mediator, decided, "zip"))
     member = next(n for n in zipfile.ZipFile(io.BytesIO(content)).namelist() if n.startswith("evidence/"))
     path = save(tmp_path, with_one_byte_changed(content, member))
 
@@ -186,7 +210,7 @@ def test_one_changed_byte_in_an_evidence_file_fails_both_checks(client, decided,
 
 
 def test_a_rewritten_manifest_is_caught_by_the_portals_signature(client, decided, mediator, tmp_path):
-    content = download(client, mediator, decided, "zip").content
+    content = body(download(client, mediator, decided, "zip"))
     source = zipfile.ZipFile(io.BytesIO(content))
     manifest = json.loads(source.read("manifest.json"))
     manifest["files"] = [entry for entry in manifest["files"] if entry["path"] == "dossier.pdf"]
@@ -203,7 +227,7 @@ def test_a_rewritten_manifest_is_caught_by_the_portals_signature(client, decided
 
 
 def test_an_added_file_is_reported(client, decided, buyer, tmp_path):
-    content = download(client, buyer, decided, "zip").content
+    content = body(download(client, buyer, decided, "zip"))
     out = io.BytesIO(content)
     with zipfile.ZipFile(out, "a") as target:
         target.writestr("evidence/99-extra.jpg", b"not in the manifest")
@@ -273,3 +297,76 @@ def test_the_dossier_explains_what_the_clock_decided(order, now, django_capture_
         )
         in html
     )
+
+
+def test_downloads_past_the_hourly_allowance_are_refused_with_429(
+    client, decided, buyer, settings, monkeypatch
+):
+    from disputes import policy
+
+    monkeypatch.setattr(policy, "MAX_DOSSIERS_PER_WINDOW", 2)
+    assert download(client, buyer, decided, "pdf").status_code == 200
+    assert download(client, buyer, decided, "zip").status_code == 200
+
+    refused = download(client, buyer, decided, "pdf")
+
+    assert refused.status_code == 429
+    assert "You have downloaded 2 case dossiers this hour" in refused.content.decode()
+    assert int(refused["Retry-After"]) > 0
+
+
+def test_the_dossier_shows_a_decision_line_by_line_and_its_final_appeal(order, buyer, seller, mediator, now):
+    from django.template.loader import render_to_string
+
+    from disputes.dossier.contents import dossier_for
+    from disputes.models import LineRuling
+    from tests.factories import evidence_files, mediator_user
+
+    ship(order, at=now + DAY)
+    dispute = open_dispute_for(order, at=now + 8 * DAY, reason="damaged", amount=Decimal("60.00"))
+    services.reject_request(dispute=dispute, seller=seller, note="Fine", evidence=[], now=now + 9 * DAY)
+    services.escalate_dispute(dispute=dispute, user=buyer, note="Broken", now=now + 10 * DAY)
+    earbuds, cases = order.items.order_by("id")
+    dispute = services.decide_dispute_by_lines(
+        dispute=dispute,
+        mediator=mediator,
+        lines=[
+            services.LineDecision(earbuds.pk, LineRuling.Remedy.REFUND, Decimal("40.00")),
+            services.LineDecision(cases.pk, LineRuling.Remedy.NOTHING),
+        ],
+        note="Earbuds cracked; cases fine",
+        now=now + 12 * DAY,
+    )
+    appeal = services.file_appeal(
+        dispute=dispute,
+        user=buyer,
+        reason="The cases were scratched too.",
+        files=evidence_files("scratches.jpg"),
+        now=now + 13 * DAY,
+    )
+    services.answer_appeal(appeal=appeal, user=seller, text="They left us new.", files=[], now=now + 14 * DAY)
+    second = mediator_user(username="nick_second")
+    services.assign_appeal(appeal=appeal, mediator=second, now=now + 15 * DAY)
+    services.decide_appeal(
+        appeal=appeal,
+        mediator=second,
+        decision=services.AppealDecision.FULL_REFUND,
+        amount=None,
+        note="The new photo shows the scratches.",
+        now=now + 16 * DAY,
+    )
+    dispute.refresh_from_db()
+
+    dossier = dossier_for(dispute=dispute, reader=buyer, now=now + 17 * DAY)
+    html = render_to_string("disputes/dossier.html", {"dossier": dossier, "dispute": dispute, "zone": "UTC"})
+
+    assert [r.line_item for r in dossier.line_rulings["line_rulings"]] == [earbuds, cases]
+    assert 'data-section="line-rulings"' in html and "40.00 USD" in html
+    assert 'data-section="appeal"' in html
+    for expected in (
+        "The cases were scratched too.",
+        "They left us new.",
+        "The new photo shows the scratches.",
+        "nick_second",
+    ):
+        assert escape(expected) in html, expected

@@ -173,6 +173,11 @@ TABLE: dict[str, list[Case]] = {
         Case("POST", (L, 400, 404, 404, 404, 404, 404), order_number, label="only the buyer opens"),
     ],
     "disputes:detail": [Case("GET", PARTIES_AND_MEDIATORS, dispute_pk)],
+    "disputes:dossier_pdf": [Case("GET", PARTIES_AND_MEDIATORS, dispute_pk)],
+    "disputes:dossier_zip": [Case("GET", PARTIES_AND_MEDIATORS, dispute_pk)],
+    # The public seller record: no sign-in; the seller's own record needs a store.
+    "disputes:store_record": [Case("GET", EVERYONE_200, lambda world: [world["dispute"].store_id])],
+    "disputes:seller_record": [Case("GET", SELLERS_ONLY)],
     "disputes:accept_request": dispute_action(SELLER_REVIEWS),
     "disputes:counter_offer": dispute_action(WITH_FORM),
     "disputes:reject_request": dispute_action(WITH_FORM),
