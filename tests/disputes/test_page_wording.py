@@ -235,11 +235,20 @@ def test_an_open_dispute_has_no_next_steps_box_but_the_seller_can_message_the_bu
     html = dispute_page(client, seller, damaged)
 
     assert 'data-testid="next-steps"' not in html
-    link = re.search(r'<a class="[^"]*" href="([^"]+)" data-testid="message-link">([^<]+)</a>', html)
+    link = re.search(r'<a class="[^"]*" href="([^"]+)" data-testid="message-link">✉ ([^<]+)</a>', html)
     assert link.groups() == (
         reverse("messaging:conversation", args=[damaged.order.number]),
         "Message the buyer",
     )
+
+
+def test_a_request_the_seller_accepted_is_the_agreed_request(client, buyer, seller, damaged, now, on_day_4):
+    services.accept_request(dispute=damaged, seller=seller, now=now + 2 * DAY)
+
+    words = text(dispute_page(client, buyer, damaged))
+
+    assert "Agreed request 40.00 USD" in words
+    assert "Current request" not in words and "Last request" not in words
 
 
 # --- 15.3: notifications stop asking once a dispute is open ---------------------------------------------
