@@ -79,6 +79,8 @@ def request_fact(dispute: Dispute) -> RequestFact:
     request = _last_buyer_request(dispute)
     if dispute.is_open and request is not None and request.resolution == R.OPEN:
         return RequestFact(_("Current request"), "")
+    if request is not None and request.resolution == R.ACCEPTED:
+        return RequestFact(_("Agreed request"), "")
     if not dispute.is_open:
         return RequestFact(_("Last request"), _("The dispute is closed; the outcome above is what counts."))
     if dispute.agreed_amount is not None:

@@ -42,10 +42,12 @@ def review_page(
     back_text: str,
     fields: dict | None = None,
     template: str = "includes/confirm_review.html",
+    context: dict | None = None,
 ) -> HttpResponse:
     """The page that asks again, for a browser without JavaScript: it posts ``fields`` back to
-    ``action`` with ``confirm=1``."""
+    ``action`` with ``confirm=1``. ``context`` adds what the template's frame needs (the admin's)."""
     context = {
+        **(context or {}),
         "confirmation": confirmation,
         "action": action,
         "back_url": back_url,

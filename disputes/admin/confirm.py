@@ -46,18 +46,21 @@ def decision_confirmation(dispute: Dispute, data: dict) -> Confirmation:
     )
 
 
-def review_decision(request: HttpRequest, dispute: Dispute, data: dict) -> HttpResponse:
-    """The review page of a valid decision form that was not yet confirmed."""
+def review_decision(request: HttpRequest, dispute: Dispute, data: dict, *, frame: dict) -> HttpResponse:
+    """The review page of a valid decision form that was not yet confirmed; ``frame`` is the admin
+    site's context (its header and links)."""
     fields = {"decision": data["decision"], "note": data["note"]}
     if data.get("amount") is not None:
         fields["amount"] = data["amount"]
     page = reverse("admin:disputes_dispute_change", args=[dispute.pk])
+    confirmation = decision_confirmation(dispute, data)
     return review_page(
         request,
-        confirmation=decision_confirmation(dispute, data),
+        confirmation=confirmation,
         action=reverse("admin:disputes_dispute_decide", args=[dispute.pk]),
         back_url=page,
         back_text=_("Back to the case"),
         fields=fields,
         template="admin/disputes/dispute/confirm_decision.html",
+        context={**frame, "title": confirmation.title},
     )

@@ -327,7 +327,9 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             permission=DECIDE,
             perform=perform,
             form=form,
-            review=confirm.review_decision,
+            review=lambda request, dispute, data: confirm.review_decision(
+                request, dispute, data, frame=self.admin_site.each_context(request)
+            ),
         )
 
     def note_view(self, request: HttpRequest, pk: int) -> HttpResponse:

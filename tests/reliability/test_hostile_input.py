@@ -105,7 +105,7 @@ def test_a_bad_amount_is_refused_with_a_clear_error_and_nothing_is_stored(
     [
         ("-1", "Ensure this value is greater than or equal to 0.01."),
         ("0", "Ensure this value is greater than or equal to 0.01."),
-        ("60.01", "The most you can ask for is 60.00 USD"),
+        ("60.01", "The most you can offer is 60.00 USD"),
         ("5.555", "Ensure that there are no more than 2 decimal places."),
     ],
 )
