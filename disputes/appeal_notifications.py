@@ -50,6 +50,18 @@ def decision_sentence(appeal: Appeal) -> str:
     return _("The decision stands: a refund of %(final)s in total.") % {"final": final}
 
 
+def final_outcome_sentence(appeal: Appeal) -> str:
+    """The dispute's result as changed by the appeal, for the page's outcome heading."""
+    final = _money(appeal.final_refund, appeal.currency)
+    if appeal.outcome == Appeal.Outcome.FOR_BUYER:
+        return _("Changed on appeal in the buyer's favour: a refund of %(final)s in total.") % {
+            "final": final
+        }
+    return _("Changed on appeal in the seller's favour: the buyer was owed %(final)s in total.") % {
+        "final": final
+    }
+
+
 def appeal_happened(event: AppealEvent) -> str:
     """What happened, for the parties, with the words the person wrote."""
     appeal = event.appeal

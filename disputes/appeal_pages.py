@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from disputes import appeal_selectors, forms, permissions
-from disputes.appeal_notifications import decision_sentence
+from disputes.appeal_notifications import decision_sentence, final_outcome_sentence
 from disputes.models import Appeal, Dispute, Party
 
 
@@ -25,6 +25,9 @@ def appeal_context(request: HttpRequest, dispute: Dispute, bound: dict | None = 
             and not appeal.answer_due(now)
             and party == appeal.respondent
         )
+        if appeal.is_final and appeal.outcome != Appeal.Outcome.UPHELD:
+            # The page's outcome heading tells the result that stands: the appeal's.
+            context["outcome_sentence"] = final_outcome_sentence(appeal)
         context.update(
             appeal_decision=decision_sentence(appeal) if appeal.is_final else "",
             appeal_answer_form=bound.get("answer_appeal")

@@ -92,3 +92,9 @@ QUEUE_AMOUNT_BANDS: dict[str, tuple[Decimal, ...]] = _setting(
         "CNY": (Decimal("180"), Decimal("700"), Decimal("3500")),
     },
 )
+
+#: The public seller record (issue 16, item 5): the recent window it reports, compared on the
+#: seller's own page with the window before it, and the chart's periods.
+SELLER_RECORD_WINDOW: timedelta = _setting("SELLER_RECORD_WINDOW", timedelta(days=90))
+SELLER_RECORD_CHART_PERIOD: timedelta = _setting("SELLER_RECORD_CHART_PERIOD", timedelta(days=30))
+SELLER_RECORD_CHART_PERIODS: int = _setting("SELLER_RECORD_CHART_PERIODS", 6)

@@ -16,12 +16,14 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from disputes import forms, permissions, policy, selectors, services
+from disputes import confirmations, forms, page_wording, permissions, policy, selectors, services
 from disputes.appeal_pages import appeal_context
+from disputes.line_ruling_pages import line_rulings_context
 from disputes.models import Dispute
 from orders import permissions as order_permissions
 from orders.selectors import return_policy_summary
 from portal import ratelimit, uploads
+from portal.confirmation import is_confirmed
 
 PAGE_SIZE = 20
 
@@ -230,7 +232,10 @@ def dispute_page_context(request: HttpRequest, dispute: Dispute, bound: dict | N
             else None
         ),
         "can_view_originals": permissions.can_view_originals(user),
+        **line_rulings_context(dispute),
         **appeal_context(request, dispute, bound),
+        "confirmations": confirmations.confirmations_for_page(dispute, actions),
+        **page_wording.page_facts(dispute, user, timezone.now()),
     }
 
 
@@ -260,6 +265,8 @@ class DisputeActionView(DisputeViewMixin, View):
         )
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if self.name in confirmations.FINAL_ACTIONS and not is_confirmed(request):
+            return confirmations.review_or_refuse(request, self.dispute, self.name)
         form = self.build_form(request) if self.form_class else None
         if form is not None and not form.is_valid():
             context = dispute_page_context(request, self.dispute, bound={self.name: form})
@@ -312,7 +319,7 @@ class RejectRequestView(DisputeActionView):
     name = "reject_request"
     form_class = forms.RejectForm
     success_message = gettext_lazy(
-        "Request rejected. The buyer can now accept that, change the request or escalate."
+        "Request rejected. The buyer can now change the request, escalate or withdraw."
     )
 
     def perform(self, data: dict) -> None:

@@ -14,10 +14,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
-from orders import order_page, permissions, selectors, services, tracking
+from orders import confirmations, order_page, permissions, selectors, services, tracking
 from orders.forms import GrantExtensionForm, RequestExtensionForm, ReturnPolicyForm, ShipOrderForm
 from orders.models import Order
 from portal.accounts.roles import is_mediator
+from portal.confirmation import is_confirmed
 
 PAGE_SIZE = 20
 
@@ -99,6 +100,9 @@ def order_page_context(request: HttpRequest, order: Order, **forms) -> dict:
         "refund_days": selectors.refund_timing(order),
         "can_request_extension": can_request_extension,
         "can_answer_extension": can_answer_extension,
+        "confirm_receipt": confirmations.confirm_receipt(order, now)
+        if "confirm_receipt" in actions
+        else None,
         # The seller's word, shown as such: it changes nothing until delivery is recorded.
         "seller_says_delivered_at": order.seller_reported_delivered_at
         if order.state == Order.State.SHIPPED
@@ -188,6 +192,11 @@ class ReportDeliveredView(OrderActionView):
 
 class ConfirmReceiptView(OrderActionView):
     success_message = gettext_lazy("Thank you. Receipt confirmed.")
+
+    def post(self, request: HttpRequest, number: str) -> HttpResponse:
+        if not is_confirmed(request):
+            return confirmations.review_or_refuse(request, self.order, timezone.now())
+        return super().post(request, number)
 
     def perform(self, form) -> None:
         services.confirm_receipt(order=self.order, buyer=self.request.user, now=timezone.now())

@@ -1,11 +1,46 @@
-"""The admin is the mediation console: only mediators and superusers may enter. Its records are
-written by services, never by the admin's own forms (:class:`ReadOnlyAdminMixin`)."""
+"""The admin is the mediation console: only mediators and superusers may enter.
+
+Its home page shows counts that domain apps register (``register_index_counts``), so the kernel
+names no app: disputes registers the queue's new, overdue and evidence-requested cases. Its
+records are written by services, never by the admin's own forms (:class:`ReadOnlyAdminMixin`).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.roles import is_mediator
+
+
+@dataclass(frozen=True)
+class IndexCount:
+    """One figure on the console's home page: a translated sentence with its count, and a link
+    to the list it counts."""
+
+    key: str
+    text: str
+    count: int
+    url: str
+    #: Shown as needing attention when the count is not zero.
+    urgent: bool = False
+
+
+#: Callables ``(request) -> list[IndexCount]``, each returning [] to a user who may not see them.
+_index_counts: list[Callable[[HttpRequest], list[IndexCount]]] = []
+
+
+def register_index_counts(provider: Callable[[HttpRequest], list[IndexCount]]) -> None:
+    """Show ``provider``'s counts on the admin's home page (from an app's ``AppConfig.ready``)."""
+    if provider not in _index_counts:
+        _index_counts.append(provider)
+
+
+def index_counts(request: HttpRequest) -> list[IndexCount]:
+    return [count for provider in _index_counts for count in provider(request)]
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -15,6 +50,9 @@ class PortalAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         return is_mediator(request.user)
+
+    def index(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
+        return super().index(request, {"index_counts": index_counts(request), **(extra_context or {})})
 
 
 class ReadOnlyAdminMixin:

@@ -92,6 +92,7 @@ class AppealAdmin(admin.ModelAdmin):
         open_ = not appeal.is_final
         return {
             "title": f"{appeal.reference} · {appeal.dispute.reference}",
+            "subtitle": appeal.get_state_display(),
             "appeal": appeal,
             "case": appeal.dispute,
             "is_first_mediator": first,

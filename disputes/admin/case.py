@@ -15,6 +15,7 @@ from disputes import selectors as dispute_selectors
 from disputes import services
 from disputes.admin import forms
 from disputes.admin import selectors as admin_selectors
+from disputes.admin.line_rulings import line_ruling_form
 from disputes.models import Dispute
 from disputes.roles import BLACKLIST, DECIDE, MEDIATE, REQUEST_EVIDENCE
 from messaging.models import Conversation
@@ -86,6 +87,9 @@ def case_context(*, user: User, dispute: Dispute, bound: dict[str, Form], now: d
         "site_url_for_case": reverse("disputes:detail", args=[dispute.pk]),
         # Loaded with the case (``case_for_mediator``); a dispute without one has none.
         "appeal": getattr(dispute, "appeal", None),
+        "line_ruling_form": line_ruling_form(
+            dispute=dispute, bound=bound, can_decide=bool(actions.decisions)
+        ),
     }
 
 

@@ -7,7 +7,7 @@ they do for the buyer and the seller.
 
 from collections.abc import Callable
 from copy import copy
-from datetime import timedelta
+from functools import partial
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -26,27 +26,17 @@ from django.utils.translation import gettext_lazy
 
 from disputes import selectors as dispute_selectors
 from disputes import services
-from disputes.admin import filters, forms
+from disputes.admin import confirm, filters, forms, line_rulings
 from disputes.admin import selectors as admin_selectors
 from disputes.admin.case import case_context
 from disputes.admin.search import search_disputes
+from disputes.admin.statistics import MEDIATOR_COLUMNS, decisions_chart, duration_text, mediator_rows
 from disputes.appeal_selectors import appeal_statistics
 from disputes.models import Dispute, Party
 from disputes.roles import DECIDE, MEDIATE, REQUEST_EVIDENCE
 from portal.admin_site import ReadOnlyAdminMixin
+from portal.confirmation import is_confirmed
 from portal.paging import CappedPaginator
-
-
-def duration_text(delta: timedelta | None) -> str:
-    """A duration as a mediator reads it: "3.5 days", "7.0 hours", "12 minutes"."""
-    if delta is None:
-        return ""
-    hours = delta.total_seconds() / 3600
-    if hours >= 48:
-        return _("%(n).1f days") % {"n": hours / 24}
-    if hours >= 1:
-        return _("%(n).1f hours") % {"n": hours}
-    return _("%(n)d minutes") % {"n": round(hours * 60)}
 
 
 @admin.register(Dispute)
@@ -228,6 +218,11 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 name="disputes_dispute_request_evidence",
             ),
             path("<int:pk>/decide/", wrap(self.decide_view), name="disputes_dispute_decide"),
+            path(
+                "<int:pk>/decide-lines/",
+                wrap(partial(line_rulings.decide_lines_view, self)),
+                name="disputes_dispute_decide_lines",
+            ),
             path("<int:pk>/note/", wrap(self.note_view), name="disputes_dispute_note"),
             *super().get_urls(),
         ]
@@ -241,6 +236,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         permission: str,
         perform: Callable[[Dispute, dict], str],
         form: Form | None = None,
+        review: Callable[[HttpRequest, Dispute, dict], HttpResponse] | None = None,
     ) -> HttpResponse:
         """Gate, validate, make the one service call, and come back to the case page."""
         if request.method != "POST":
@@ -250,6 +246,9 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         dispute = get_object_or_404(Dispute, pk=pk)
         if form is not None and not form.is_valid():
             return self._case_with_errors(request, pk, name, form)
+        if review is not None and not is_confirmed(request):
+            # A decision is final: the mediator sees its outcome and amount and confirms it first.
+            return review(request, dispute, form.cleaned_data if form is not None else {})
         try:
             success = perform(dispute, form.cleaned_data if form is not None else {})
         except services.DisputeError as error:
@@ -315,7 +314,15 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
         decision = request.POST.get("decision", "")
         form = forms.DecideForm(request.POST, auto_id=f"id_{decision}_%s")
-        return self._act(request, pk, name="decide", permission=DECIDE, perform=perform, form=form)
+        return self._act(
+            request,
+            pk,
+            name="decide",
+            permission=DECIDE,
+            perform=perform,
+            form=form,
+            review=confirm.review_decision,
+        )
 
     def note_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         def perform(dispute: Dispute, data: dict) -> str:
@@ -339,6 +346,9 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "stats": stats,
             "median_to_decision": duration_text(stats.median_time_to_decision),
             "sellers": [(row, duration_text(row.median_first_response)) for row in stats.sellers],
+            "chart": decisions_chart(stats.weeks),
+            "mediator_columns": MEDIATOR_COLUMNS,
+            "mediators": mediator_rows(since=stats.since),
             "queue_url": reverse("admin:disputes_dispute_changelist"),
             "appeal_rows": appeal_statistics(),
         }

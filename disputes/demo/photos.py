@@ -33,7 +33,7 @@ def photo(caption: str) -> SimpleUploadedFile:
     mark = (box[0] + (box[2] - box[0]) * 3 // 5, box[1] + (box[3] - box[1]) // 3)
     draw.ellipse((mark[0] - 70, mark[1] - 50, mark[0] + 70, mark[1] + 50), outline=(220, 30, 30), width=8)
     draw.line((mark[0] - 40, mark[1] - 20, mark[0] + 35, mark[1] + 25), fill=(245, 245, 245), width=4)
-    font = ImageFont.load_default(size=34)
+    font = ImageFont.load_default(size=40)
     draw.rectangle((0, height - 70, width, height), fill=(20, 20, 20))
     draw.text((24, height - 56), caption, fill=(255, 255, 255), font=font)
     buffer = io.BytesIO()

@@ -29,6 +29,7 @@ from disputes.services.clock import (
     send_due_reminder,
 )
 from disputes.services.common import lock_dispute, refund_ceiling
+from disputes.services.line_rulings import LineDecision, decide_dispute_by_lines
 from disputes.services.mediation import (
     Decision,
     assign_to_mediator,
@@ -75,6 +76,7 @@ __all__ = [
     "DisputeWindowClosed",
     "EvidenceRequired",
     "ExtensionNotAllowed",
+    "LineDecision",
     "SameMediator",
     "accept_offer",
     "accept_request",
@@ -89,6 +91,7 @@ __all__ = [
     "counter_offer",
     "decide_appeal",
     "decide_dispute",
+    "decide_dispute_by_lines",
     "enforce_appeal_deadlines",
     "enforce_dispute_deadlines",
     "escalate_dispute",

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import models, transaction
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -35,6 +36,16 @@ class AppealDecision(models.TextChoices):
     FULL_REFUND = "full_refund", gettext_lazy("Full refund")
     PARTIAL_REFUND = "partial_refund", gettext_lazy("Refund a total of")
     NO_REFUND = "no_refund", gettext_lazy("No refund")
+
+
+def refunded_by(dispute: Dispute) -> Decimal:
+    """What the dispute's refunds paid or are paying (failed ones are retried or re-issued)."""
+    total = (
+        Refund.objects.filter(dispute=dispute)
+        .exclude(status=Refund.Status.FAILED)
+        .aggregate(total=Sum("amount"))
+    )["total"]
+    return total or Decimal("0.00")
 
 
 def lock_appeal(pk: int) -> Appeal:
@@ -107,7 +118,7 @@ def file_appeal(*, dispute: Dispute, user: User, reason: str, files: list, now: 
         filed_at=now,
         first_mediator_id=dispute.decided_by_id,
         first_decided_at=decided_at,
-        first_refund=dispute.refund_amount or Decimal("0.00"),
+        first_refund=refunded_by(dispute),
         currency=dispute.currency,
     )
     appeal.start_answer_clock(now)

@@ -108,7 +108,8 @@ def provide_evidence(*, dispute: Dispute, user: User, note: str, files: list, no
 def decide_dispute(
     *, dispute: Dispute, mediator: User, decision: str, amount: Decimal | None, note: str, now: datetime
 ) -> Dispute:
-    """Decide the case with a written reason both parties see; refunds follow automatically.
+    """Decide the case with a written reason both parties see, and assign it to the decider;
+    refunds follow automatically.
 
     :raises ActionNotAllowed: no permission, not in mediation, or no reason given
     :raises AmountNotAllowed: a partial amount that is not positive or above what can be refunded
@@ -138,6 +139,12 @@ def decide_dispute(
                 _("The store has no return address; decide a refund without return instead.")
             )
     from_state = dispute.state
+    # The decider owns the case from here (an appeal goes to someone else): a case decided
+    # straight from the queue is assigned first, with its event on the timeline. The parties hear
+    # of the decision, which names the mediator; a second e-mail about the assignment says nothing.
+    if dispute.assigned_mediator_id != mediator.pk:
+        dispute.assigned_mediator = mediator
+        events.mediator_assigned(dispute=dispute, actor=mediator, at=now)
     dispute.decide(at=now, by=mediator, amount=refund, with_return=with_return, note=note.strip())
     dispute.save()
     propose(

@@ -70,7 +70,7 @@ def counter_offer(
     """
     dispute = lock_dispute(dispute.pk)
     check_transition(dispute.counter_offer, seller, _("You cannot make a counter-offer now."))
-    check_amount(amount, ceiling=refund_ceiling(dispute), currency=dispute.currency)
+    check_amount(amount, ceiling=refund_ceiling(dispute), currency=dispute.currency, by_seller=True)
     if with_return:
         lock_in_return_address(dispute)
         if not dispute.return_address.strip():

@@ -29,8 +29,11 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Off unless asked for: `make run` shows the portal's own 400/403/404/500 pages, as a deployment
+# does, never Django's debug page with the URL list. DJANGO_DEBUG=true turns it on.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = os.environ.get("PORTAL_SITE_URL", "http://127.0.0.1:8000")
 
@@ -153,6 +156,10 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Without DEBUG, runserver serves no static files: WhiteNoise serves them straight from the
+# finders in development (no collectstatic); the production settings serve collected files only.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_NUMBER_FILES = 12
 

@@ -17,6 +17,8 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+WHITENOISE_USE_FINDERS = False  # only what collectstatic gathered, hashed and compressed
+WHITENOISE_AUTOREFRESH = False
 
 # Mail goes out over SMTP unless EMAIL_BACKEND says otherwise (the base default prints it).
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -1,50 +1,14 @@
 """The team's statistics page: per-week counts, the share decided for buyers, medians, sellers."""
 
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
 
-from disputes import services
 from disputes.admin.selectors import team_statistics
-from tests.disputes.test_admin import DAY, escalated_dispute
-from tests.factories import OrderFactory, StoreFactory, mediator_user
+from tests.disputes.conftest import STATS, T
 
 pytestmark = pytest.mark.django_db
-
-D = services.Decision
-#: A Wednesday: this week began on Monday 14 December.
-T = datetime(2026, 12, 16, 12, 0, tzinfo=UTC)
-STATS = reverse("admin:disputes_dispute_statistics")
-
-
-def case(store, *, escalated_at: datetime, amount=Decimal("60.00")):
-    order = OrderFactory(store=store, paid_at=escalated_at - 10 * DAY)
-    return escalated_dispute(order, at=escalated_at, amount=amount)
-
-
-@pytest.fixture
-def team(db):
-    """Three decisions (two for the buyer), one overdue case, and two stores of different rates."""
-    mediator = mediator_user(username="dora_decider")
-    busy = StoreFactory(name="Busy Bazaar")
-    calm = StoreFactory(name="Calm Corner")
-    for _ in range(3):
-        OrderFactory(store=calm)
-    full = case(busy, escalated_at=T - 10 * DAY)
-    rejected = case(busy, escalated_at=T - 10 * DAY)
-    partial = case(calm, escalated_at=T - 3 * DAY)
-    overdue = case(busy, escalated_at=T - 9 * DAY)
-    for dispute, decision, amount, at in [
-        (full, D.FULL_REFUND, None, T - 8 * DAY),
-        (rejected, D.REJECT, None, T - 6 * DAY),
-        (partial, D.PARTIAL_REFUND, Decimal("10.00"), T - 2 * DAY),
-    ]:
-        services.decide_dispute(
-            dispute=dispute, mediator=mediator, decision=decision, amount=amount, note="Reason", now=at
-        )
-    return {"busy": busy, "calm": calm, "overdue": overdue}
 
 
 def test_team_statistics_count_per_week_share_median_and_overdue(team):
@@ -85,7 +49,7 @@ def test_the_statistics_page_renders_with_data(client, team, time_machine, media
     assert response.status_code == 200
     assert '<div class="value" id="stat-buyer-share">67%</div>' in html
     assert "Reference: over 70% of mediated cases go to buyers with clear evidence." in html
-    assert '<div class="value" id="stat-median">2.0 days</div>' in html
+    assert '<div class="value" id="stat-median">2 days</div>' in html
     assert '<div class="value" id="stat-overdue">1</div>' in html
     assert html.index("Busy Bazaar") < html.index("Calm Corner")
     assert "14 Dec 2026" in html

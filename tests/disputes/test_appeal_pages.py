@@ -173,6 +173,8 @@ def test_the_final_decision_is_shown_as_final_to_both(
         html = page(client, user, lost_by_buyer)
         assert "This decision is final: it cannot be appealed again." in html
         assert "the difference of 60.00 USD is refunded to the buyer" in html
+        assert "Changed on appeal in the buyer&#x27;s favour: a refund of 60.00 USD in total." in html
+        assert "Resolved for the seller: no refund." not in html
         assert "Appeal this decision" not in html
 
 

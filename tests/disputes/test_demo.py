@@ -27,12 +27,10 @@ def demo_disputes(now, django_capture_on_commit_callbacks):
     return Dispute.objects.filter(order__number__startswith=ORDER_NUMBER_PREFIX)
 
 
-def test_the_demo_has_a_dispute_in_every_state(demo_disputes):
+def test_the_demo_has_a_dispute_in_every_state_decided_each_way_with_refunds_paid(demo_disputes):
     assert set(demo_disputes.values_list("state", flat=True)) == set(Dispute.State.values)
     assert demo_disputes.count() == len(DISPUTE_STORIES)
-
-
-def test_the_demo_decides_each_way_and_closes_one_by_the_clock(demo_disputes):
+    # Decided each way, withdrawn, and one granted by the clock; every refund paid.
     outcomes = set(demo_disputes.values_list("outcome", "decided_by__username"))
 
     assert {
@@ -48,15 +46,12 @@ def test_the_demo_decides_each_way_and_closes_one_by_the_clock(demo_disputes):
         .proposals.filter(kind=Proposal.Kind.COUNTER_OFFER, resolution=Proposal.Resolution.OPEN)
         .exists()
     )
-
-
-def test_refunds_of_the_demo_disputes_are_paid(demo_disputes):
     for dispute in demo_disputes.filter(refund_amount__gt=0):
         refunds = list(dispute.order.refunds.values_list("status", "amount"))
         assert refunds == [("paid", dispute.refund_amount)]
 
 
-def test_demo_evidence_photos_passed_the_upload_checks_and_were_processed(demo_disputes):
+def test_demo_evidence_photos_passed_the_upload_checks_were_processed_and_there_is_chat(demo_disputes):
     evidence = Evidence.objects.filter(dispute__in=demo_disputes)
 
     assert evidence.filter(party="buyer").count() >= len(DISPUTE_STORIES)
@@ -64,16 +59,14 @@ def test_demo_evidence_photos_passed_the_upload_checks_and_were_processed(demo_d
     assert set(evidence.values_list("status", "content_type")) == {(Evidence.Status.READY, "image/jpeg")}
     for item in evidence:
         assert item.width == 960 and item.height == 720 and item.size > 10_000
-
-
-def test_demo_disputes_have_chat_and_a_mediator_message(demo_disputes):
+    # And chat: between the parties, and the mediator's note in the dispute.
     assert Message.objects.filter(conversation__order__disputes__in=demo_disputes).count() >= 4
     assert DisputeEvent.objects.filter(
         dispute__in=demo_disputes, type=DisputeEvent.Type.MEDIATOR_MESSAGE
     ).exists()
 
 
-def test_every_demo_account_has_an_action_waiting_in_a_dispute(demo_disputes):
+def test_every_demo_account_has_an_action_waiting_and_the_queue_is_not_empty(demo_disputes, now):
     open_disputes = list(demo_disputes.filter(state__in=Dispute.OPEN_STATES).select_related("store"))
     people = [person.username for person in PEOPLE if person.role in ("buyer", "seller", "mediator")]
 
@@ -84,9 +77,7 @@ def test_every_demo_account_has_an_action_waiting_in_a_dispute(demo_disputes):
             for transition in dispute.get_available_user_state_transitions(user)
         }
         assert actions, f"{user.username} has nothing to do"
-
-
-def test_the_mediators_queue_has_a_new_an_overdue_and_an_evidence_case(demo_disputes, now):
+    # The mediator's queue has a new case, an overdue one, and one waiting for evidence.
     in_mediation = demo_disputes.filter(state__in=Dispute.MEDIATION_STATES)
 
     assert in_mediation.filter(assigned_mediator=None, deadline_at__gt=now).exists()
@@ -96,14 +87,12 @@ def test_the_mediators_queue_has_a_new_an_overdue_and_an_evidence_case(demo_disp
     ).exists()
 
 
-def test_nothing_of_the_demo_disputes_is_due_so_the_first_sweep_changes_none(demo_disputes, now):
+def test_demo_disputes_happened_in_the_past_and_the_first_sweep_changes_none(demo_disputes, now):
     states = dict(demo_disputes.values_list("pk", "state"))
 
     assert deadlines.enforce_all(now=now)["disputes"] == 0
     assert dict(demo_disputes.values_list("pk", "state")) == states
-
-
-def test_dispute_events_of_the_demo_happened_in_the_past_in_order(demo_disputes, now):
+    # Every event happened in the past, in order, after the order's delivery.
     for dispute in demo_disputes:
         times = list(dispute.events.order_by("id").values_list("created_at", flat=True))
         assert times == sorted(times)

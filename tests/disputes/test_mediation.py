@@ -82,6 +82,42 @@ def test_another_mediator_can_take_over(dispute, mediator, escalated_at):
     assert dispute.events.filter(type=DisputeEvent.Type.ASSIGNED).count() == 2
 
 
+def test_deciding_an_unassigned_case_assigns_it_to_the_decider(dispute, mediator, escalated_at):
+    dispute = services.decide_dispute(
+        dispute=dispute, mediator=mediator, decision=D.REJECT, amount=None, note="r", now=escalated_at + DAY
+    )
+
+    assert dispute.assigned_mediator == mediator == dispute.decided_by
+    types = list(dispute.events.order_by("id").values_list("type", "actor"))
+    assert types[-2:] == [(DisputeEvent.Type.ASSIGNED, mediator.pk), (DisputeEvent.Type.DECIDED, mediator.pk)]
+
+
+def test_deciding_a_colleagues_case_takes_it_over_and_ones_own_adds_no_assignment(
+    dispute, mediator, escalated_at
+):
+    colleague = mediator_user()
+    services.assign_to_mediator(dispute=dispute, mediator=colleague, now=escalated_at + DAY)
+
+    dispute = services.decide_dispute(
+        dispute=dispute, mediator=mediator, decision=D.REJECT, amount=None, note="r", now=escalated_at + DAY
+    )
+
+    assert dispute.assigned_mediator == mediator
+    assert list(
+        dispute.events.filter(type=DisputeEvent.Type.ASSIGNED).order_by("id").values_list("actor", flat=True)
+    ) == [colleague.pk, mediator.pk]
+
+
+def test_deciding_ones_own_case_records_no_second_assignment(dispute, mediator, escalated_at):
+    services.assign_to_mediator(dispute=dispute, mediator=mediator, now=escalated_at + DAY)
+
+    services.decide_dispute(
+        dispute=dispute, mediator=mediator, decision=D.REJECT, amount=None, note="r", now=escalated_at + DAY
+    )
+
+    assert dispute.events.filter(type=DisputeEvent.Type.ASSIGNED).count() == 1
+
+
 def test_only_mediators_take_cases_and_only_in_mediation(
     dispute, staff_non_mediator, buyer, mediator, escalated_at
 ):

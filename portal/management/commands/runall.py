@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -22,6 +23,9 @@ class Command(BaseCommand):
     def handle(self, *args, addr: str, **options) -> None:
         for folder in ("queue", "control", "processed"):
             (settings.BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
+        # WhiteNoise serves development's static files from the finders; an empty STATIC_ROOT
+        # (filled only by collectstatic) spares its "No directory" warning on every start.
+        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         python = sys.executable
         commands = {
             "web": [python, "manage.py", "runserver", addr, "--noreload"],
