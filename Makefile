@@ -63,9 +63,10 @@ demo: install
 sweep: install
 	$(PY) manage.py enforce_deadlines
 
-## make bench: time the key pages, the deadline sweep and requests/s; writes var/bench.json.
-## Measures the configured database (seeding 1M orders / 100k disputes if it is empty);
-## `make bench BENCH_ARGS=--quick` runs a one-minute version on a throwaway SQLite database.
+## make bench: time every page (distinct first views), uploads, the deadline sweep and a mixed
+## load's requests/s; writes var/bench.json. Measures the configured database (seeding 1M orders /
+## 100k disputes if it is empty); `make bench BENCH_ARGS=--quick` runs a one-minute version on two
+## throwaway SQLite databases (2k and 10k orders) and prints the growth between them.
 ## The benchmark is the development-only app tests/scale, which only portal.settings.bench installs.
 bench: install
 	$(PY) manage.py benchmark --settings=portal.settings.bench $(BENCH_ARGS)

@@ -19,6 +19,7 @@ from disputes import appeal_notifications, services
 from disputes.admin.appeal_forms import DecideAppealForm
 from disputes.models import Appeal, AppealClawback, Evidence
 from disputes.roles import DECIDE, MEDIATE
+from portal.paging import CappedPaginator
 
 
 @admin.register(Appeal)
@@ -34,7 +35,10 @@ class AppealAdmin(admin.ModelAdmin):
     ]
     list_filter = ["state", "outcome"]
     list_select_related = ["dispute__order", "first_mediator", "assigned_mediator"]
-    search_fields = ["dispute__order__number"]
+    # The start of the order number, as written: the number's own index serves it.
+    search_fields = ["dispute__order__number__startswith"]
+    show_full_result_count = False
+    paginator = CappedPaginator
     fields = ["state"]
     change_form_template = "admin/disputes/appeal/change_form.html"
 

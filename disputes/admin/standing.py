@@ -18,6 +18,7 @@ from disputes.models import BuyerStanding, BuyerStandingChange
 from disputes.roles import BLACKLIST, VIEW_STANDING
 from portal.accounts.models import User
 from portal.admin_site import ReadOnlyAdminMixin
+from portal.paging import CappedPaginator
 
 
 class BuyerStandingChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -63,8 +64,11 @@ class BuyerStandingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     list_filter = ["flagged", "blacklisted"]
     list_select_related = ["buyer", "blacklisted_by"]
-    search_fields = ["buyer__username", "buyer__email"]
+    # The start of the username or e-mail, any case: the users' prefix indexes serve it.
+    search_fields = ["buyer__username__istartswith", "buyer__email__istartswith"]
+    search_help_text = gettext_lazy("The start of the buyer's username or e-mail.")
     show_full_result_count = False
+    paginator = CappedPaginator
     fields = [
         "buyer",
         "flagged",
