@@ -9,7 +9,6 @@ import os
 import struct
 import subprocess
 import sys
-import time
 import zlib
 from pathlib import Path
 
@@ -341,21 +340,20 @@ def test_checking_a_photo_never_decodes_its_pixels(decodes, fmt):
     assert decodes == []
 
 
-def test_a_12_megapixel_phone_photo_is_checked_in_under_100_ms():
+def test_a_12_megapixel_phone_photo_is_checked_from_its_headers_alone(decodes):
+    # Its cost in the request (a few ms) is measured by ``manage.py benchmark``, not timed here:
+    # what keeps it small is that the 12 million pixels are never decoded inside the request.
     noise = Image.effect_noise((4032, 3024), 64).convert("RGB")
     buffer = io.BytesIO()
     noise.save(buffer, "JPEG", quality=92)
     del noise
     content = buffer.getvalue()
 
-    timings = []
-    for _ in range(3):
-        started = time.perf_counter()
-        check_upload(upload(content, "IMG_0001.jpg"), **POLICY_LIMITS)
-        timings.append(time.perf_counter() - started)
+    checked = check_upload(upload(content, "IMG_0001.jpg"), **POLICY_LIMITS)
 
     assert len(content) > 5 * MB
-    assert min(timings) < 0.100
+    assert (checked.width, checked.height) == (4032, 3024)
+    assert decodes == []
 
 
 def test_pixels_that_cannot_be_decoded_are_left_to_the_worker_which_refuses_them():
