@@ -1,6 +1,6 @@
 from django.urls import path
 
-from disputes import views
+from disputes import gallery, views
 
 app_name = "disputes"
 
@@ -26,5 +26,7 @@ urlpatterns = [
     path("orders/<str:number>/dispute/", views.OpenDisputeView.as_view(), name="open"),
     path("disputes/<int:pk>/", views.DisputeDetailView.as_view(), name="detail"),
     *[path(f"disputes/<int:pk>/{url}/", view.as_view(), name=name) for url, view, name in ACTIONS],
+    path("disputes/<int:pk>/evidence/", gallery.EvidenceGalleryView.as_view(), name="evidence_gallery"),
+    path("evidence/<uuid:public_id>/", gallery.EvidenceViewerView.as_view(), name="evidence_viewer"),
     path("evidence/<uuid:public_id>/<str:variant>/", views.EvidenceFileView.as_view(), name="evidence"),
 ]

@@ -103,3 +103,15 @@ REFUND_CLAIM_LEASE: timedelta = _setting("REFUND_CLAIM_LEASE", timedelta(minutes
 #: A refund the provider is still processing is asked about again this long after, in case its
 #: webhook never came.
 REFUND_STATUS_CHECK_DELAY: timedelta = _setting("REFUND_STATUS_CHECK_DELAY", timedelta(hours=1))
+
+#: Each carrier's public tracking page; ``{number}`` is replaced by the URL-quoted tracking number.
+#: A carrier missing here (a postal service without one page for every parcel) shows plain text.
+TRACKING_URLS: dict[str, str] = _setting(
+    "TRACKING_URLS",
+    {
+        "dhl": "https://www.dhl.com/global-en/home/tracking/tracking-express.html?submit=1&tracking-id={number}",
+        "ups": "https://www.ups.com/track?tracknum={number}",
+        "fedex": "https://www.fedex.com/fedextrack/?trknbr={number}",
+        "tnt": "https://www.tnt.com/express/en_gc/site/shipping-tools/tracking.html?searchType=con&cons={number}",
+    },
+)
