@@ -120,16 +120,13 @@
       label.textContent = inputs[0].dataset.msgSending + " " + bar.value + "%";
     });
     request.addEventListener("load", function () {
-      // Success redirects (the browser followed it): go where the server sent us. A form with
-      // errors comes back as a page: show it, as the plain post would have.
+      // The browser followed the server's redirect (or got the form back with its errors): show
+      // that page as the plain post would have, flash message included, at its own address.
       var landed = request.responseURL || form.action;
-      if (request.status < 400 && landed.split("#")[0] !== new URL(form.action, window.location.href).href) {
-        window.location.assign(landed);
-        return;
-      }
       document.open();
       document.write(request.responseText);
       document.close();
+      if (landed) window.history.replaceState(null, "", landed);
     });
     request.addEventListener("error", function () {
       buttons.forEach(function (button) { button.disabled = false; });
