@@ -314,7 +314,6 @@ def passed_deadline_sentence(order: Order) -> str:
     return str(sentence) % {"when": formatting.moment(order.deadline_at)}
 
 
-
 def navigation_roles(user: User) -> tuple[bool, bool]:
     """Whether the user sells (owns a store) and whether they have bought, in one query."""
     row = (
