@@ -6,6 +6,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
 from django import forms
 from django.utils.functional import lazy
+from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -31,11 +32,28 @@ def _evidence_help() -> str:
     }
 
 
+def upload_widget_attrs() -> dict:
+    """The server's limits and messages for the browser's checks (static/js/uploads.js), from policy."""
+    return {
+        "accept": ACCEPTED_EVIDENCE,
+        "data-max-files": policy.MAX_EVIDENCE_FILES,
+        "data-max-photo-bytes": policy.MAX_PHOTO_BYTES,
+        "data-max-video-bytes": policy.MAX_VIDEO_BYTES,
+        "data-msg-too-many": _("Choose at most {count} files."),
+        "data-msg-too-big": _("{name} is {size}: the limit is {limit}."),
+        "data-msg-type": _("{name} is not a JPEG, PNG or WebP photo or an MP4, MOV or WebM video."),
+        "data-msg-remove": _("Remove {name}"),
+        "data-msg-chosen": _("Chosen files"),
+        "data-msg-sending": _("Uploading…"),
+        "data-msg-failed": _("The upload failed. Check your connection and send again."),
+    }
+
+
 def evidence_field(*, required: bool = False, label=_("Photos and videos")) -> MultipleFileField:
     return MultipleFileField(
         label=label,
         required=required,
-        widget=MultipleFileInput(attrs={"accept": ACCEPTED_EVIDENCE}),
+        widget=MultipleFileInput(attrs=upload_widget_attrs()),
         # Fields are built at import: the help is formatted lazily, in each request's language.
         help_text=lazy(_evidence_help, str)(),
     )
@@ -65,7 +83,8 @@ def _helper(action: str, submit, css: str = "btn-primary", form_id: str = "") ->
     helper.form_action = action
     helper.form_id = form_id
     helper.attrs = {"enctype": "multipart/form-data"}
-    button = Submit("submit", submit)
+    # Several forms share a page: each button's id comes from its form's action, so ids stay unique.
+    button = Submit("submit", submit, css_id=f"submit-{slugify(action)}" if action else None)
     # Replace Submit's own "btn-primary": kept beside an outline style, its fill hides the label.
     button.field_classes = f"btn {css}"
     helper.add_input(button)

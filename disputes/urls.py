@@ -1,6 +1,6 @@
 from django.urls import path
 
-from disputes import appeal_views, dossier_views, record_views, views
+from disputes import appeal_views, dossier_views, gallery, record_views, views
 
 app_name = "disputes"
 
@@ -32,5 +32,7 @@ urlpatterns = [
     path("disputes/<int:pk>/dossier.zip", dossier_views.DossierArchiveView.as_view(), name="dossier_zip"),
     path("stores/<int:pk>/", record_views.StoreRecordView.as_view(), name="store_record"),
     path("seller/record/", record_views.SellerRecordView.as_view(), name="seller_record"),
+    path("disputes/<int:pk>/evidence/", gallery.EvidenceGalleryView.as_view(), name="evidence_gallery"),
+    path("evidence/<uuid:public_id>/", gallery.EvidenceViewerView.as_view(), name="evidence_viewer"),
     path("evidence/<uuid:public_id>/<str:variant>/", views.EvidenceFileView.as_view(), name="evidence"),
 ]

@@ -3,12 +3,17 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from orders.permissions import is_seller
+from orders.selectors import navigation_roles
 
 
 def navigation(request: HttpRequest) -> dict:
-    """Whether the user sells (the bar's seller links), asked (once) only if the page shows it."""
+    """Whether the user sells and whether they buy (one menu per role: a seller who never bought
+    sees only the seller's links), asked in one query, and only if the page shows the bar."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_is_seller": SimpleLazyObject(lambda: is_seller(user))}
+    roles = SimpleLazyObject(lambda: navigation_roles(user))
+    return {
+        "nav_is_seller": SimpleLazyObject(lambda: roles[0]),
+        "nav_is_buyer": SimpleLazyObject(lambda: roles[1]),
+    }

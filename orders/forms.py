@@ -4,6 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from orders import policy
@@ -18,7 +19,8 @@ tracking_number_validator = RegexValidator(
 def _helper(action: str, submit: str, css: str = "btn-primary") -> FormHelper:
     helper = FormHelper()
     helper.form_action = action
-    button = Submit("submit", submit)
+    # Several forms share a page: each button's id comes from its form's action, so ids stay unique.
+    button = Submit("submit", submit, css_id=f"submit-{slugify(action)}" if action else None)
     # Replace Submit's own "btn-primary": kept beside an outline style, its fill hides the label.
     button.field_classes = f"btn {css}"
     helper.add_input(button)

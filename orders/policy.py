@@ -109,3 +109,15 @@ REFUND_STATUS_CHECK_DELAY: timedelta = _setting("REFUND_STATUS_CHECK_DELAY", tim
 DESTINATION_COUNTRIES: tuple[str, ...] = _setting(
     "DESTINATION_COUNTRIES", ("CN", "DE", "ES", "FR", "GB", "IT", "NL", "PL", "RU", "US")
 )
+
+#: Each carrier's public tracking page; ``{number}`` is replaced by the URL-quoted tracking number.
+#: A carrier missing here (a postal service without one page for every parcel) shows plain text.
+TRACKING_URLS: dict[str, str] = _setting(
+    "TRACKING_URLS",
+    {
+        "dhl": "https://www.dhl.com/global-en/home/tracking/tracking-express.html?submit=1&tracking-id={number}",
+        "ups": "https://www.ups.com/track?tracknum={number}",
+        "fedex": "https://www.fedex.com/fedextrack/?trknbr={number}",
+        "tnt": "https://www.tnt.com/express/en_gc/site/shipping-tools/tracking.html?searchType=con&cons={number}",
+    },
+)

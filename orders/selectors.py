@@ -7,10 +7,12 @@ from decimal import Decimal
 from django.db.models import (
     Count,
     DecimalField,
+    Exists,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     prefetch_related_objects,
@@ -46,9 +48,10 @@ def _list_queryset() -> QuerySet[Order]:
     item_count = querying.aggregate_per_row(
         LineItem.objects.filter(order=OuterRef("pk")), Sum("quantity"), per="order"
     )
+    first_image = LineItem.objects.filter(order=OuterRef("pk")).exclude(image_url="").order_by("id")
     return (
         Order.objects.select_related("store", "buyer", "shipment")
-        .annotate(item_count=item_count)
+        .annotate(item_count=item_count, first_image_url=Subquery(first_image.values("image_url")[:1]))
         .order_by("-paid_at", "-id")
     )
 
@@ -324,3 +327,17 @@ def passed_deadline_sentence(order: Order) -> str:
     if sentence is None or order.deadline_at is None:
         return ""
     return str(sentence) % {"when": formatting.moment(order.deadline_at)}
+
+
+def navigation_roles(user: User) -> tuple[bool, bool]:
+    """Whether the user sells (owns a store) and whether they have bought, in one query."""
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            sells=Exists(Store.objects.filter(owner=OuterRef("pk"))),
+            buys=Exists(Order.objects.filter(buyer=OuterRef("pk"))),
+        )
+        .values_list("sells", "buys")
+        .first()
+    )
+    return row or (False, False)

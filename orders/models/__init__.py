@@ -1,7 +1,7 @@
 """Orders after checkout: stores and their return policies, orders with their buyer-protection
 clock, shipments, the refund ledger and the order timeline."""
 
-from orders.models.carrier import CARRIER_CLASS, Carrier, protection_period
+from orders.models.carrier import CARRIER_CLASS, Carrier, protection_period, tracking_url
 from orders.models.event import OrderEvent
 from orders.models.money import MONEY
 from orders.models.order import LineItem, Order, ReturnTerms
@@ -22,4 +22,5 @@ __all__ = [
     "Shipment",
     "Store",
     "protection_period",
+    "tracking_url",
 ]

@@ -1,6 +1,7 @@
 """Carriers, their classes, and how long each class's delivery protection runs."""
 
 from datetime import timedelta
+from urllib.parse import quote
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -37,3 +38,11 @@ CARRIER_CLASS: dict[str, str] = {
 def protection_period(carrier: str) -> timedelta:
     """How long delivery protection runs from shipment with this carrier."""
     return policy.PROTECTION_BY_CARRIER_CLASS[CARRIER_CLASS[carrier]]
+
+
+def tracking_url(carrier: str, tracking_number: str) -> str:
+    """The carrier's public tracking page for this parcel, or "" when the carrier has none."""
+    template = policy.TRACKING_URLS.get(carrier, "")
+    if not template or not tracking_number:
+        return ""
+    return template.format(number=quote(tracking_number.replace(" ", ""), safe=""))

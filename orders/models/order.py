@@ -5,6 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -359,6 +360,10 @@ class LineItem(models.Model):
     unit_price = models.DecimalField(**MONEY, verbose_name=_("unit price"))
     is_personalised = models.BooleanField(_("personalised"), default=False)
     is_used = models.BooleanField(_("used / opened"), default=False)
+    #: The product's picture as the marketplace's checkout exported it (https only, shown as is).
+    image_url = models.URLField(
+        _("image URL"), max_length=500, blank=True, validators=[URLValidator(schemes=["https"])]
+    )
 
     class Meta:
         verbose_name = _("line item")

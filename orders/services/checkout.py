@@ -22,6 +22,8 @@ class CheckoutLine:
     sku: str = ""
     is_personalised: bool = False
     is_used: bool = False
+    #: The product's picture on the marketplace (https only); "" shows a placeholder.
+    image_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ def record_paid_order(*, paid: PaidOrder) -> Order:
             unit_price=line.unit_price,
             is_personalised=line.is_personalised,
             is_used=line.is_used,
+            image_url=line.image_url,
         )
         for line in paid.lines
     )

@@ -4,10 +4,21 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts import policy
-from portal.accounts.models import User
+from portal.accounts.models import TIME_ZONE_CHOICES, User
 from portal.accounts.services import email_in_use
 
 EMAIL_IN_USE = _("Another account already uses this e-mail address.")
+
+
+def grouped_time_zones() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The time zones under their region ("Europe", "America", ...), for ``<optgroup>``s; names
+    without a region (UTC and the like) go under "Other"."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name, label in TIME_ZONE_CHOICES:
+        region, _slash, place = name.partition("/")
+        groups.setdefault(region if place else "", []).append((name, label.partition("/")[2] or label))
+    other = groups.pop("", [])
+    return [*sorted(groups.items()), *([(str(_("Other")), other)] if other else [])]
 
 
 class ProfileForm(forms.ModelForm):
@@ -19,6 +30,11 @@ class ProfileForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = grouped_time_zones()
+        # static/js/tz-filter.js adds a search box above the list; without JS the list alone works.
+        self.fields["time_zone"].widget.attrs.update(
+            {"data-filter-label": _("Search time zones"), "data-filter-placeholder": _("e.g. Moscow")}
+        )
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Save profile")))
 

@@ -270,7 +270,8 @@ TRUSTED_PROXIES = int(os.environ.get("PORTAL_TRUSTED_PROXIES", "0"))
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        # Product pictures come from the marketplace's image hosts over https (see README, "Product images").
+        "img-src": ["'self'", "data:", "https:"],
         "media-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],

@@ -817,7 +817,7 @@ def test_a_private_photo_is_served_inline_with_protective_headers(stored):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Cache-Control"] == "private, max-age=600"
     assert response["Content-Security-Policy"] == (
-        "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
+        "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; sandbox"
     )
     assert body(response) == stored.storage.open(stored.name).read()
 

@@ -193,6 +193,8 @@ TABLE: dict[str, list[Case]] = {
     "disputes:extend_deadline": dispute_action(WITH_FORM),
     "disputes:file_appeal": dispute_action(WITH_FORM),
     "disputes:answer_appeal": dispute_action(WITH_FORM),
+    "disputes:evidence_gallery": [Case("GET", PARTIES_AND_MEDIATORS, dispute_pk)],
+    "disputes:evidence_viewer": [Case("GET", PARTIES_AND_MEDIATORS, lambda w: [w["evidence"].public_id])],
     "disputes:evidence": [
         Case("GET", PARTIES_AND_MEDIATORS, lambda w: [w["evidence"].public_id, "display"]),
         Case("GET", PARTIES_AND_MEDIATORS, lambda w: [w["evidence"].public_id, "thumb"], label="thumb"),

@@ -7,7 +7,8 @@ Each line::
      "payment_reference": "pi_3Nx...", "ship_to_country": "US",
      "ship_to_address": "...", "extra_charges": "4.99",
      "lines": [{"title": "Phone case", "quantity": 2, "unit_price": "9.99", "sku": "PC-1",
-                "personalised": false, "used": false}]}
+                "personalised": false, "used": false,
+                "image_url": "https://cdn.example/phone-case.jpg"}]}
 
 Orders already recorded are skipped, so an export can be imported again safely. Each order is
 recorded on its own; a bad line is reported with its line number and the rest go on.
@@ -17,7 +18,9 @@ import json
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.core.validators import URLValidator
 from django.utils.dateparse import parse_datetime
 
 from orders import services
@@ -37,6 +40,20 @@ def _money(value, what: str) -> Decimal:
     if amount != amount.quantize(Decimal("0.01")):
         raise BadLine(f"{what} has more than two decimals: {value!r}")
     return amount
+
+
+def _image_url(value) -> str:
+    """A product picture's address: https only (the portal's pages load nothing over http)."""
+    url = str(value or "").strip()
+    if not url:
+        return ""
+    try:
+        URLValidator(schemes=["https"])(url)
+    except ValidationError as error:
+        raise BadLine(f"image_url is not an https URL: {url[:80]!r}") from error
+    if len(url) > 500:
+        raise BadLine("image_url is longer than 500 characters")
+    return url
 
 
 def parse_paid_order(record: dict) -> services.PaidOrder:
@@ -61,6 +78,7 @@ def parse_paid_order(record: dict) -> services.PaidOrder:
             sku=str(line.get("sku", ""))[:64],
             is_personalised=bool(line.get("personalised", False)),
             is_used=bool(line.get("used", False)),
+            image_url=_image_url(line.get("image_url", "")),
         )
         for line in record["lines"]
     ]
