@@ -7,9 +7,9 @@ class DisputesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported once the app registry is ready (models load only then): the registration idiom.
-        from disputes import notifications, selectors, services
+        from disputes import appeal_notifications, notifications, selectors, services
         from disputes.admin.home import queue_counts
-        from disputes.models import DisputeEvent
+        from disputes.models import AppealEvent, DisputeEvent
         from orders import order_page
         from portal import admin_site, deadlines
         from portal.notifications import registry
@@ -17,6 +17,8 @@ class DisputesConfig(AppConfig):
         deadlines.register("disputes", services.enforce_dispute_deadlines)
         admin_site.register_index_counts(queue_counts)
         registry.register(DisputeEvent, notifications.event_messages)
+        deadlines.register("appeals", services.enforce_appeal_deadlines)
+        registry.register(AppealEvent, appeal_notifications.appeal_event_messages)
         order_page.register(
             order_page.OrderPagePart(
                 name="dispute_panel",

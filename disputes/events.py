@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from disputes import automatic
 from disputes.models import Dispute, DisputeEvent, Party
 from portal.accounts.models import User
 from portal.formatting import stored_label
@@ -223,13 +224,19 @@ def dispute_decided(*, dispute: Dispute, actor: User, from_state: str, at: datet
 def dispute_auto_resolved(
     *, dispute: Dispute, rule: str, deadline: datetime, from_state: str, at: datetime
 ) -> DisputeEvent:
-    """The clock applied a deadline: ``rule`` names which one, ``deadline`` when it fell due."""
+    """The clock applied a deadline: ``rule`` names which one, ``deadline`` when it fell due and
+    ``started_by`` the event that started it."""
     return _record(
         dispute=dispute,
         type=T.AUTO_RESOLVED,
         from_state=from_state,
         at=at,
-        data={"rule": rule, "deadline": deadline.isoformat()},
+        data={
+            "rule": rule,
+            "deadline": deadline.isoformat(),
+            # The event that started the deadline: the one that entered the state it ended.
+            "started_by": automatic.started_by(dispute, state=from_state, before=at),
+        },
     )
 
 

@@ -81,9 +81,7 @@ class OpenDisputeForm(EvidenceMixin, forms.Form):
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
     )
-    reason = forms.ChoiceField(
-        label=_("What is wrong?"), choices=[("", "---------"), *Dispute.Reason.choices]
-    )
+    reason = forms.ChoiceField(label=_("What is wrong?"))
     refund_type = forms.ChoiceField(
         label=_("What do you ask for?"), choices=REFUND_CHOICES, initial="full", widget=forms.RadioSelect
     )
@@ -100,9 +98,28 @@ class OpenDisputeForm(EvidenceMixin, forms.Form):
     )
     evidence = evidence_field()
 
+    #: The only reason that fits "No, I did not receive it"; every other reason needs the item.
+    REASONS_IF_NOT_RECEIVED = (Dispute.Reason.NOT_RECEIVED,)
+
     def __init__(self, *args, order: Order, action: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.order = order
+        # Grouped by the "received?" answer they fit: without JavaScript the groups say which is
+        # which; dispute_form.js disables the group that does not fit the answer.
+        self.fields["reason"].choices = [
+            ("", "---------"),
+            (
+                _("If the item arrived"),
+                [(v, label) for v, label in Dispute.Reason.choices if v not in self.REASONS_IF_NOT_RECEIVED],
+            ),
+            (
+                _("If it did not arrive"),
+                [(v, label) for v, label in Dispute.Reason.choices if v in self.REASONS_IF_NOT_RECEIVED],
+            ),
+        ]
+        self.fields["reason"].widget.attrs["data-reasons-if-not-received"] = " ".join(
+            self.REASONS_IF_NOT_RECEIVED
+        )
         self.items = list(order.items.all())
         self.fields["amount"].help_text = _("In %(currency)s. Only for a partial refund.") % {
             "currency": order.currency
@@ -118,6 +135,7 @@ class OpenDisputeForm(EvidenceMixin, forms.Form):
             )
             item_fields.append(name)
         self.helper = _helper(action, _("Open dispute"), "btn-danger", form_id="open-dispute")
+        self.helper.attrs["data-dispute-form"] = ""
         self.helper.layout = Layout(
             Fieldset(_("What happened"), "item_received", "reason"),
             Fieldset(_("Which items"), *item_fields, css_id="items"),
@@ -144,6 +162,12 @@ class OpenDisputeForm(EvidenceMixin, forms.Form):
         if cleaned.get("refund_type") == "full":
             cleaned["amount"] = None
         reason = cleaned.get("reason")
+        if reason and cleaned.get("item_received") is False and reason not in self.REASONS_IF_NOT_RECEIVED:
+            self.add_error(
+                "reason",
+                _("You said the item did not arrive: choose “%(not_received)s”, or answer Yes above.")
+                % {"not_received": Dispute.Reason.NOT_RECEIVED.label},
+            )
         if (
             reason
             and reason != Dispute.Reason.NOT_RECEIVED
@@ -249,3 +273,29 @@ class ExtendDeadlineForm(forms.Form):
     def __init__(self, *args, action: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.helper = _helper(action, _("Extend deadline"), "btn-outline-secondary")
+
+
+class AppealForm(EvidenceMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Why should the decision change?"),
+        max_length=policy.MAX_DESCRIPTION_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    evidence = evidence_field(required=True, label=_("New photos or videos"))
+
+    def __init__(self, *args, action: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(action, _("File the appeal"), "btn-warning")
+
+
+class AppealAnswerForm(EvidenceMixin, forms.Form):
+    answer = forms.CharField(
+        label=_("Your answer to the appeal"),
+        max_length=policy.MAX_DESCRIPTION_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    evidence = evidence_field()
+
+    def __init__(self, *args, action: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(action, _("Send the answer"))

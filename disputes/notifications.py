@@ -11,6 +11,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from disputes import automatic
 from disputes.models import Dispute, DisputeEvent, Party
 from disputes.selectors import deadline_sentence, event_sentence, next_step_sentence, required_action
 from orders.models import Carrier
@@ -90,6 +91,8 @@ def dispute_happened(event: DisputeEvent) -> str:
         return ngettext(
             "%(count)d file was added to the evidence.", "%(count)d files were added to the evidence.", count
         ) % {"count": count} + quoted(event.note)
+    if event.type == T.AUTO_RESOLVED:
+        return f"{_sentence(event_sentence(event))} {automatic.explain(event)}".strip()
     return _sentence(event_sentence(event)) + quoted(event.note)
 
 

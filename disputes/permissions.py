@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from disputes import policy
 from disputes.errors import BuyerBlacklisted, DisputeAlreadyOpen, DisputeWindowClosed
 from disputes.models import BuyerStanding, Dispute, Evidence
-from disputes.roles import Party, is_dispute_buyer, is_dispute_party, is_dispute_seller
+from disputes.roles import Party, is_dispute_party, party_of
+from disputes.roles import is_dispute_buyer as is_dispute_buyer  # the pages ask the gate who views
 from orders.models import Order
 from portal.accounts.models import User
 from portal.accounts.roles import is_mediator
@@ -51,13 +52,11 @@ def can_view_originals(user: User) -> bool:
 
 
 def viewer_party(dispute: Dispute, user: User) -> str:
-    if is_dispute_buyer(dispute, user):
-        return Party.BUYER
-    if is_dispute_seller(dispute, user):
-        return Party.SELLER
-    if is_mediator(user):
+    """The viewer's side (:func:`disputes.roles.party_of`), or the mediator's."""
+    party = party_of(dispute, user)
+    if not party and is_mediator(user):
         return Party.MEDIATOR
-    return ""
+    return party
 
 
 def can_add_evidence(dispute: Dispute, user: User) -> bool:
@@ -77,8 +76,8 @@ def can_extend_deadline(dispute: Dispute, user: User) -> bool:
 
 def available_dispute_actions(dispute: Dispute, user: User) -> set[str]:
     """Names of the transitions ``user`` may take on ``dispute`` now (never the clock's)."""
-    # Skip the clock's and the mediator's transitions before asking about permissions: a string
-    # permission (the mediator's) would load the user's permissions from the database.
+    # Skip the clock's and the mediator's transitions before asking about permissions: the
+    # mediator's (disputes.roles.is_decider…) would load the user's permissions from the database.
     return {
         transition.name
         for transition in dispute.get_available_state_transitions()

@@ -4,6 +4,7 @@ A deployment overrides any of them in Django settings, prefixed with ``DISPUTES_
 """
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 
@@ -63,3 +64,37 @@ SWEEP_ROWS_PER_TRANSACTION: int = _setting("SWEEP_ROWS_PER_TRANSACTION", 50)
 
 #: Evidence still unprocessed this long after upload (its job was lost) is processed by the sweep.
 EVIDENCE_PROCESSING_GRACE: timedelta = _setting("EVIDENCE_PROCESSING_GRACE", timedelta(minutes=2))
+
+#: Appeals (issue 16): either party may appeal a mediator's decision once, this long after it.
+APPEAL_WINDOW: timedelta = _setting("APPEAL_WINDOW", timedelta(days=30))
+#: The other party has this long to answer an appeal; then it goes to a mediator without it.
+APPEAL_ANSWER_WINDOW: timedelta = _setting("APPEAL_ANSWER_WINDOW", timedelta(days=7))
+
+
+def appeal_clawback() -> bool:
+    """``DISPUTES_APPEAL_CLAWBACK``: whether an appeal decided in the seller's favour records a
+    clawback for finance of what the buyer was refunded too much (never taken from the buyer's
+    card). Off by default: the marketplace bears it. Read when an appeal is decided, so the
+    marketplace can change it without a restart of the code that imported this module."""
+    return bool(_setting("APPEAL_CLAWBACK", False))
+
+
+#: The mediation queue's "amount asked" filter, per currency: the band edges (a dispute asking
+#: for exactly an edge falls in the band above it). A currency not listed is offered unbanded.
+QUEUE_AMOUNT_BANDS: dict[str, tuple[Decimal, ...]] = _setting(
+    "QUEUE_AMOUNT_BANDS",
+    {
+        "USD": (Decimal("25"), Decimal("100"), Decimal("500")),
+        "EUR": (Decimal("25"), Decimal("100"), Decimal("500")),
+        "GBP": (Decimal("20"), Decimal("80"), Decimal("400")),
+        "PLN": (Decimal("100"), Decimal("400"), Decimal("2000")),
+        "RUB": (Decimal("2500"), Decimal("10000"), Decimal("50000")),
+        "CNY": (Decimal("180"), Decimal("700"), Decimal("3500")),
+    },
+)
+
+#: The public seller record (issue 16, item 5): the recent window it reports, compared on the
+#: seller's own page with the window before it, and the chart's periods.
+SELLER_RECORD_WINDOW: timedelta = _setting("SELLER_RECORD_WINDOW", timedelta(days=90))
+SELLER_RECORD_CHART_PERIOD: timedelta = _setting("SELLER_RECORD_CHART_PERIOD", timedelta(days=30))
+SELLER_RECORD_CHART_PERIODS: int = _setting("SELLER_RECORD_CHART_PERIODS", 6)

@@ -12,6 +12,7 @@ from django.db.models import (
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from disputes import automatic, page_wording
 from disputes.errors import DisputeError
 from disputes.models import Dispute, DisputedItem, DisputeEvent, Evidence, Party, Proposal
 from disputes.permissions import check_can_open, dispute_window
@@ -111,6 +112,9 @@ def who_must_act(dispute: Dispute) -> str:
 
 def required_action(dispute: Dispute) -> str:
     """What the party who must act has to do, in a few words."""
+    if dispute.state == S.AWAITING_BUYER and open_counter_offer(dispute) is None:
+        # The seller rejected the request: there is no offer to accept.
+        return _("change the request, escalate to a mediator, or withdraw")
     return {
         S.AWAITING_SELLER: _("accept, make a counter-offer, or reject with a reason"),
         S.AWAITING_BUYER: _("accept the offer, change the request, escalate, or withdraw"),
@@ -265,12 +269,19 @@ class TimelineEntry:
     event: DisputeEvent
     sentence: str
     by_clock: bool
+    #: For what the clock decided: the rule, the deadline and the event that started it.
+    explanation: str = ""
 
 
 def timeline(dispute: Dispute) -> list[TimelineEntry]:
     """The prefetched events as timeline lines (no query)."""
     return [
-        TimelineEntry(event=event, sentence=event_sentence(event), by_clock=event.actor_id is None)
+        TimelineEntry(
+            event=event,
+            sentence=event_sentence(event),
+            by_clock=event.actor_id is None,
+            explanation=automatic.explain(event),
+        )
         for event in dispute.events.all()
     ]
 
@@ -294,14 +305,26 @@ def dispute_panel_for_order(*, order: Order, user: User, now: datetime) -> dict:
         "past": [d for d in disputes if not d.is_open],
         "can_open": False,
         "why_not": "",
+        # After a dispute ended: whether (until when, for how much) another can be opened.
+        "another": None,
     }
-    if order.buyer_id != user.pk or current is not None:
+    if current is not None:
+        return panel
+    if order.buyer_id != user.pk:
+        if panel["past"]:
+            panel["another"] = page_wording.another_dispute(order, now)
         return panel
     try:
         window = check_can_open(order=order, buyer=user, now=now)
     except DisputeError as refusal:
         panel["why_not"] = str(refusal)
-        return panel
-    panel["can_open"] = True
-    panel["window"] = window if window.closes_at else dispute_window(order)
+    else:
+        panel["can_open"] = True
+        panel["window"] = window if window.closes_at else dispute_window(order)
+    if panel["past"]:
+        panel["another"] = page_wording.another_dispute_from(
+            order,
+            closes_at=panel["window"].closes_at if panel["can_open"] else None,
+            refusal=panel["why_not"],
+        )
     return panel

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from disputes import views
+from disputes import appeal_views, dossier_views, record_views, views
 
 app_name = "disputes"
 
@@ -18,6 +18,8 @@ ACTIONS = [
     ("evidence/provide", views.ProvideEvidenceView, "provide_evidence"),
     ("evidence/add", views.AddEvidenceView, "add_evidence"),
     ("deadline/extend", views.ExtendDeadlineView, "extend_deadline"),
+    ("appeal", appeal_views.FileAppealView, "file_appeal"),
+    ("appeal/answer", appeal_views.AnswerAppealView, "answer_appeal"),
 ]
 
 urlpatterns = [
@@ -26,5 +28,9 @@ urlpatterns = [
     path("orders/<str:number>/dispute/", views.OpenDisputeView.as_view(), name="open"),
     path("disputes/<int:pk>/", views.DisputeDetailView.as_view(), name="detail"),
     *[path(f"disputes/<int:pk>/{url}/", view.as_view(), name=name) for url, view, name in ACTIONS],
+    path("disputes/<int:pk>/dossier.pdf", dossier_views.DossierPdfView.as_view(), name="dossier_pdf"),
+    path("disputes/<int:pk>/dossier.zip", dossier_views.DossierArchiveView.as_view(), name="dossier_zip"),
+    path("stores/<int:pk>/", record_views.StoreRecordView.as_view(), name="store_record"),
+    path("seller/record/", record_views.SellerRecordView.as_view(), name="seller_record"),
     path("evidence/<uuid:public_id>/<str:variant>/", views.EvidenceFileView.as_view(), name="evidence"),
 ]

@@ -12,14 +12,18 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from disputes import forms, permissions, policy, selectors, services
+from disputes import confirmations, forms, page_wording, permissions, policy, selectors, services
+from disputes.appeal_pages import appeal_context
+from disputes.line_ruling_pages import line_rulings_context
 from disputes.models import Dispute
 from orders import permissions as order_permissions
 from orders.selectors import return_policy_summary
 from portal import ratelimit, uploads
+from portal.confirmation import is_confirmed
 
 PAGE_SIZE = 20
 
@@ -163,9 +167,9 @@ ACTION_FORMS = {
     "provide_evidence": forms.EvidenceForm,
 }
 ACTION_FORM_OPTIONS = {
-    "modify_request": {"submit": _("Send changed request")},
-    "escalate": {"submit": _("Escalate to a mediator"), "css": "btn-warning"},
-    "provide_evidence": {"submit": _("Send to the mediator"), "require_files": False},
+    "modify_request": {"submit": gettext_lazy("Send changed request")},
+    "escalate": {"submit": gettext_lazy("Escalate to a mediator"), "css": "btn-warning"},
+    "provide_evidence": {"submit": gettext_lazy("Send to the mediator"), "require_files": False},
 }
 
 
@@ -228,6 +232,10 @@ def dispute_page_context(request: HttpRequest, dispute: Dispute, bound: dict | N
             else None
         ),
         "can_view_originals": permissions.can_view_originals(user),
+        **line_rulings_context(dispute),
+        **appeal_context(request, dispute, bound),
+        "confirmations": confirmations.confirmations_for_page(dispute, actions),
+        **page_wording.page_facts(dispute, user, timezone.now()),
     }
 
 
@@ -257,6 +265,8 @@ class DisputeActionView(DisputeViewMixin, View):
         )
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if self.name in confirmations.FINAL_ACTIONS and not is_confirmed(request):
+            return confirmations.review_or_refuse(request, self.dispute, self.name)
         form = self.build_form(request) if self.form_class else None
         if form is not None and not form.is_valid():
             context = dispute_page_context(request, self.dispute, bound={self.name: form})
@@ -282,7 +292,7 @@ def _now():
 
 class AcceptRequestView(DisputeActionView):
     name = "accept_request"
-    success_message = _("You accepted the request. The buyer has been told.")
+    success_message = gettext_lazy("You accepted the request. The buyer has been told.")
 
     def perform(self, data: dict) -> None:
         services.accept_request(dispute=self.dispute, seller=self.request.user, now=_now())
@@ -291,7 +301,7 @@ class AcceptRequestView(DisputeActionView):
 class CounterOfferView(DisputeActionView):
     name = "counter_offer"
     form_class = forms.CounterOfferForm
-    success_message = _("Counter-offer sent. The buyer has been told.")
+    success_message = gettext_lazy("Counter-offer sent. The buyer has been told.")
 
     def perform(self, data: dict) -> None:
         services.counter_offer(
@@ -308,7 +318,9 @@ class CounterOfferView(DisputeActionView):
 class RejectRequestView(DisputeActionView):
     name = "reject_request"
     form_class = forms.RejectForm
-    success_message = _("Request rejected. The buyer can now accept that, change the request or escalate.")
+    success_message = gettext_lazy(
+        "Request rejected. The buyer can now change the request, escalate or withdraw."
+    )
 
     def perform(self, data: dict) -> None:
         services.reject_request(
@@ -322,7 +334,7 @@ class RejectRequestView(DisputeActionView):
 
 class AcceptOfferView(DisputeActionView):
     name = "accept_offer"
-    success_message = _("Offer accepted. Its terms are now locked.")
+    success_message = gettext_lazy("Offer accepted. Its terms are now locked.")
 
     def perform(self, data: dict) -> None:
         services.accept_offer(dispute=self.dispute, buyer=self.request.user, now=_now())
@@ -331,7 +343,7 @@ class AcceptOfferView(DisputeActionView):
 class ModifyRequestView(DisputeActionView):
     name = "modify_request"
     form_class = forms.TermsForm
-    success_message = _("Request changed. The seller has been told.")
+    success_message = gettext_lazy("Request changed. The seller has been told.")
 
     def perform(self, data: dict) -> None:
         services.modify_request(
@@ -347,7 +359,7 @@ class ModifyRequestView(DisputeActionView):
 class EscalateView(DisputeActionView):
     name = "escalate"
     form_class = forms.NoteForm
-    success_message = _("Escalated. A mediator will review the case.")
+    success_message = gettext_lazy("Escalated. A mediator will review the case.")
 
     def perform(self, data: dict) -> None:
         services.escalate_dispute(dispute=self.dispute, user=self.request.user, note=data["note"], now=_now())
@@ -355,7 +367,7 @@ class EscalateView(DisputeActionView):
 
 class WithdrawView(DisputeActionView):
     name = "withdraw"
-    success_message = _("Dispute withdrawn.")
+    success_message = gettext_lazy("Dispute withdrawn.")
 
     def perform(self, data: dict) -> None:
         services.withdraw_dispute(dispute=self.dispute, buyer=self.request.user, now=_now())
@@ -364,7 +376,7 @@ class WithdrawView(DisputeActionView):
 class ShipReturnView(DisputeActionView):
     name = "ship_return"
     form_class = forms.ReturnShipmentForm
-    success_message = _("Return recorded. The seller has been told to expect it.")
+    success_message = gettext_lazy("Return recorded. The seller has been told to expect it.")
 
     def perform(self, data: dict) -> None:
         services.ship_return(
@@ -378,7 +390,7 @@ class ShipReturnView(DisputeActionView):
 
 class ConfirmReturnView(DisputeActionView):
     name = "confirm_return_received"
-    success_message = _("Return confirmed. The refund is on its way to the buyer.")
+    success_message = gettext_lazy("Return confirmed. The refund is on its way to the buyer.")
 
     def perform(self, data: dict) -> None:
         services.confirm_return_received(dispute=self.dispute, seller=self.request.user, now=_now())
@@ -387,7 +399,7 @@ class ConfirmReturnView(DisputeActionView):
 class ReturnProblemView(DisputeActionView):
     name = "report_return_problem"
     form_class = forms.ReturnProblemForm
-    success_message = _("Problem reported. A mediator will review the case.")
+    success_message = gettext_lazy("Problem reported. A mediator will review the case.")
 
     def perform(self, data: dict) -> None:
         services.report_return_problem(
@@ -402,7 +414,7 @@ class ReturnProblemView(DisputeActionView):
 class ProvideEvidenceView(DisputeActionView):
     name = "provide_evidence"
     form_class = forms.EvidenceForm
-    success_message = _("Sent. The mediator has been told.")
+    success_message = gettext_lazy("Sent. The mediator has been told.")
 
     def perform(self, data: dict) -> None:
         services.provide_evidence(
@@ -417,7 +429,7 @@ class ProvideEvidenceView(DisputeActionView):
 class AddEvidenceView(DisputeActionView):
     name = "add_evidence"
     form_class = forms.EvidenceForm
-    success_message = _("Evidence added.")
+    success_message = gettext_lazy("Evidence added.")
 
     def build_form(self, request: HttpRequest):
         return self.form_class(request.POST, request.FILES, action=request.path, auto_id=form_ids(self.name))
@@ -435,7 +447,7 @@ class AddEvidenceView(DisputeActionView):
 class ExtendDeadlineView(DisputeActionView):
     name = "extend_deadline"
     form_class = forms.ExtendDeadlineForm
-    success_message = _("Deadline extended.")
+    success_message = gettext_lazy("Deadline extended.")
 
     def build_form(self, request: HttpRequest):
         return self.form_class(request.POST, action=request.path, auto_id=form_ids(self.name))

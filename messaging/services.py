@@ -14,14 +14,12 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
 
-from messaging import policy, tasks
+from messaging import policy, roles, tasks
 from messaging.models import Conversation, ConversationReadState, Message, MessageAttachment, Party
 from orders.models import Order
 from portal import ratelimit, uploads
 from portal.accounts.models import User
 from portal.outbox.services import enqueue_after_commit
-
-MEDIATE_PERMISSION = "disputes.mediate_dispute"
 
 
 class MessagingError(Exception):
@@ -50,17 +48,6 @@ class InvalidAttachments(MessagingError):
     def __init__(self, messages: list[str]) -> None:
         super().__init__(" ".join(messages))
         self.messages = messages
-
-
-def party_of(order: Order, user: User) -> str | None:
-    """Which side of the order ``user`` is on: buyer, seller, or neither (``None``)."""
-    if not user.is_authenticated:
-        return None
-    if order.buyer_id == user.pk:
-        return Party.BUYER
-    if order.store.owner_id == user.pk:
-        return Party.SELLER
-    return None
 
 
 def _clean_body(body: str, *, has_photos: bool) -> str:
@@ -146,7 +133,7 @@ def send_message(
     :raises InvalidAttachments: a photo failed the content checks, or there are too many
     :raises TooManyMessages: the sender is over the policy's messages per window
     """
-    party = party_of(order, sender)
+    party = roles.party_of(order, sender)
     if party is None:
         raise NotAParticipant(_("Only the buyer and the seller of this order can write here."))
     photos = [photo for photo in photos if photo]
@@ -180,7 +167,7 @@ def post_mediator_message(*, order: Order, mediator: User, body: str, now: datet
     :raises OrderNotDisputed: the order has never been disputed
     :raises InvalidMessage: the text is empty or too long
     """
-    if not (mediator.is_authenticated and mediator.is_active and mediator.has_perm(MEDIATE_PERMISSION)):
+    if not roles.can_post_as_mediator(mediator):
         raise NotAParticipant(_("Only a mediator can post into a dispute's conversation."))
     if not order.disputes.exists():
         raise OrderNotDisputed(_("Mediators only write in conversations of disputed orders."))
@@ -204,6 +191,6 @@ def mark_conversation_read(*, conversation: Conversation, user: User, now: datet
 
     :raises NotAParticipant: ``user`` is neither the order's buyer nor its seller
     """
-    if party_of(conversation.order, user) is None:
+    if roles.party_of(conversation.order, user) is None:
         raise NotAParticipant(_("Only the buyer and the seller of this order have read receipts here."))
     return _advance_read_state(conversation=conversation, user=user, to=now)

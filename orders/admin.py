@@ -14,24 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from orders import roles, services
+from orders import admin_search, roles, services
+from orders.admin_filters import CurrencyFilter, DestinationCountryFilter
 from orders.models import FreeReturnCountry, LineItem, Order, OrderEvent, Refund, ReturnTerms, Shipment, Store
+from portal.admin_site import ReadOnlyAdminMixin
+from portal.paging import CappedPaginator
 
 
-class ReadOnlyMixin:
-    """Nothing can be added, changed or deleted; viewing follows the model's view permission."""
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     """Rows shown as part of their parent: whoever may view the parent sees them."""
 
     extra = 0
@@ -113,7 +103,7 @@ class RecordDeliveryForm(forms.Form):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "buyer",
@@ -124,10 +114,22 @@ class OrderAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "ship_to_country",
         "paid_at",
     ]
-    list_filter = ["state", "payment_method", "shipment__carrier", "ship_to_country", "on_hold"]
+    list_filter = [
+        "state",
+        "payment_method",
+        ("shipment__carrier", admin.ChoicesFieldListFilter),
+        DestinationCountryFilter,
+        "on_hold",
+    ]
     list_select_related = ["buyer", "store"]
-    search_fields = ["number", "buyer__username", "buyer__email", "store__name"]
+    # The search itself is ``get_search_results``; this only turns the search box on.
+    search_fields = ["number"]
+    search_help_text = _(
+        "Order number or its start, or the start of the buyer's username or e-mail, or of the "
+        "store's name or its owner's username or e-mail."
+    )
     show_full_result_count = False
+    paginator = CappedPaginator
     fieldsets = [
         (None, {"fields": ["number", "buyer", "store", "state", "on_hold"]}),
         (_("Payment"), {"fields": ["total_paid", "currency", "payment_method", "paid_at", "settled_amount"]}),
@@ -156,6 +158,10 @@ class OrderAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def get_ordering(self, request: HttpRequest) -> list[str]:
         return ["-paid_at", "-id"]
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Order], search_term: str):
+        term = search_term.strip()
+        return (admin_search.search_orders(queryset, term) if term else queryset), False
 
     # --- a mediator records a delivery ---------------------------------------------------------
     def has_record_delivery_permission(self, request: HttpRequest) -> bool:
@@ -218,14 +224,16 @@ class OrderAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The refund ledger: filter on "Failed" to find refunds the provider refused."""
 
     list_display = ["created_at", "order", "dispute_reference", "money", "reason", "status", "failure_reason"]
-    list_filter = ["status", "reason", "currency"]
+    list_filter = ["status", "reason", CurrencyFilter]
     list_select_related = ["order", "dispute"]
-    search_fields = ["order__number", "provider_reference"]
+    search_fields = ["order__number__startswith", "provider_reference__exact"]
+    search_help_text = _("The start of the order number (as written), or the provider's refund reference.")
     show_full_result_count = False
+    paginator = CappedPaginator
     fields = [
         "order",
         "dispute",
@@ -264,13 +272,16 @@ class FreeReturnCountryInline(ReadOnlyInline):
 
 
 @admin.register(Store)
-class StoreAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class StoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Stores and their return policies; sellers edit their own policy on the site."""
 
     list_display = ["name", "owner", "accepts_returns", "return_window_days", "return_shipping_paid_by"]
     list_filter = ["accepts_returns", "return_shipping_paid_by"]
     list_select_related = ["owner"]
-    search_fields = ["name", "owner__username", "owner__email"]
+    search_fields = ["name"]
+    search_help_text = _("The start of the store's name, or of its owner's username or e-mail.")
+    show_full_result_count = False
+    paginator = CappedPaginator
     fields = [
         "name",
         "owner",
@@ -289,3 +300,9 @@ class StoreAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def get_ordering(self, request: HttpRequest) -> list[str]:
         return ["name", "id"]
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Store], search_term: str):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(pk__in=admin_search.stores_matching(term)), False

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from orders import automatic
 from orders.models import Order, OrderEvent
 from portal.accounts.models import User
 from portal.formatting import stored_label
@@ -70,19 +71,36 @@ def delivery_reported(*, order: Order, actor: User, at: datetime) -> OrderEvent:
     )
 
 
+def _by_the_clock(order: Order, rule: str, deadline: datetime | None, at: datetime) -> dict:
+    """What an automatic outcome records: its rule, the deadline and the event that started it."""
+    return {
+        "rule": rule,
+        "deadline": deadline.isoformat() if deadline else None,
+        "started_by": automatic.started_by(order, rule, before=at),
+    }
+
+
 def order_confirmed(*, order: Order, actor: User | None, at: datetime) -> OrderEvent:
     if actor is None:
         return order_event(
             order=order,
             type=T.AUTO_CONFIRMED,
             at=at,
-            data={"rule": "protection_ended", "deadline": order.protection_ends_at.isoformat()},
+            data=_by_the_clock(order, "protection_ended", order.protection_ends_at, at),
         )
     return order_event(order=order, type=T.CONFIRMED, actor=actor, at=at)
 
 
 def order_settled(*, order: Order, at: datetime) -> OrderEvent:
-    return order_event(order=order, type=T.SETTLED, at=at, data={"amount": str(order.settled_amount)})
+    return order_event(
+        order=order,
+        type=T.SETTLED,
+        at=at,
+        data={
+            "amount": str(order.settled_amount),
+            **_by_the_clock(order, "dispute_window_closed", order.dispute_window_ends_at, at),
+        },
+    )
 
 
 def order_auto_cancelled(*, order: Order, at: datetime) -> OrderEvent:
@@ -90,7 +108,7 @@ def order_auto_cancelled(*, order: Order, at: datetime) -> OrderEvent:
         order=order,
         type=T.AUTO_CANCELLED,
         at=at,
-        data={"rule": "handling_time_missed", "deadline": order.handling_due_at.isoformat()},
+        data=_by_the_clock(order, "handling_time_missed", order.handling_due_at, at),
     )
 
 

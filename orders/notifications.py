@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
+from orders import automatic
 from orders.models import OrderEvent
 from portal.accounts.models import User
 from portal.notifications.services import Message, quoted
@@ -130,7 +131,7 @@ ORDER_NOTICES: dict[str, list[OrderNotice]] = {
             BUYER,
             gettext_lazy("Order %(number)s was confirmed automatically"),
             gettext_lazy(
-                "Buyer protection on order %(number)s ended, so receipt was confirmed automatically."
+                "Buyer protection on order %(number)s ended, so receipt was confirmed automatically.%(why)s"
             ),
             gettext_lazy("The payment is released to the seller on %(dispute_window_ends_at)s."),
             essential=True,
@@ -139,7 +140,7 @@ ORDER_NOTICES: dict[str, list[OrderNotice]] = {
             SELLER,
             gettext_lazy("Order %(number)s was confirmed automatically"),
             gettext_lazy(
-                "Buyer protection on order %(number)s ended, so receipt was confirmed automatically."
+                "Buyer protection on order %(number)s ended, so receipt was confirmed automatically.%(why)s"
             ),
             gettext_lazy(
                 "The payment is released to you on %(dispute_window_ends_at)s, unless the buyer opens "
@@ -151,7 +152,9 @@ ORDER_NOTICES: dict[str, list[OrderNotice]] = {
         OrderNotice(
             SELLER,
             gettext_lazy("Payment released for order %(number)s"),
-            gettext_lazy("%(settled_amount)s %(currency)s for order %(number)s has been released to you."),
+            gettext_lazy(
+                "%(settled_amount)s %(currency)s for order %(number)s has been released to you.%(why)s"
+            ),
         )
     ],
     "auto_cancelled": [
@@ -159,7 +162,7 @@ ORDER_NOTICES: dict[str, list[OrderNotice]] = {
             BUYER,
             gettext_lazy("Order %(number)s was cancelled and refunded"),
             gettext_lazy(
-                "The seller did not ship order %(number)s by %(handling_due_at)s, so it was cancelled."
+                "The seller did not ship order %(number)s by %(handling_due_at)s, so it was cancelled.%(why)s"
             ),
             gettext_lazy(
                 "The full %(total_paid)s %(currency)s is refunded to your payment method. You do not "
@@ -172,7 +175,7 @@ ORDER_NOTICES: dict[str, list[OrderNotice]] = {
             gettext_lazy("Order %(number)s was cancelled"),
             gettext_lazy(
                 "Order %(number)s was not shipped by %(handling_due_at)s, so it was cancelled and the "
-                "buyer was refunded in full."
+                "buyer was refunded in full.%(why)s"
             ),
             gettext_lazy("Do not ship this order."),
             essential=True,
@@ -280,6 +283,11 @@ ORDER_NOTICES: dict[str, list[OrderNotice]] = {
 }
 
 
+def _why(event: OrderEvent) -> str:
+    explanation = automatic.explain(event)
+    return f" {explanation}" if explanation else ""
+
+
 def messages_about(event: OrderEvent) -> Iterator[tuple[User, Message]]:
     """The messages one order event produces, one per recipient; nobody hears of their own act."""
     notices = ORDER_NOTICES.get(event.type)
@@ -303,6 +311,8 @@ def messages_about(event: OrderEvent) -> Iterator[tuple[User, Message]]:
         "days": event.data.get("days", 0),
         "hours": event.data.get("hours_left", 0),
         "note": lambda: quoted(event.note),
+        # The rule, deadline and starting event of what the clock did ("" for a person's act).
+        "why": lambda: _why(event),
     }
     url = reverse("orders:detail", kwargs={"number": order.number})
     for notice in notices:

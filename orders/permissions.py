@@ -1,8 +1,11 @@
 """The only gate to orders and stores: "not yours" is a 404, exactly like "does not exist"."""
 
+from datetime import datetime
+
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
+from orders import policy
 from orders.models import Order, Store
 from orders.roles import is_order_buyer, is_order_seller
 from portal.accounts.models import User
@@ -46,3 +49,27 @@ def available_order_actions(order: Order, user: User) -> set[str]:
         for transition in order.get_available_user_state_transitions(user)
         if not transition.custom.get("automatic")
     }
+
+
+def can_request_extension(order: Order, user: User, now: datetime) -> bool:
+    """The buyer may ask the seller for more protection time once, while protection runs and no
+    dispute holds the order, up to the policy's number of extensions."""
+    return (
+        is_order_buyer(order, user)
+        and order.state in (Order.State.SHIPPED, Order.State.DELIVERED)
+        and not order.on_hold
+        and order.extension_requested_at is None
+        and order.extensions_granted < policy.MAX_PROTECTION_EXTENSIONS
+        and order.protection_ends_at is not None
+        and now < order.protection_ends_at
+    )
+
+
+def can_answer_extension(order: Order, user: User) -> bool:
+    """The seller may grant or decline the buyer's pending extension request while protection
+    runs."""
+    return (
+        is_order_seller(order, user)
+        and order.extension_requested_at is not None
+        and order.state in (Order.State.SHIPPED, Order.State.DELIVERED)
+    )

@@ -103,3 +103,9 @@ REFUND_CLAIM_LEASE: timedelta = _setting("REFUND_CLAIM_LEASE", timedelta(minutes
 #: A refund the provider is still processing is asked about again this long after, in case its
 #: webhook never came.
 REFUND_STATUS_CHECK_DELAY: timedelta = _setting("REFUND_STATUS_CHECK_DELAY", timedelta(hours=1))
+
+#: The destinations the admin's "destination country" filters offer: a fixed list, so a filter
+#: never reads every order to find the countries there are (``SELECT DISTINCT`` over the table).
+DESTINATION_COUNTRIES: tuple[str, ...] = _setting(
+    "DESTINATION_COUNTRIES", ("CN", "DE", "ES", "FR", "GB", "IT", "NL", "PL", "RU", "US")
+)

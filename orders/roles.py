@@ -6,7 +6,7 @@ the app's models, so the models can use them.
 """
 
 from portal.accounts.models import User
-from portal.accounts.roles import is_mediator
+from portal.accounts.roles import mediator_may
 
 RECORD_DELIVERY = "orders.record_delivery"
 
@@ -22,7 +22,7 @@ def is_order_seller(order, user: User) -> bool:
 def can_record_delivery(user: User) -> bool:
     """Of the people, only a mediator allowed to may record a delivery (the carrier's tracking
     records it with no one); the seller's word never does."""
-    return is_mediator(user) and user.has_perm(RECORD_DELIVERY)
+    return mediator_may(user, RECORD_DELIVERY)
 
 
 def is_delivery_recorder(order, user: User) -> bool:

@@ -18,7 +18,7 @@ from django.db.models import (
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
-from orders import policy
+from orders import automatic, policy
 from orders.models import LineItem, Order, OrderEvent, Refund, Store
 from portal import formatting, querying
 from portal.accounts.models import User
@@ -88,6 +88,9 @@ def order_for_page(order: Order) -> Order:
         Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("created_at", "id")),
         Prefetch("refunds", queryset=Refund.objects.order_by("created_at", "id")),
     )
+    for event in order.events.all():
+        # What the clock did is explained where it is shown: rule, deadline, what started it.
+        event.explanation = automatic.explain(event)
     return order
 
 

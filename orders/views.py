@@ -8,15 +8,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
-from orders import order_page, permissions, selectors, services, tracking
+from orders import confirmations, order_page, permissions, selectors, services, tracking
 from orders.forms import GrantExtensionForm, RequestExtensionForm, ReturnPolicyForm, ShipOrderForm
 from orders.models import Order
 from portal.accounts.roles import is_mediator
+from portal.confirmation import is_confirmed
 
 PAGE_SIZE = 20
 
@@ -85,10 +87,8 @@ def order_page_context(request: HttpRequest, order: Order, **forms) -> dict:
     deadline_passed = selectors.passed_deadline_sentence(order) if order.deadline_due(now) else ""
     actions = set() if deadline_passed else permissions.available_order_actions(order, user)
     number = order.number
-    can_request_extension = (
-        not deadline_passed and viewer_is_buyer and services.can_request_extension(order, now)
-    )
-    can_answer_extension = not deadline_passed and services.can_answer_extension(order, user)
+    can_request_extension = not deadline_passed and permissions.can_request_extension(order, user, now)
+    can_answer_extension = not deadline_passed and permissions.can_answer_extension(order, user)
     context = {
         "order": order,
         "viewer_is_buyer": viewer_is_buyer,
@@ -100,6 +100,9 @@ def order_page_context(request: HttpRequest, order: Order, **forms) -> dict:
         "refund_days": selectors.refund_timing(order),
         "can_request_extension": can_request_extension,
         "can_answer_extension": can_answer_extension,
+        "confirm_receipt": confirmations.confirm_receipt(order, now)
+        if "confirm_receipt" in actions
+        else None,
         # The seller's word, shown as such: it changes nothing until delivery is recorded.
         "seller_says_delivered_at": order.seller_reported_delivered_at
         if order.state == Order.State.SHIPPED
@@ -165,7 +168,7 @@ class OrderActionView(OrderViewMixin, View):
 class ShipOrderView(OrderActionView):
     form_class = ShipOrderForm
     form_context_name = "ship_form"
-    success_message = _("Marked as shipped. The buyer has been told.")
+    success_message = gettext_lazy("Marked as shipped. The buyer has been told.")
 
     def perform(self, form) -> None:
         services.ship_order(
@@ -178,7 +181,7 @@ class ShipOrderView(OrderActionView):
 
 
 class ReportDeliveredView(OrderActionView):
-    success_message = _(
+    success_message = gettext_lazy(
         "Reported as delivered. The buyer is asked to confirm receipt; their protection is unchanged "
         "until the carrier's tracking or the buyer confirms it."
     )
@@ -188,7 +191,12 @@ class ReportDeliveredView(OrderActionView):
 
 
 class ConfirmReceiptView(OrderActionView):
-    success_message = _("Thank you. Receipt confirmed.")
+    success_message = gettext_lazy("Thank you. Receipt confirmed.")
+
+    def post(self, request: HttpRequest, number: str) -> HttpResponse:
+        if not is_confirmed(request):
+            return confirmations.review_or_refuse(request, self.order, timezone.now())
+        return super().post(request, number)
 
     def perform(self, form) -> None:
         services.confirm_receipt(order=self.order, buyer=self.request.user, now=timezone.now())
@@ -197,7 +205,7 @@ class ConfirmReceiptView(OrderActionView):
 class RequestExtensionView(OrderActionView):
     form_class = RequestExtensionForm
     form_context_name = "extension_form"
-    success_message = _("Extension requested. The seller has been asked.")
+    success_message = gettext_lazy("Extension requested. The seller has been asked.")
 
     def perform(self, form) -> None:
         services.request_protection_extension(
@@ -208,7 +216,7 @@ class RequestExtensionView(OrderActionView):
 class GrantExtensionView(OrderActionView):
     form_class = GrantExtensionForm
     form_context_name = "grant_form"
-    success_message = _("Protection extended. The buyer has been told.")
+    success_message = gettext_lazy("Protection extended. The buyer has been told.")
 
     def perform(self, form) -> None:
         services.grant_protection_extension(
@@ -217,7 +225,7 @@ class GrantExtensionView(OrderActionView):
 
 
 class DeclineExtensionView(OrderActionView):
-    success_message = _("Extension declined. The buyer has been told.")
+    success_message = gettext_lazy("Extension declined. The buyer has been told.")
 
     def perform(self, form) -> None:
         services.decline_protection_extension(order=self.order, seller=self.request.user, now=timezone.now())

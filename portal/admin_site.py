@@ -1,7 +1,8 @@
 """The admin is the mediation console: only mediators and superusers may enter.
 
 Its home page shows counts that domain apps register (``register_index_counts``), so the kernel
-names no app: disputes registers the queue's new, overdue and evidence-requested cases.
+names no app: disputes registers the queue's new, overdue and evidence-requested cases. Its
+records are written by services, never by the admin's own forms (:class:`ReadOnlyAdminMixin`).
 """
 
 from collections.abc import Callable
@@ -52,3 +53,18 @@ class PortalAdminSite(admin.AdminSite):
 
     def index(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
         return super().index(request, {"index_counts": index_counts(request), **(extra_context or {})})
+
+
+class ReadOnlyAdminMixin:
+    """Nothing can be added, changed or deleted through the admin's own forms; viewing follows
+    the model's view permission. Every change goes through a service (an action or a page of
+    the console), which keeps the rules and writes the event."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -2,8 +2,9 @@
 mediator's decisions, the statistics, the buyer blacklist, and the conversations of disputed
 orders."""
 
+from disputes.admin.appeal import AppealAdmin
 from disputes.admin.conversation import ConversationAdmin
 from disputes.admin.dispute import DisputeAdmin
 from disputes.admin.standing import BuyerStandingAdmin
 
-__all__ = ["BuyerStandingAdmin", "ConversationAdmin", "DisputeAdmin"]
+__all__ = ["AppealAdmin", "BuyerStandingAdmin", "ConversationAdmin", "DisputeAdmin"]

@@ -15,15 +15,12 @@ from disputes import selectors as dispute_selectors
 from disputes import services
 from disputes.admin import forms
 from disputes.admin import selectors as admin_selectors
+from disputes.admin.line_rulings import line_ruling_form
 from disputes.models import Dispute
+from disputes.roles import BLACKLIST, DECIDE, MEDIATE, REQUEST_EVIDENCE
 from messaging.models import Conversation
 from orders.selectors import return_policy_summary
 from portal.accounts.models import User
-
-MEDIATE = "disputes.mediate_dispute"
-REQUEST_EVIDENCE = "disputes.request_evidence"
-DECIDE = "disputes.decide_dispute"
-BLACKLIST = "disputes.blacklist_buyer"
 
 #: What each decision does, in the words the case page puts under its button.
 DECISION_HELP = {
@@ -88,6 +85,11 @@ def case_context(*, user: User, dispute: Dispute, bound: dict[str, Form], now: d
         "note_form": actions.note_form,
         "can_blacklist": actions.can_blacklist,
         "site_url_for_case": reverse("disputes:detail", args=[dispute.pk]),
+        # Loaded with the case (``case_for_mediator``); a dispute without one has none.
+        "appeal": getattr(dispute, "appeal", None),
+        "line_ruling_form": line_ruling_form(
+            dispute=dispute, bound=bound, can_decide=bool(actions.decisions)
+        ),
     }
 
 

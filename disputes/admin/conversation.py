@@ -15,19 +15,11 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Dispute
-from messaging import policy, services
+from messaging import policy, roles, services
 from messaging.models import Conversation, Message, MessageAttachment
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+from portal import querying
+from portal.admin_site import ReadOnlyAdminMixin
+from portal.paging import CappedPaginator
 
 
 class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -67,7 +59,11 @@ class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
 class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["order", "last_message_at", "message_count"]
     list_select_related = ["order"]
-    search_fields = ["order__number"]
+    # The start of the order number, as written: the number's own index serves it.
+    search_fields = ["order__number__startswith"]
+    search_help_text = _("The start of the order number, as written (AE-1…).")
+    show_full_result_count = False
+    paginator = CappedPaginator
     fields = ["order", "created_at", "last_message_at"]
     readonly_fields = fields
     inlines = [MessageInline]
@@ -78,7 +74,13 @@ class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             super()
             .get_queryset(request)
             .filter(Exists(Dispute.objects.filter(order=OuterRef("order"))))
-            .annotate(message_count=Count("messages"))
+            # A correlated count, not a join + GROUP BY over every conversation: the page's rows
+            # are read newest first from the ``last_message_at`` index and cut before counting.
+            .annotate(
+                message_count=querying.aggregate_per_row(
+                    Message.objects.filter(conversation=OuterRef("pk")), Count("*"), per="conversation"
+                )
+            )
             .order_by("-last_message_at", "-id")
         )
 
@@ -99,7 +101,7 @@ class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "can_post_as_mediator": request.user.has_perm(services.MEDIATE_PERMISSION),
+            "can_post_as_mediator": roles.can_post_as_mediator(request.user),
             "post_url": reverse("admin:messaging_conversation_post", args=[object_id]),
             "max_body_length": policy.MAX_BODY_LENGTH,
         }

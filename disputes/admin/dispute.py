@@ -7,6 +7,7 @@ they do for the buyer and the seller.
 
 from collections.abc import Callable
 from copy import copy
+from functools import partial
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -25,15 +26,21 @@ from django.utils.translation import gettext_lazy
 
 from disputes import selectors as dispute_selectors
 from disputes import services
-from disputes.admin import filters, forms
+from disputes.admin import confirm, filters, forms, line_rulings
 from disputes.admin import selectors as admin_selectors
-from disputes.admin.case import DECIDE, MEDIATE, REQUEST_EVIDENCE, case_context
+from disputes.admin.case import case_context
+from disputes.admin.search import search_disputes
 from disputes.admin.statistics import MEDIATOR_COLUMNS, decisions_chart, duration_text, mediator_rows
+from disputes.appeal_selectors import appeal_statistics
 from disputes.models import Dispute, Party
+from disputes.roles import DECIDE, MEDIATE, REQUEST_EVIDENCE
+from portal.admin_site import ReadOnlyAdminMixin
+from portal.confirmation import is_confirmed
+from portal.paging import CappedPaginator
 
 
 @admin.register(Dispute)
-class DisputeAdmin(admin.ModelAdmin):
+class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "order_number",
         "buyer_column",
@@ -57,31 +64,21 @@ class DisputeAdmin(admin.ModelAdmin):
         filters.AssignedFilter,
     ]
     list_select_related = ["order", "buyer", "store", "store__owner", "assigned_mediator"]
-    search_fields = [
-        "order__number",
-        "buyer__username",
-        "buyer__email",
-        "store__name",
-        "store__owner__username",
-    ]
-    search_help_text = gettext_lazy("Order number, buyer (username or e-mail), store or seller username.")
+    # The search itself is ``get_search_results``; this only turns the search box on.
+    search_fields = ["order__number"]
+    search_help_text = gettext_lazy(
+        "Dispute number (D-2 or 2), order number or its start, or the start of the buyer's or the "
+        "seller's username or e-mail, or of the store's name."
+    )
     show_full_result_count = False
+    paginator = CappedPaginator
     list_per_page = 50
     actions = ["assign_to_me"]
     fields = ["state"]
     change_form_template = "admin/disputes/dispute/change_form.html"
     change_list_template = "admin/disputes/dispute/change_list.html"
 
-    # --- integrity: the admin never writes a dispute itself ------------------------------------------
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Dispute | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Dispute | None = None) -> bool:
-        return False
-
+    # --- integrity: the admin never writes a dispute itself (ReadOnlyAdminMixin) -----------------------
     def has_mediate_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(MEDIATE)
 
@@ -123,7 +120,11 @@ class DisputeAdmin(admin.ModelAdmin):
         return loaded[object_id, from_field]
 
     def get_ordering(self, request: HttpRequest) -> list:
-        return admin_selectors.queue_ordering()
+        state = request.GET.get(filters.QueueStateFilter.parameter_name) or filters.QueueStateFilter.DEFAULT
+        return admin_selectors.queue_ordering(state)
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Dispute], search_term: str):
+        return search_disputes(queryset, search_term), False
 
     @admin.display(description=gettext_lazy("order"), ordering="order__number")
     def order_number(self, dispute: Dispute) -> str:
@@ -217,6 +218,11 @@ class DisputeAdmin(admin.ModelAdmin):
                 name="disputes_dispute_request_evidence",
             ),
             path("<int:pk>/decide/", wrap(self.decide_view), name="disputes_dispute_decide"),
+            path(
+                "<int:pk>/decide-lines/",
+                wrap(partial(line_rulings.decide_lines_view, self)),
+                name="disputes_dispute_decide_lines",
+            ),
             path("<int:pk>/note/", wrap(self.note_view), name="disputes_dispute_note"),
             *super().get_urls(),
         ]
@@ -230,6 +236,7 @@ class DisputeAdmin(admin.ModelAdmin):
         permission: str,
         perform: Callable[[Dispute, dict], str],
         form: Form | None = None,
+        review: Callable[[HttpRequest, Dispute, dict], HttpResponse] | None = None,
     ) -> HttpResponse:
         """Gate, validate, make the one service call, and come back to the case page."""
         if request.method != "POST":
@@ -239,6 +246,9 @@ class DisputeAdmin(admin.ModelAdmin):
         dispute = get_object_or_404(Dispute, pk=pk)
         if form is not None and not form.is_valid():
             return self._case_with_errors(request, pk, name, form)
+        if review is not None and not is_confirmed(request):
+            # A decision is final: the mediator sees its outcome and amount and confirms it first.
+            return review(request, dispute, form.cleaned_data if form is not None else {})
         try:
             success = perform(dispute, form.cleaned_data if form is not None else {})
         except services.DisputeError as error:
@@ -304,7 +314,15 @@ class DisputeAdmin(admin.ModelAdmin):
 
         decision = request.POST.get("decision", "")
         form = forms.DecideForm(request.POST, auto_id=f"id_{decision}_%s")
-        return self._act(request, pk, name="decide", permission=DECIDE, perform=perform, form=form)
+        return self._act(
+            request,
+            pk,
+            name="decide",
+            permission=DECIDE,
+            perform=perform,
+            form=form,
+            review=confirm.review_decision,
+        )
 
     def note_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         def perform(dispute: Dispute, data: dict) -> str:
@@ -332,5 +350,6 @@ class DisputeAdmin(admin.ModelAdmin):
             "mediator_columns": MEDIATOR_COLUMNS,
             "mediators": mediator_rows(since=stats.since),
             "queue_url": reverse("admin:disputes_dispute_changelist"),
+            "appeal_rows": appeal_statistics(),
         }
         return TemplateResponse(request, "admin/disputes/dispute/statistics.html", context)

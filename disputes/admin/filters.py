@@ -1,6 +1,7 @@
 """The mediation queue's filters. The state filter opens on "in mediation": that is the queue."""
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 
 from django.contrib import admin
 from django.db.models import Q, QuerySet
@@ -8,7 +9,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from disputes import policy
 from disputes.models import Dispute
+from orders import admin_filters as orders_filters
 
 S = Dispute.State
 
@@ -56,64 +59,73 @@ class QueueStateFilter(admin.SimpleListFilter):
         return queryset.none()
 
 
-class DestinationCountryFilter(admin.SimpleListFilter):
-    """The order's destination country. It offers only the countries among the disputes the
-    state filter shows: listing every value (``AllValuesFieldListFilter``) would read every
-    order in the marketplace on each load of the queue."""
+class DestinationCountryFilter(orders_filters.DestinationCountryFilter):
+    """The order's destination country, from a fixed list (never ``DISTINCT`` over the orders)."""
 
-    title = _("destination country")
     parameter_name = "order__ship_to_country"
-
-    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
-        state = request.GET.get(QueueStateFilter.parameter_name) or QueueStateFilter.DEFAULT
-        disputes = Dispute.objects.all()
-        if state in QueueStateFilter.GROUPS:
-            disputes = disputes.filter(state__in=QueueStateFilter.GROUPS[state])
-        elif state in S.values:
-            disputes = disputes.filter(state=state)
-        countries = (
-            disputes.order_by("order__ship_to_country")
-            .values_list("order__ship_to_country", flat=True)
-            .distinct()
-        )
-        return [(country, country) for country in countries]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Dispute]) -> QuerySet[Dispute]:
-        if self.value():
-            return queryset.filter(order__ship_to_country=self.value())
-        return queryset
+    field_path = "order__ship_to_country"
 
 
 class AmountBandFilter(admin.SimpleListFilter):
-    """The amount the buyer asks for, in bands (in the order's currency)."""
+    """The amount the buyer asks for, in bands per currency (``policy.QUEUE_AMOUNT_BANDS``): a
+    band is "USD:25-100", "USD:-25" (under 25) or "USD:500-" (500 and over)."""
 
     title = _("amount asked")
     parameter_name = "amount"
-    BANDS: dict[str, tuple[Decimal | None, Decimal | None]] = {
-        "lt25": (None, Decimal("25")),
-        "25-100": (Decimal("25"), Decimal("100")),
-        "100-500": (Decimal("100"), Decimal("500")),
-        "gt500": (Decimal("500"), None),
-    }
 
     def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
-        return [
-            ("lt25", _("under 25")),
-            ("25-100", _("25 to 100")),
-            ("100-500", _("100 to 500")),
-            ("gt500", _("500 and over")),
-        ]
+        choices = []
+        for currency, edges in policy.QUEUE_AMOUNT_BANDS.items():
+            for low, high in _bands(edges):
+                choices.append((f"{currency}:{_text(low)}-{_text(high)}", _band_label(currency, low, high)))
+        return choices
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Dispute]) -> QuerySet[Dispute]:
-        band = self.BANDS.get(self.value() or "")
+        band = _parse_band(self.value() or "")
         if band is None:
             return queryset
-        low, high = band
+        currency, low, high = band
+        queryset = queryset.filter(currency=currency)
         if low is not None:
             queryset = queryset.filter(requested_amount__gte=low)
         if high is not None:
             queryset = queryset.filter(requested_amount__lt=high)
         return queryset
+
+
+def _bands(edges: tuple[Decimal, ...]) -> list[tuple[Decimal | None, Decimal | None]]:
+    bounds = [None, *edges, None]
+    return list(pairwise(bounds))
+
+
+def _text(value: Decimal | None) -> str:
+    return "" if value is None else format(value.normalize(), "f")
+
+
+def _band_label(currency: str, low: Decimal | None, high: Decimal | None) -> str:
+    values = {"currency": currency, "low": _text(low), "high": _text(high)}
+    if low is None:
+        return _("%(currency)s: under %(high)s") % values
+    if high is None:
+        return _("%(currency)s: %(low)s and over") % values
+    return _("%(currency)s: %(low)s to %(high)s") % values
+
+
+def _parse_band(value: str) -> tuple[str, Decimal | None, Decimal | None] | None:
+    """The currency and edges of a band value, or ``None`` when it is not one the filter offers."""
+    currency, _colon, edges = value.partition(":")
+    low_text, _dash, high_text = edges.partition("-")
+    offered = policy.QUEUE_AMOUNT_BANDS.get(currency)
+    if not offered:
+        return None
+    try:
+        low = Decimal(low_text) if low_text else None
+        high = Decimal(high_text) if high_text else None
+    except InvalidOperation:
+        return None
+    if (low, high) not in _bands(tuple(offered)):
+        return None
+    return currency, low, high
 
 
 class YesNoFilter(admin.SimpleListFilter):

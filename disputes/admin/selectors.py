@@ -54,9 +54,14 @@ def annotate_queue(queryset: QuerySet[Dispute], *, now: datetime) -> QuerySet[Di
     )
 
 
-def queue_ordering() -> list:
-    """Overdue first, then the oldest escalation; disputes never escalated come last."""
-    return [F("is_overdue").desc(), F("escalated_at").asc(nulls_last=True), "id"]
+def queue_ordering(state: str = "mediation") -> list:
+    """The queue (``state`` "mediation"): overdue first, then the oldest escalation. Any wider view
+    (all open, all closed, one state, all): the soonest deadline first, so the overdue still come
+    first, then those without a deadline, newest first, the order ``dispute_deadline_order_idx``
+    holds, so a page of a large list is read from the index rather than sorted."""
+    if state == "mediation":
+        return [F("is_overdue").desc(), F("escalated_at").asc(nulls_last=True), "id"]
+    return [F("deadline_at").asc(nulls_last=True), F("id").desc()]
 
 
 # --- the case page ---------------------------------------------------------------------------------
@@ -86,6 +91,8 @@ def case_for_mediator(queryset: QuerySet[Dispute], pk: int) -> Dispute:
             "decided_by",
             "order__conversation",
             "assigned_mediator",
+            "appeal__first_mediator",
+            "appeal__decided_by",
         )
         .annotate(store_orders=store_orders)
         .prefetch_related(

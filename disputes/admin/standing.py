@@ -15,12 +15,12 @@ from django.utils.translation import gettext_lazy
 from disputes import policy, services
 from disputes.admin.forms import BlacklistForm
 from disputes.models import BuyerStanding, BuyerStandingChange
+from disputes.roles import BLACKLIST, VIEW_STANDING
 from portal.accounts.models import User
+from portal.admin_site import ReadOnlyAdminMixin
 
-BLACKLIST = "disputes.blacklist_buyer"
 
-
-class BuyerStandingChangeInline(admin.TabularInline):
+class BuyerStandingChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
     """Every blacklist decision, newest first: append-only, so nothing here can be changed."""
 
     model = BuyerStandingChange
@@ -36,16 +36,7 @@ class BuyerStandingChangeInline(admin.TabularInline):
         return super().get_queryset(request).select_related("actor")
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.has_perm("disputes.view_buyerstanding")
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+        return request.user.has_perm(VIEW_STANDING)
 
 
 def _apply(request: HttpRequest, buyers: list[User], *, blacklisted: bool, reason: str) -> int:
@@ -58,7 +49,7 @@ def _apply(request: HttpRequest, buyers: list[User], *, blacklisted: bool, reaso
 
 
 @admin.register(BuyerStanding)
-class BuyerStandingAdmin(admin.ModelAdmin):
+class BuyerStandingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "buyer",
         "buyer_email",
@@ -86,15 +77,6 @@ class BuyerStandingAdmin(admin.ModelAdmin):
     inlines = [BuyerStandingChangeInline]
     actions = ["blacklist_buyers", "unblacklist_buyers"]
     change_form_template = "admin/disputes/buyerstanding/change_form.html"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def has_blacklist_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(BLACKLIST)

@@ -205,6 +205,12 @@ class Dispute(DisputeDeadline, ConcurrentTransitionMixin, models.Model):
                 condition=Q(state__in=OPEN_STATE_VALUES),
             ),
             models.Index(fields=["state", "deadline_at", "escalated_at"], name="dispute_queue_idx"),
+            # The console's wider views (all open, all closed, all): soonest deadline first, the
+            # newest first among those without one (``admin.selectors.queue_ordering``).
+            # An ascending column keeps its nulls last in the index (PostgreSQL's default).
+            models.Index(fields=["deadline_at", "-id"], name="dispute_deadline_order_idx"),
+            # The console's "amount asked" filter, per currency.
+            models.Index(fields=["currency", "requested_amount"], name="dispute_amount_idx"),
         ]
 
     def __str__(self) -> str:
@@ -384,7 +390,7 @@ class Dispute(DisputeDeadline, ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.IN_MEDIATION,
         target=State.EVIDENCE_REQUESTED,
-        permission="disputes.request_evidence",
+        permission=roles.is_evidence_requester,
         custom={"label": _("Request evidence"), "admin": False, "party": Party.MEDIATOR},
     )
     def request_evidence(self, *, at: datetime, party: str, note: str, due_at: datetime) -> None:
@@ -410,7 +416,7 @@ class Dispute(DisputeDeadline, ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[State.IN_MEDIATION, State.EVIDENCE_REQUESTED],
         target=RETURN_VALUE(State.RESOLVED_BUYER, State.RESOLVED_SELLER, State.AWAITING_RETURN),
-        permission="disputes.decide_dispute",
+        permission=roles.is_decider,
         custom={"label": _("Decide"), "admin": False, "party": Party.MEDIATOR},
     )
     def decide(self, *, at: datetime, by, amount: Decimal, with_return: bool, note: str) -> str:

@@ -12,13 +12,24 @@ from disputes.errors import (
     EvidenceRequired,
     ExtensionNotAllowed,
 )
+from disputes.services.appeals import (
+    AppealDecision,
+    AppealNotAllowed,
+    SameMediator,
+    answer_appeal,
+    assign_appeal,
+    decide_appeal,
+    enforce_appeal_deadlines,
+    file_appeal,
+)
 from disputes.services.clock import (
     apply_deadline_if_due,
     apply_dispute_deadline,
     enforce_dispute_deadlines,
     send_due_reminder,
 )
-from disputes.services.common import lock_dispute, party_of, refund_ceiling
+from disputes.services.common import lock_dispute, refund_ceiling
+from disputes.services.line_rulings import LineDecision, decide_dispute_by_lines
 from disputes.services.mediation import (
     Decision,
     assign_to_mediator,
@@ -53,6 +64,8 @@ from disputes.services.opening import (
 __all__ = [
     "ActionNotAllowed",
     "AmountNotAllowed",
+    "AppealDecision",
+    "AppealNotAllowed",
     "BuyerBlacklisted",
     "ClaimNotAllowed",
     "DeadlinePassed",
@@ -63,25 +76,32 @@ __all__ = [
     "DisputeWindowClosed",
     "EvidenceRequired",
     "ExtensionNotAllowed",
+    "LineDecision",
+    "SameMediator",
     "accept_offer",
     "accept_request",
     "add_evidence",
+    "answer_appeal",
     "apply_deadline_if_due",
     "apply_dispute_deadline",
+    "assign_appeal",
     "assign_to_mediator",
     "check_amount",
     "confirm_return_received",
     "counter_offer",
+    "decide_appeal",
     "decide_dispute",
+    "decide_dispute_by_lines",
+    "enforce_appeal_deadlines",
     "enforce_dispute_deadlines",
     "escalate_dispute",
     "extend_deadline",
+    "file_appeal",
     "latest_counter_offer",
     "lock_dispute",
     "max_refund_for",
     "modify_request",
     "open_dispute",
-    "party_of",
     "post_mediator_message",
     "provide_evidence",
     "refund_ceiling",

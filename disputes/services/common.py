@@ -11,7 +11,7 @@ from django_fsm import can_proceed, has_transition_perm
 
 from disputes import events, policy
 from disputes.errors import ActionNotAllowed
-from disputes.models import BuyerStanding, Dispute, DisputeEvent, Evidence, Party, Proposal
+from disputes.models import BuyerStanding, Dispute, DisputeEvent, Evidence, Proposal
 from disputes.tasks import process_evidence as process_evidence_task
 from orders import services as order_services
 from orders.models import Order, Refund
@@ -42,14 +42,6 @@ def accept_open_proposals(dispute: Dispute) -> None:
     dispute.proposals.filter(resolution=Proposal.Resolution.OPEN).update(
         resolution=Proposal.Resolution.ACCEPTED
     )
-
-
-def party_of(dispute: Dispute, user: User) -> str:
-    if user.pk == dispute.buyer_id:
-        return Party.BUYER
-    if user.pk == dispute.store.owner_id:
-        return Party.SELLER
-    return ""
 
 
 def check_transition(transition, user: User | None, message: str) -> None:

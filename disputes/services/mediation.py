@@ -7,9 +7,10 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from disputes import events
+from disputes import events, roles
 from disputes.errors import ActionNotAllowed, AmountNotAllowed
 from disputes.models import BuyerStanding, BuyerStandingChange, Dispute, Party, Proposal
+from disputes.roles import party_of
 from disputes.services.clock import acts_on_dispute
 from disputes.services.common import (
     attach,
@@ -18,12 +19,10 @@ from disputes.services.common import (
     lock_dispute,
     lock_in_return_address,
     notify,
-    party_of,
     propose,
     refund_ceiling,
 )
 from portal.accounts.models import User
-from portal.accounts.roles import is_mediator
 
 
 class Decision(models.TextChoices):
@@ -33,8 +32,8 @@ class Decision(models.TextChoices):
     REJECT = "reject", gettext_lazy("Reject the claim (no refund)")
 
 
-def _require_mediator(user: User, permission: str) -> None:
-    if not (is_mediator(user) and user.has_perm(permission)):
+def _require_mediator(allowed: bool) -> None:
+    if not allowed:
         raise ActionNotAllowed(_("You do not have permission to do this."))
 
 
@@ -44,7 +43,7 @@ def assign_to_mediator(*, dispute: Dispute, mediator: User, now: datetime) -> Di
 
     :raises ActionNotAllowed: not a mediator, or the dispute is not in mediation
     """
-    _require_mediator(mediator, "disputes.mediate_dispute")
+    _require_mediator(roles.can_mediate(mediator))
     dispute = lock_dispute(dispute.pk)
     if not dispute.in_mediation:
         raise ActionNotAllowed(_("Only disputes in mediation can be assigned."))
@@ -64,7 +63,7 @@ def request_evidence(
 
     :raises ActionNotAllowed: no permission, not in mediation, or a bad party or due date
     """
-    _require_mediator(mediator, "disputes.request_evidence")
+    _require_mediator(roles.can_request_evidence(mediator))
     dispute = lock_dispute(dispute.pk)
     check_transition(
         dispute.request_evidence, mediator, _("Evidence can be requested only while in mediation.")
@@ -115,7 +114,7 @@ def decide_dispute(
     :raises ActionNotAllowed: no permission, not in mediation, or no reason given
     :raises AmountNotAllowed: a partial amount that is not positive or above what can be refunded
     """
-    _require_mediator(mediator, "disputes.decide_dispute")
+    _require_mediator(roles.can_decide(mediator))
     dispute = lock_dispute(dispute.pk)
     check_transition(dispute.decide, mediator, _("This dispute is not waiting for a decision."))
     if not note.strip():
@@ -172,7 +171,7 @@ def post_mediator_message(*, dispute: Dispute, mediator: User, text: str, now: d
 
     :raises ActionNotAllowed: not a mediator, or nothing written
     """
-    _require_mediator(mediator, "disputes.mediate_dispute")
+    _require_mediator(roles.can_mediate(mediator))
     if not text.strip():
         raise ActionNotAllowed(_("Write a message."))
     dispute = lock_dispute(dispute.pk)
@@ -188,7 +187,7 @@ def set_buyer_blacklisted(
 
     :raises ActionNotAllowed: no permission, or no reason given
     """
-    _require_mediator(mediator, "disputes.blacklist_buyer")
+    _require_mediator(roles.can_blacklist(mediator))
     if not reason.strip():
         raise ActionNotAllowed(_("Give the reason: it is recorded and shown to the buyer."))
     standing, _created = BuyerStanding.objects.select_for_update().get_or_create(buyer=buyer)

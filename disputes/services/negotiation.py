@@ -9,6 +9,7 @@ from disputes import events, policy
 from disputes.errors import ActionNotAllowed, ExtensionNotAllowed
 from disputes.models import Dispute, Party, Proposal
 from disputes.permissions import can_extend_deadline
+from disputes.roles import party_of
 from disputes.services.clock import acts_on_dispute
 from disputes.services.common import (
     accept_open_proposals,
@@ -18,7 +19,6 @@ from disputes.services.common import (
     lock_dispute,
     lock_in_return_address,
     notify,
-    party_of,
     propose,
     refund_ceiling,
     supersede_open_proposals,
@@ -70,7 +70,7 @@ def counter_offer(
     """
     dispute = lock_dispute(dispute.pk)
     check_transition(dispute.counter_offer, seller, _("You cannot make a counter-offer now."))
-    check_amount(amount, ceiling=refund_ceiling(dispute), currency=dispute.currency)
+    check_amount(amount, ceiling=refund_ceiling(dispute), currency=dispute.currency, by_seller=True)
     if with_return:
         lock_in_return_address(dispute)
         if not dispute.return_address.strip():

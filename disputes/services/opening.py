@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,7 @@ from orders import services as order_services
 from orders.models import LineItem, Order
 from portal import deadlines
 from portal.accounts.models import User
+from portal.notifications.services import settle_calls_to_action
 
 R = Dispute.Reason
 DISPUTABLE_STATES = (Order.State.SHIPPED, Order.State.DELIVERED, Order.State.COMPLETED)
@@ -125,10 +127,19 @@ def max_refund_for(order: Order, items: list[tuple[LineItem, int]]) -> Decimal:
     return min(refundable, items_value)
 
 
-def check_amount(amount: Decimal, *, ceiling: Decimal, currency: str) -> None:
-    """:raises AmountNotAllowed: not a positive amount of at most ``ceiling``"""
+def check_amount(amount: Decimal, *, ceiling: Decimal, currency: str, by_seller: bool = False) -> None:
+    """:raises AmountNotAllowed: not a positive amount of at most ``ceiling``; the message speaks to
+    the seller when ``by_seller`` (an offer), to the buyer otherwise (a request)"""
     if amount <= 0:
         raise AmountNotAllowed(_("Enter an amount greater than zero."))
+    if amount > ceiling and by_seller:
+        raise AmountNotAllowed(
+            _(
+                "The most you can offer is %(max)s %(currency)s "
+                "(what the buyer paid for these items, less refunds)."
+            )
+            % {"max": ceiling, "currency": currency}
+        )
     if amount > ceiling:
         raise AmountNotAllowed(
             _(
@@ -207,6 +218,8 @@ def open_dispute(*, order: Order, buyer: User, claim: DisputeClaim, now: datetim
         created_at=now,
     )
     order_services.hold_for_dispute(order=order, now=now)
+    # "Your move: confirm receipt or open a dispute" is answered: the order's notices stop asking.
+    settle_calls_to_action(recipient=buyer, url=reverse("orders:detail", args=[order.number]), now=now)
     event = events.dispute_opened(dispute=dispute, actor=buyer, at=now)
     if claim.evidence:
         evidence = save_evidence(

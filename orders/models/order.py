@@ -117,6 +117,8 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["store", "state", "-paid_at"], name="order_store_state_idx"),
             # The buyer's order list, newest first: its 20 rows straight from the index.
             models.Index(fields=["buyer", "-paid_at", "-id"], name="order_buyer_recent_idx"),
+            # The console's order list, newest first: a page is read from the index, not sorted.
+            models.Index(fields=["-paid_at", "-id"], name="order_recent_idx"),
         ]
 
     def __str__(self) -> str:

@@ -72,6 +72,8 @@ class Refund(ConcurrentTransitionMixin, models.Model):
                 fields=["next_attempt_at"], name="refund_due_idx", condition=Q(next_attempt_at__isnull=False)
             ),
             models.Index(fields=["order", "status"], name="refund_order_status_idx"),
+            # The console's refund ledger, newest first.
+            models.Index(fields=["-created_at", "-id"], name="refund_recent_idx"),
             # The provider's webhook finds the refund by the provider's id for it.
             models.Index(
                 fields=["provider_reference"],

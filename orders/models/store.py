@@ -6,10 +6,12 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from orders import policy
 from orders.models.money import MONEY
+from portal.indexing import PrefixPattern
 
 
 class Store(models.Model):
@@ -64,6 +66,10 @@ class Store(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        indexes = [
+            # The admin searches stores by the start of their name, in any case (``admin_search``).
+            models.Index(PrefixPattern(Upper("name")), name="store_name_prefix_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(return_window_days__gte=policy.RETURN_WINDOW_MIN_DAYS)

@@ -32,8 +32,6 @@ from orders.services.common import (
 )
 from orders.services.ledger import issue_refund, refundable_amount, refunded_sum
 from orders.services.lifecycle import (
-    can_answer_extension,
-    can_request_extension,
     confirm_receipt,
     decline_protection_extension,
     grant_protection_extension,
@@ -57,8 +55,6 @@ __all__ = [
     "acts_on_order",
     "apply_deadline_if_due",
     "apply_order_deadline",
-    "can_answer_extension",
-    "can_request_extension",
     "check_transition",
     "confirm_receipt",
     "decline_protection_extension",

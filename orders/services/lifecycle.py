@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 
 from orders import events, policy, selectors
 from orders.models import FreeReturnCountry, Order, Shipment, Store
+from orders.permissions import can_answer_extension, can_request_extension
+from orders.roles import is_order_seller
 from orders.services.clock import acts_on_order
 from orders.services.common import ActionNotAllowed, ExtensionNotAllowed, check_transition, lock_order, notify
 from portal.accounts.models import User
@@ -116,18 +118,6 @@ def confirm_receipt(*, order: Order, buyer: User, now: datetime) -> Order:
     return order
 
 
-def can_request_extension(order: Order, now: datetime) -> bool:
-    """Whether the buyer may ask the seller for more protection time right now."""
-    return (
-        order.state in (Order.State.SHIPPED, Order.State.DELIVERED)
-        and not order.on_hold
-        and order.extension_requested_at is None
-        and order.extensions_granted < policy.MAX_PROTECTION_EXTENSIONS
-        and order.protection_ends_at is not None
-        and now < order.protection_ends_at
-    )
-
-
 @acts_on_order
 def request_protection_extension(*, order: Order, buyer: User, note: str, now: datetime) -> Order:
     """Ask the seller to extend delivery protection (e.g. the parcel is late).
@@ -135,7 +125,7 @@ def request_protection_extension(*, order: Order, buyer: User, note: str, now: d
     :raises ExtensionNotAllowed: not the buyer, already asked or extended, or protection is over
     """
     order = lock_order(order.pk)
-    if order.buyer_id != buyer.pk or not can_request_extension(order, now):
+    if not can_request_extension(order, buyer, now):
         raise ExtensionNotAllowed(_("You cannot ask for a protection extension on this order now."))
     order.extension_requested_at = now
     order.extension_request_note = note.strip()
@@ -144,20 +134,12 @@ def request_protection_extension(*, order: Order, buyer: User, note: str, now: d
     return order
 
 
-def can_answer_extension(order: Order, user: User) -> bool:
-    """Whether ``user`` is the seller and has a buyer's extension request to grant or decline."""
-    return (
-        order.store.owner_id == user.pk
-        and order.extension_requested_at is not None
-        and order.state in (Order.State.SHIPPED, Order.State.DELIVERED)
-    )
-
-
 def _pending_extension(order: Order, seller: User) -> None:
-    if order.store.owner_id != seller.pk or order.extension_requested_at is None:
-        raise ExtensionNotAllowed(_("There is no extension request to answer on this order."))
-    if order.state not in (Order.State.SHIPPED, Order.State.DELIVERED):
+    if can_answer_extension(order, seller):
+        return
+    if is_order_seller(order, seller) and order.extension_requested_at is not None:
         raise ExtensionNotAllowed(_("Protection on this order has already ended."))
+    raise ExtensionNotAllowed(_("There is no extension request to answer on this order."))
 
 
 @acts_on_order

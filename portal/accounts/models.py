@@ -3,8 +3,10 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.utils.translation import gettext_lazy as _
+
+from portal.indexing import PrefixPattern
 
 TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
@@ -34,6 +36,12 @@ class User(AbstractUser):
                 name="user_email_unique_ignoring_case",
                 violation_error_message=_("Another account already uses this e-mail address."),
             ),
+        ]
+        indexes = [
+            # The admin finds people by the start of their username or e-mail address in any case
+            # (``istartswith``: ``UPPER(x) LIKE 'TERM%'``), at any number of accounts.
+            models.Index(PrefixPattern(Upper("username")), name="user_username_prefix_idx"),
+            models.Index(PrefixPattern(Upper("email")), name="user_email_prefix_idx"),
         ]
 
     def __str__(self) -> str:

@@ -26,6 +26,9 @@ class Notification(models.Model):
     #: When what it tells of happened: the list shows and sorts by it.
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
+    #: When the step it asked for stopped being due (e.g. a dispute was opened on the order it
+    #: asked to confirm or dispute): from then on it no longer says "Your move".
+    settled_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

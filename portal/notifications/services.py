@@ -190,6 +190,15 @@ def deliver(*, recipient: User, message: Message, now: datetime) -> Notification
     return notification if created else None
 
 
+def settle_calls_to_action(*, recipient: User, url: str, now: datetime) -> int:
+    """The recipient's notifications that ask for action on the page ``url`` no longer do: what
+    they asked for was answered another way (a dispute opened on the order they asked to confirm
+    or dispute). They stay in the list, without "Your move". Returns how many changed."""
+    return Notification.objects.filter(
+        recipient=recipient, url=url, act_by__isnull=False, settled_at__isnull=True
+    ).update(settled_at=now)
+
+
 def mark_notification_read(*, notification: Notification, now: datetime) -> Notification:
     """Record that the recipient opened the notification (the first time only)."""
     if notification.read_at is None:

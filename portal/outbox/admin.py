@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin_site import ReadOnlyAdminMixin
 from portal.outbox.models import OutboxMessage
 
 
@@ -26,7 +27,7 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "pk",
         "task",
@@ -41,12 +42,3 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     search_fields = ["task"]
     ordering = ["-created_at", "-pk"]
     readonly_fields = [field.name for field in OutboxMessage._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

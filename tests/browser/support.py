@@ -127,6 +127,15 @@ def overflowing_elements(page: Page) -> list[str]:
     )
 
 
+def confirm_in_modal(page: Page, button: str) -> None:
+    """Press the confirming button of the second step an irreversible action opens."""
+    from playwright.sync_api import expect
+
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name=button).click()
+
+
 def tab_to(page: Page, selector: str, *, max_presses: int = 80) -> None:
     """Press Tab until the element matching ``selector`` has the focus (it must be reachable)."""
     for _ in range(max_presses):

@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from disputes.models import Dispute
 from portal import deadlines
+from tests.browser.support import confirm_in_modal
 from tests.factories import open_dispute_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -93,7 +94,8 @@ def test_not_as_described_with_photos_settled_by_an_accepted_counter_offer(
     expect(buyer_page.get_by_text("The seller offers 25.00 USD")).to_be_visible()
     expect(buyer_page.get_by_text("without a return")).to_be_visible()
     shots.page(buyer_page, "buyer sees offer")
-    buyer_page.get_by_role("button", name="Accept the offer").click()
+    buyer_page.get_by_role("button", name="Accept the offer of 25.00 USD").click()
+    confirm_in_modal(buyer_page, "Yes, accept 25.00 USD")
     expect(buyer_page.get_by_role("alert").filter(has_text="Offer accepted")).to_be_visible()
     expect(state_badge(buyer_page)).to_have_text("Resolved for the buyer")
     expect(
@@ -170,6 +172,7 @@ def test_return_journey_refunds_once_the_seller_confirms_the_parcel(
     seller_page.goto(f"{live_server.url}/disputes/{dispute.pk}/")
     shots.page(seller_page, "seller sees request")
     seller_page.get_by_role("button", name="Accept: refund 60.00 USD after return").click()
+    confirm_in_modal(seller_page, "Yes, refund 60.00 USD")
     expect(seller_page.get_by_role("alert").filter(has_text="You accepted the request")).to_be_visible()
     expect(state_badge(seller_page)).to_have_text("Awaiting return shipment")
     shots.page(seller_page, "seller accepted")
@@ -189,7 +192,8 @@ def test_return_journey_refunds_once_the_seller_confirms_the_parcel(
 
     seller_page.reload()
     expect(seller_page.locator("code", has_text="JD0146 0000 1234")).to_be_visible()
-    seller_page.get_by_role("button", name="Confirm the return arrived").click()
+    seller_page.get_by_role("button", name="The return arrived: refund 60.00 USD").click()
+    confirm_in_modal(seller_page, "Yes, it arrived: refund 60.00 USD")
     expect(seller_page.get_by_role("alert").filter(has_text="Return confirmed")).to_be_visible()
     expect(state_badge(seller_page)).to_have_text("Resolved for the buyer")
     expect(refund_badge(seller_page)).to_have_text("Paid")
@@ -270,6 +274,8 @@ def test_escalated_dispute_decided_by_a_mediator_after_asking_the_buyer_for_evid
     decide.get_by_label("Reason").fill(reason)
     shots.page(admin, "deciding")
     decide.get_by_role("button", name="Decide: Partial refund").click()
+    expect(admin.get_by_test_id("confirm-consequence")).to_contain_text("35.00 USD is refunded to the buyer")
+    admin.get_by_role("button", name="Confirm the decision").click()
     expect(admin.locator(".messagelist")).to_contain_text("Decided: Partial refund")
     shots.page(admin, "decided")
 

@@ -84,7 +84,9 @@ def mediator_client(client, mediator, clock):
 
 
 def decide(client, dispute, decision, *, note="The photos show the dent clearly.", **fields):
-    return client.post(action_url(dispute, "decide"), {"decision": decision, "note": note, **fields})
+    return client.post(
+        action_url(dispute, "decide"), {"decision": decision, "note": note, "confirm": "1", **fields}
+    )
 
 
 def mails_about(mailoutbox, dispute, user):

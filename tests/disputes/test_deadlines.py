@@ -11,7 +11,7 @@ import pytest
 from disputes import selectors, services
 from disputes.models import Dispute, DisputeEvent, Party
 from orders.models import Carrier, Order, Refund
-from portal import deadlines
+from portal import deadlines, formatting
 from tests.factories import OrderFactory, completed_order, open_dispute_for, ship
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +56,9 @@ class Scenario:
     outcome: str
     rule: str
     sentence: str
+    #: The timeline event that started the deadline, and the start of the rule's explanation.
+    started_with: str = ""
+    rule_text: str = ""
 
 
 def _seller_silent(order, t0, mediator):
@@ -116,6 +119,8 @@ SCENARIOS = {
         S.RESOLVED_BUYER,
         "seller_silent",
         "the seller did not respond by 24 Nov 2026, 12:00",
+        "Dispute opened",
+        "the seller answers within 15 days, or the buyer's request is accepted as asked",
     ),
     "buyer_silent": Scenario(
         _buyer_silent,
@@ -123,6 +128,8 @@ SCENARIOS = {
         S.WITHDRAWN,
         "buyer_silent",
         "the buyer did not respond by 17 Nov 2026, 12:00",
+        "Counter-offer made",
+        "the buyer answers the seller within 7 days, or the dispute closes as withdrawn",
     ),
     "return_not_shipped": Scenario(
         _return_not_shipped,
@@ -130,6 +137,8 @@ SCENARIOS = {
         S.RESOLVED_SELLER,
         "return_not_shipped",
         "the return was not shipped by 20 Nov 2026, 12:00",
+        "Request accepted",
+        "the buyer ships the return within 10 days, or the dispute closes in the seller's favour",
     ),
     "return_not_confirmed": Scenario(
         _return_not_confirmed,
@@ -137,6 +146,8 @@ SCENARIOS = {
         S.RESOLVED_BUYER,
         "return_not_confirmed",
         "the seller did not confirm the return by 11 Dec 2026, 12:00",
+        "Return shipped",
+        "the seller confirms the return within 30 days of its dispatch, or the refund is paid anyway",
     ),
     "evidence_not_provided": Scenario(
         _evidence_not_provided,
@@ -144,6 +155,8 @@ SCENARIOS = {
         S.IN_MEDIATION,
         "evidence_not_provided",
         "the requested evidence did not arrive by 13 Nov 2026, 12:00",
+        "Evidence requested",
+        "requested evidence arrives within 5 days, or the mediator decides on what is there",
     ),
 }
 
@@ -185,14 +198,26 @@ def test_the_deadline_applies_its_rule_once(due, scenario, sweep, late, mailoutb
     assert due.state == scenario.outcome
     (event,) = auto_events(due)
     assert (event.actor, event.from_state, event.to_state) == (None, from_state, scenario.outcome)
-    assert event.data == {"rule": scenario.rule, "deadline": deadline.isoformat()}
+    started = due.events.filter(to_state=from_state).latest("created_at", "id")
+    assert event.data == {
+        "rule": scenario.rule,
+        "deadline": deadline.isoformat(),
+        "started_by": {"event": started.pk, "type": started.type, "at": started.created_at.isoformat()},
+    }
     assert event.created_at == deadline + late
     assert selectors.event_sentence(event) == f"Decided automatically: {scenario.sentence}."
+    # Explained where it is shown: the rule, the deadline and the event that started it.
+    explanation = (
+        f"Rule: {scenario.rule_text}. Deadline: {formatting.moment(deadline)}. "
+        f"The deadline started with “{scenario.started_with}” on {formatting.moment(started.created_at)}."
+    )
+    entries = selectors.timeline(selectors.dispute_for_page(due))
+    assert next(e for e in entries if e.event.pk == event.pk).explanation == explanation
     assert due.refunds.count() == (1 if scenario.outcome == S.RESOLVED_BUYER else 0)
     told = {m.to[0] for m in mailoutbox if m.subject == f"Dispute {due.reference}: a deadline passed"}
     assert told == {due.buyer.email, due.store.owner.email}
     assert all(
-        f"Decided automatically: {scenario.sentence}" in m.body
+        f"Decided automatically: {scenario.sentence}" in m.body and explanation in " ".join(m.body.split())
         for m in mailoutbox
         if m.subject == f"Dispute {due.reference}: a deadline passed"
     )

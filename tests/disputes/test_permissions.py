@@ -1,11 +1,18 @@
 """Who may take each of a dispute's transitions: one truth table for the state machine's rules."""
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, Group, Permission
 
+from disputes import roles as disputes_roles
 from disputes.models import Dispute, Party
+from disputes.roles import BLACKLIST, DECIDE, MEDIATE, REQUEST_EVIDENCE
+from messaging import roles as messaging_roles
+from orders import roles as orders_roles
+from portal.accounts.models import User
+from portal.accounts.roles import MEDIATORS_GROUP
+from tests.factories import UserFactory
 
-PERSONAS = ("buyer", "seller", "other_buyer", "mediator", "anonymous")
+PERSONAS = ("buyer", "seller", "other_buyer", "mediator", "staff_with_the_permissions", "anonymous")
 
 #: Transition name -> the personas who may take it (whatever the state; the state is the FSM's).
 WHO_MAY = {
@@ -25,12 +32,27 @@ WHO_MAY = {
 
 
 @pytest.fixture
-def people(buyer, seller, other_buyer, mediator):
+def staff_with_the_permissions(db):
+    """Staff given every mediator permission by hand, outside the Mediators group: not a mediator
+    (disputes.roles asks portal.accounts.roles.mediator_may, as the services and admin do)."""
+    user = UserFactory(username="pat_permissions", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="disputes",
+            codename__in=[name.split(".")[1] for name in (MEDIATE, REQUEST_EVIDENCE, DECIDE, BLACKLIST)],
+        )
+    )
+    return User.objects.get(pk=user.pk)  # fresh: permissions are cached on the instance
+
+
+@pytest.fixture
+def people(buyer, seller, other_buyer, mediator, staff_with_the_permissions):
     return {
         "buyer": buyer,
         "seller": seller,
         "other_buyer": other_buyer,
         "mediator": mediator,
+        "staff_with_the_permissions": staff_with_the_permissions,
         "anonymous": AnonymousUser(),
     }
 
@@ -68,3 +90,67 @@ def test_only_the_party_asked_sends_the_requested_evidence(dispute, people, requ
     allowed = transitions()["provide_evidence"].has_perm(dispute, people[persona])
 
     assert allowed is (persona in who_may)
+
+
+MEDIATOR_GATES = {
+    "take cases": disputes_roles.can_mediate,
+    "request evidence": disputes_roles.can_request_evidence,
+    "decide": disputes_roles.can_decide,
+    "blacklist": disputes_roles.can_blacklist,
+    "post into a conversation": messaging_roles.can_post_as_mediator,
+}
+
+
+@pytest.mark.parametrize("gate", sorted(MEDIATOR_GATES))
+@pytest.mark.parametrize(
+    ("persona", "allowed"),
+    [
+        ("mediator", True),
+        ("superuser", True),
+        ("staff_with_the_permissions", False),
+        ("staff_non_mediator", False),
+        ("buyer", False),
+    ],
+)
+def test_every_mediator_gate_asks_for_a_mediator_with_the_permission(gate, persona, allowed, request):
+    user = request.getfixturevalue(persona)
+
+    assert MEDIATOR_GATES[gate](user) is allowed
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name",
+    [
+        MEDIATE,
+        REQUEST_EVIDENCE,
+        DECIDE,
+        BLACKLIST,
+        disputes_roles.VIEW_STANDING,
+        orders_roles.RECORD_DELIVERY,
+    ],
+)
+def test_every_permission_the_roles_name_exists_and_the_mediators_hold_it(name):
+    app_label, codename = name.split(".")
+
+    assert (
+        Group.objects.get(name=MEDIATORS_GROUP)
+        .permissions.filter(content_type__app_label=app_label, codename=codename)
+        .exists()
+    )
+
+
+@pytest.mark.parametrize(("persona", "party"), [("buyer", Party.BUYER), ("seller", Party.SELLER)])
+def test_a_disputes_sides_are_its_orders_sides(order, people, persona, party):
+    dispute = Dispute(order=order, buyer=order.buyer, store=order.store)
+
+    assert disputes_roles.party_of(dispute, people[persona]) == party
+    assert messaging_roles.party_of(order, people[persona]) == party
+
+
+@pytest.mark.parametrize("persona", ["other_buyer", "mediator", "anonymous"])
+def test_nobody_else_is_a_side(order, people, persona):
+    dispute = Dispute(order=order, buyer=order.buyer, store=order.store)
+
+    assert disputes_roles.party_of(dispute, people[persona]) == ""
+    assert messaging_roles.party_of(order, people[persona]) is None

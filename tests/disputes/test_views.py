@@ -300,7 +300,7 @@ def test_bad_input_on_the_open_form_is_shown_next_to_its_field_and_stores_nothin
     assert not delivered.on_hold
 
 
-def test_a_reason_that_needs_the_parcel_is_refused_next_to_item_received(
+def test_a_reason_that_does_not_fit_not_received_is_refused_next_to_the_reason(
     client, buyer, shipped, now, time_machine
 ):
     time_machine.move_to(now + 3 * DAY, tick=False)
@@ -311,7 +311,7 @@ def test_a_reason_that_needs_the_parcel_is_refused_next_to_item_received(
     response = client.post(reverse("disputes:open", args=[shipped.number]), data)
 
     assert response.status_code == 400
-    assert "once the parcel has arrived" in field_error(response, "item_received")
+    assert "You said the item did not arrive" in field_error(response, "reason")
     assert not Dispute.objects.filter(order=shipped).exists()
     assert not Evidence.objects.exists()
 
@@ -493,7 +493,7 @@ def test_the_seller_accepts_and_the_refund_follows(
     login(client, seller)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(action("accept_request", dispute))
+        response = client.post(action("accept_request", dispute), {"confirm": "1"})
 
     assert response.status_code == 302
     dispute.refresh_from_db()
@@ -505,10 +505,10 @@ def test_the_seller_accepts_and_the_refund_follows(
 
 def test_a_refused_action_is_a_message_and_changes_nothing(client, seller, dispute, clock):
     login(client, seller)
-    client.post(action("accept_request", dispute), follow=True)
+    client.post(action("accept_request", dispute), {"confirm": "1"}, follow=True)
     before = frozen(dispute)
 
-    response = client.post(action("accept_request", dispute))
+    response = client.post(action("accept_request", dispute), {"confirm": "1"})
 
     assert response.status_code == 302
     assert flashes(response) == ["You cannot accept this request now."]
@@ -539,7 +539,7 @@ def test_the_buyer_modifies_escalates_and_withdraws(client, buyer, seller, dispu
     client.post(action("escalate", dispute), {"note": "Please decide"})
     dispute.refresh_from_db()
     assert (dispute.state, dispute.escalated_by) == (S.IN_MEDIATION, Party.BUYER)
-    client.post(action("withdraw", dispute))
+    client.post(action("withdraw", dispute), {"confirm": "1"})
 
     dispute.refresh_from_db()
     assert dispute.state == S.WITHDRAWN
@@ -564,7 +564,7 @@ def test_the_buyer_accepts_an_offer(client, buyer, seller, dispute, clock, t0):
     )
     login(client, buyer)
 
-    response = client.post(action("accept_offer", dispute))
+    response = client.post(action("accept_offer", dispute), {"confirm": "1"})
 
     assert flashes(response) == ["Offer accepted. Its terms are now locked."]
     dispute.refresh_from_db()
@@ -597,7 +597,7 @@ def test_the_buyer_ships_the_return_to_the_address_in_the_dispute(
         "JD 0146 0000 3828",
     )
     login(client, seller)
-    client.post(action("confirm_return_received", awaiting_return))
+    client.post(action("confirm_return_received", awaiting_return), {"confirm": "1"})
     awaiting_return.refresh_from_db()
     assert awaiting_return.state == S.RESOLVED_BUYER
 

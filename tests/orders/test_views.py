@@ -268,7 +268,7 @@ def test_the_buyer_cannot_report_an_order_delivered(as_buyer, order, now):
 def test_the_buyer_confirms_receipt(as_buyer, order, now):
     ship(order, at=now + timedelta(minutes=30))
 
-    response = as_buyer.post(reverse("orders:confirm", args=[order.number]), follow=True)
+    response = as_buyer.post(reverse("orders:confirm", args=[order.number]), {"confirm": "1"}, follow=True)
 
     assert flashes(response) == ["Thank you. Receipt confirmed."]
     order.refresh_from_db()
@@ -279,7 +279,7 @@ def test_the_buyer_confirms_receipt(as_buyer, order, now):
 def test_the_seller_cannot_confirm_receipt_for_the_buyer(as_seller, order, now):
     ship(order, at=now + timedelta(minutes=30))
 
-    response = as_seller.post(reverse("orders:confirm", args=[order.number]), follow=True)
+    response = as_seller.post(reverse("orders:confirm", args=[order.number]), {"confirm": "1"}, follow=True)
 
     assert flashes(response) == ["You cannot confirm receipt of this order now."]
     order.refresh_from_db()

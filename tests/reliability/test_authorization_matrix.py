@@ -99,6 +99,10 @@ def dispute_action(handled: tuple) -> list[Case]:
 # (a redirect); one whose form is empty is shown again with its errors (400).
 NO_FORM = (L, R, 404, R, 404, R, 404)
 WITH_FORM = (L, 400, 404, 400, 404, 400, 404)
+# An irreversible action posted without confirm=1 shows the review page (200) to the party who may
+# take it now (the dispute awaits the seller), and refuses everyone else as above.
+SELLER_REVIEWS = (L, R, 404, 200, 404, R, 404)
+BUYER_REVIEWS = (L, 200, 404, R, 404, R, 404)
 
 TABLE: dict[str, list[Case]] = {
     "home": [Case("GET", (L, R, R, R, R, R, R))],
@@ -169,13 +173,13 @@ TABLE: dict[str, list[Case]] = {
         Case("POST", (L, 400, 404, 404, 404, 404, 404), order_number, label="only the buyer opens"),
     ],
     "disputes:detail": [Case("GET", PARTIES_AND_MEDIATORS, dispute_pk)],
-    "disputes:accept_request": dispute_action(NO_FORM),
+    "disputes:accept_request": dispute_action(SELLER_REVIEWS),
     "disputes:counter_offer": dispute_action(WITH_FORM),
     "disputes:reject_request": dispute_action(WITH_FORM),
     "disputes:accept_offer": dispute_action(NO_FORM),
     "disputes:modify_request": dispute_action(WITH_FORM),
     "disputes:escalate": dispute_action(NO_FORM),
-    "disputes:withdraw": dispute_action(NO_FORM),
+    "disputes:withdraw": dispute_action(BUYER_REVIEWS),
     "disputes:ship_return": dispute_action(WITH_FORM),
     "disputes:confirm_return_received": dispute_action(NO_FORM),
     "disputes:report_return_problem": dispute_action(WITH_FORM),

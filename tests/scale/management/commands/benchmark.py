@@ -24,15 +24,18 @@ from django.db import connection
 
 from orders.models import Order
 from tests.scale.bench import PARTS, Benchmark, table, write_json
+from tests.scale.growth import growth, load
 
 QUICK = {
     "orders": 10_000,
     "disputes": 1_000,
-    "requests": 50,
+    "requests": 20,
     "sweep_due": 200,
     "wrk_seconds": 3,
     "wrk_rounds": 1,
 }
+#: The quick run's first, smaller dataset, against which it prints the growth table.
+QUICK_SMALL = {"orders": 2_000, "disputes": 200}
 
 
 def copy_sqlite_database(path: Path) -> None:
@@ -61,9 +64,14 @@ class Command(BaseCommand):
             "--only",
             action="append",
             choices=PARTS,
-            help="Measure only this part (repeatable); the default measures pages, sweep and web.",
+            help="Measure only this part (repeatable); the default measures them all.",
+        )
+        parser.add_argument(
+            "--growth-from",
+            help="The JSON of an earlier run on a smaller dataset: print and write each page's growth.",
         )
         parser.add_argument("--inner", action="store_true", help="(internal) the --quick child process.")
+        parser.add_argument("--small", action="store_true", help="(internal) the quick run's small dataset.")
 
     def handle(self, *args, **options) -> None:
         output = Path(options["output"] or settings.VAR_DIR / "bench.json")
@@ -82,6 +90,8 @@ class Command(BaseCommand):
             # of a missing STATIC_ROOT; the measured pages load no static file.
             Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
             options.update(QUICK)
+            if options["small"]:
+                options.update(QUICK_SMALL)
         if not Order.objects.exists():
             self.stdout.write(
                 f"No orders yet: seeding {options['orders']:,} orders, {options['disputes']:,} disputes."
@@ -100,6 +110,8 @@ class Command(BaseCommand):
             say=self.stdout.write,
         )
         report = benchmark.run()
+        if options["growth_from"]:
+            report.growth = growth(report.pages, report.dataset, load(Path(options["growth_from"])))
         if options["inner"]:
             report.notes.append(
                 f"Quick mode: fresh SQLite database, {QUICK['orders']:,} orders and {QUICK['disputes']:,} "
@@ -112,17 +124,29 @@ class Command(BaseCommand):
         self.stdout.write(f"\nWrote {output}")
 
     def run_quick(self, output: Path, only: list[str]) -> None:
-        """Run the benchmark again in a child process on a throwaway SQLite database."""
+        """Run the benchmark's pages on a small throwaway SQLite database, then everything on a
+        larger one, each in a child process; the second prints the growth between them."""
+        small = Path(tempfile.mkdtemp(prefix="portal-bench-quick-")) / "small.json"
+        self.stdout.write(f"Quick run, 1 of 2: the pages at {QUICK_SMALL['orders']:,} orders.")
+        self.run_child(["--small", "--only=pages", "--output", str(small)], quiet=True)
+        self.stdout.write(f"Quick run, 2 of 2: everything at {QUICK['orders']:,} orders.")
+        self.run_child(
+            ["--output", str(output), "--growth-from", str(small), *[f"--only={part}" for part in only]]
+        )
+        shutil.rmtree(small.parent, ignore_errors=True)
+
+    def run_child(self, arguments: list[str], *, quiet: bool = False) -> None:
+        """``benchmark --quick --inner`` in a child process, on a fresh SQLite database."""
         folder = tempfile.mkdtemp(prefix="portal-bench-quick-")
         env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
         env.update(PORTAL_VAR_DIR=folder, DJANGO_SETTINGS_MODULE="portal.settings.bench")
         try:
             result = subprocess.run(
-                [sys.executable, "manage.py", "benchmark", "--quick", "--inner", "--output", str(output)]
-                + [f"--only={part}" for part in only],
+                [sys.executable, "manage.py", "benchmark", "--quick", "--inner", *arguments],
                 cwd=settings.BASE_DIR,
                 env=env,
                 check=False,
+                stdout=subprocess.DEVNULL if quiet else None,
             )
         finally:
             shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,98 @@
+"""Reads about appeals: when a decision can be appealed, what a party's page shows of it, and
+the mediators' appeal figures for the statistics page."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from disputes import policy
+from disputes.models import Appeal, Dispute, DisputeEvent, Party
+from portal import formatting
+from portal.accounts.models import User
+
+
+def mediator_decision_at(dispute: Dispute) -> datetime | None:
+    """When a mediator decided the dispute (None if no mediator did)."""
+    if dispute.decided_by_id is None:
+        return None
+    return (
+        DisputeEvent.objects.filter(dispute=dispute, type=DisputeEvent.Type.DECIDED)
+        .order_by("-created_at", "-id")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
+def appeal_deadline(decided_at: datetime) -> datetime:
+    return decided_at + policy.APPEAL_WINDOW
+
+
+def existing_appeal(dispute: Dispute) -> Appeal | None:
+    return Appeal.objects.filter(dispute=dispute).select_related("first_mediator", "decided_by").first()
+
+
+def appeal_refusal(
+    *, dispute: Dispute, party: str, decided_at: datetime | None, appealed: bool, now: datetime
+) -> str:
+    """Why ``party`` cannot appeal the dispute's decision at ``now``, or "" if they can."""
+    if party not in (Party.BUYER, Party.SELLER):
+        return _("Only the buyer or the seller of this order can appeal its decision.")
+    if decided_at is None:
+        return _("Only a mediator's decision can be appealed.")
+    if appealed:
+        return _("This decision was already appealed, and the appeal's decision is final.")
+    if dispute.is_open:
+        return _("The decision can be appealed once it has been carried out and the dispute is closed.")
+    if now > appeal_deadline(decided_at):
+        return _("The time to appeal this decision ended on %(date)s.") % {
+            "date": formatting.moment(appeal_deadline(decided_at))
+        }
+    return ""
+
+
+@dataclass(frozen=True)
+class MediatorAppealRow:
+    mediator: User
+    decided: int
+    appealed: int
+    reversed: int
+
+    @property
+    def appealed_percent(self) -> float | None:
+        return round(100 * self.appealed / self.decided, 1) if self.decided else None
+
+    @property
+    def reversed_percent(self) -> float | None:
+        """Reversed on appeal, as a share of the mediator's decisions."""
+        return round(100 * self.reversed / self.decided, 1) if self.decided else None
+
+
+def appeal_statistics() -> list[MediatorAppealRow]:
+    """Per mediator, all time: their decisions, how many were appealed and how many an appeal
+    changed (either way), busiest first. Two queries."""
+    reversed_outcomes = [Appeal.Outcome.FOR_BUYER, Appeal.Outcome.FOR_SELLER]
+    decided = dict(
+        Dispute.objects.filter(decided_by__isnull=False)
+        .values("decided_by")
+        .annotate(n=Count("id"))
+        .values_list("decided_by", "n")
+    )
+    appeals = {
+        row["first_mediator"]: row
+        for row in Appeal.objects.values("first_mediator").annotate(
+            appealed=Count("id"), reversed=Count("id", filter=Q(outcome__in=reversed_outcomes))
+        )
+    }
+    mediators = User.objects.in_bulk(set(decided) | set(appeals))
+    rows = [
+        MediatorAppealRow(
+            mediator=mediators[pk],
+            decided=decided.get(pk, 0),
+            appealed=appeals.get(pk, {}).get("appealed", 0),
+            reversed=appeals.get(pk, {}).get("reversed", 0),
+        )
+        for pk in mediators
+    ]
+    return sorted(rows, key=lambda row: (-row.decided, row.mediator.pk))

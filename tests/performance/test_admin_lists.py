@@ -1,0 +1,161 @@
+"""The console's lists cost the same at any size: no full-table count, no DISTINCT scan for a
+filter, searches that are indexed queries, a fixed number of queries per page."""
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from messaging.models import Conversation, Message
+from orders.models import Refund
+from portal.paging import CappedPaginator
+from tests.disputes.test_admin_queue import make_case
+from tests.factories import OrderFactory, StoreFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ORDERS = reverse("admin:orders_order_changelist")
+STORES = reverse("admin:orders_store_changelist")
+REFUNDS = reverse("admin:orders_refund_changelist")
+
+
+def numbers(response) -> list[str]:
+    return re.findall(r">(AE-\d+)</a>", response.content.decode())
+
+
+@pytest.fixture
+def mediator_client(client, mediator):
+    client.force_login(mediator)
+    return client
+
+
+@pytest.fixture
+def small_cap(monkeypatch):
+    monkeypatch.setattr(CappedPaginator, "cap", 3)
+
+
+def test_a_list_longer_than_the_cap_says_more_than_and_counts_only_up_to_it(mediator_client, small_cap):
+    for _ in range(5):
+        OrderFactory()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = mediator_client.get(ORDERS)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "more than 3 orders" in html
+    counts = [query["sql"] for query in queries if "COUNT(" in query["sql"].upper()]
+    assert counts and all("LIMIT 4" in sql for sql in counts), counts
+    assert not [query["sql"] for query in queries if "DISTINCT" in query["sql"].upper()]
+
+
+def test_a_list_within_the_cap_shows_its_exact_count(mediator_client, small_cap):
+    OrderFactory(), OrderFactory()
+
+    html = mediator_client.get(ORDERS).content.decode()
+
+    assert "2 orders" in html and "more than" not in html
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_the_orders_list_costs_the_same_number_of_queries_for_1_and_30_orders(
+    mediator_client, count, django_assert_max_num_queries
+):
+    for _ in range(count):
+        OrderFactory()
+
+    with django_assert_max_num_queries(8):
+        response = mediator_client.get(ORDERS, {"ship_to_country": "US", "q": "AE-"})
+
+    assert len(numbers(response)) == count
+
+
+def test_the_orders_search_finds_by_number_buyer_and_store_prefix_in_any_case(mediator_client):
+    bella = UserFactory(username="bella_b", email="Bella.Buyer@Example.com")
+    gadgets = StoreFactory(name="Sam's Gadgets", owner=UserFactory(username="sam_s", email="sam@shop.test"))
+    mine = OrderFactory(buyer=bella, store=gadgets)
+    other = OrderFactory()
+
+    for term in (mine.number, mine.number.lower(), "BELLA_", "bella.buyer@", "sam's", "SAM_S", "sam@shop"):
+        found = numbers(mediator_client.get(ORDERS, {"q": term}))
+        assert mine.number in found, term
+        assert other.number not in found, term
+    assert numbers(mediator_client.get(ORDERS, {"q": "ella"})) == []
+
+
+def test_the_destination_filter_offers_fixed_countries_and_filters(mediator_client):
+    french = OrderFactory(ship_to_country="FR")
+    OrderFactory(ship_to_country="US")
+
+    response = mediator_client.get(ORDERS, {"ship_to_country": "FR"})
+
+    assert numbers(response) == [french.number]
+    assert "?ship_to_country=GB" in response.content.decode()
+
+
+def test_stores_are_found_by_name_or_owner_prefix(mediator_client):
+    gadgets = StoreFactory(name="Sam's Gadgets", owner=UserFactory(username="sam_s"))
+    StoreFactory(name="Other shop")
+
+    for term in ("sam's g", "SAM_S"):
+        html = mediator_client.get(STORES, {"q": term}).content.decode()
+        assert gadgets.name.replace("'", "&#x27;") in html and "Other shop" not in html, term
+
+
+def test_the_refund_ledger_searches_by_order_number_prefix(mediator_client, refund_for):
+    first, second = refund_for(OrderFactory()), refund_for(OrderFactory())
+
+    html = mediator_client.get(REFUNDS, {"q": first.order.number}).content.decode()
+
+    assert first.order.number in html and second.order.number not in html
+
+
+@pytest.fixture
+def refund_for(now):
+    def make(order):
+        return Refund.objects.create(
+            order=order,
+            amount=Decimal("1.00"),
+            currency=order.currency,
+            reason=Refund.Reason.DISPUTE,
+            created_at=now,
+        )
+
+    return make
+
+
+def test_the_refund_ledger_filters_by_currency_from_fixed_choices(mediator_client, refund_for):
+    euro = refund_for(OrderFactory(currency="EUR"))
+    dollar = refund_for(OrderFactory(currency="USD"))
+
+    with CaptureQueriesContext(connection) as queries:
+        html = mediator_client.get(REFUNDS, {"currency": "EUR"}).content.decode()
+
+    assert euro.order.number in html and dollar.order.number not in html
+    assert "?currency=PLN" in html
+    assert not [query["sql"] for query in queries if "DISTINCT" in query["sql"].upper()]
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_the_conversations_list_counts_messages_per_row_in_a_fixed_number_of_queries(
+    mediator_client, count, django_assert_max_num_queries, now
+):
+    for index in range(count):
+        case = make_case(now + timedelta(hours=index))
+        conversation = Conversation.objects.create(
+            order=case.order, buyer=case.buyer, store=case.store, created_at=now, last_message_at=now
+        )
+        for _message in range(3):
+            Message.objects.create(
+                conversation=conversation, sender=case.buyer, sender_party="buyer", body="Hi", created_at=now
+            )
+
+    with django_assert_max_num_queries(8):
+        response = mediator_client.get(reverse("admin:messaging_conversation_changelist"))
+
+    cells = re.findall(r'<td class="field-message_count">(\d+)</td>', response.content.decode())
+    assert cells == ["3"] * count
