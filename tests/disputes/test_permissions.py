@@ -101,6 +101,7 @@ MEDIATOR_GATES = {
 }
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("gate", sorted(MEDIATOR_GATES))
 @pytest.mark.parametrize(
     ("persona", "allowed"),
