@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from disputes import events
+from disputes import events, roles
 from disputes.errors import ActionNotAllowed, AmountNotAllowed
 from disputes.models import Dispute, LineRuling, Party, Proposal
 from disputes.services.clock import acts_on_dispute
@@ -22,7 +22,7 @@ from disputes.services.common import (
     propose,
     refund_ceiling,
 )
-from disputes.services.mediation import _require_mediator
+from disputes.services.mediation import _require_mediator, assign_decider
 from orders import services as order_services
 from orders.models import Refund
 from portal import formatting
@@ -91,7 +91,7 @@ def decide_dispute_by_lines(
     :raises AmountNotAllowed: a line above its total, or lines adding up to more than the order
         can still refund
     """
-    _require_mediator(mediator, "disputes.decide_dispute")
+    _require_mediator(roles.can_decide(mediator))
     dispute = lock_dispute(dispute.pk)
     check_transition(dispute.decide, mediator, _("This dispute is not waiting for a decision."))
     if not note.strip():
@@ -128,6 +128,7 @@ def decide_dispute_by_lines(
             now=now,
         )
     from_state = dispute.state
+    assign_decider(dispute, mediator, now)
     dispute.decide(
         at=now,
         by=mediator,
