@@ -13,7 +13,7 @@ from disputes import policy, services
 from disputes.demo.photos import photo
 from disputes.demo.stories import DISPUTE_STORIES, MEDIATOR, DisputeStory, Step
 from disputes.forms import check_evidence
-from disputes.models import Dispute
+from disputes.models import Appeal, Dispute
 from messaging import services as messaging
 from orders.demo.loader import (
     SWEEP_LAG,
@@ -210,6 +210,18 @@ def _decide(*, step: Step, dispute: Dispute, actors: dict, at: datetime, **_cont
     )
 
 
+def _appeal(*, step: Step, dispute: Dispute, actors: dict, at: datetime, **_context) -> None:
+    services.file_appeal(
+        dispute=dispute, user=actors[step.party], reason=step.note, files=_evidence(step.photos), now=at
+    )
+
+
+def _answer_appeal(*, step: Step, dispute: Dispute, actors: dict, at: datetime, **_context) -> None:
+    services.answer_appeal(
+        appeal=Appeal.objects.get(dispute=dispute), user=actors[step.party], text=step.note, files=[], now=at
+    )
+
+
 #: What each step's ``verb`` does, through the service a person's click would call.
 VERBS: dict[str, Callable] = {
     "buyer_writes": _write("buyer"),
@@ -224,4 +236,6 @@ VERBS: dict[str, Callable] = {
     "assign": _assign,
     "request_evidence": _request_evidence,
     "decide": _decide,
+    "appeal": _appeal,
+    "answer_appeal": _answer_appeal,
 }

@@ -203,7 +203,8 @@ DISPUTE_STORIES = [
             Step(7.5, "escalate", "The photo shows the box as opened."),
         ),
     ),
-    # Decided by the mediator: a full refund, a partial one, and for the seller.
+    # Decided by the mediator: a full refund, a partial one, and for the seller; two appealed,
+    # one waiting for the other party's answer, one for a second mediator.
     DisputeStory(
         "mei_buyer",
         "lin",
@@ -222,6 +223,13 @@ DISPUTE_STORIES = [
                 "decide",
                 "The photos show no pairing light after a reset; the seller offered no test record.",
                 decision=Decision.FULL_REFUND,
+            ),
+            Step(
+                2.0,
+                "appeal",
+                "Our test log shows both earbuds paired before packing.",
+                party=Party.SELLER,
+                photos=("Pairing test log",),
             ),
         ),
     ),
@@ -271,6 +279,14 @@ DISPUTE_STORIES = [
                 "The listing warns that the shade varies, and the difference is slight: no refund.",
                 decision=Decision.REJECT,
             ),
+            Step(
+                8.0,
+                "appeal",
+                "In daylight the strap is tan, the listing shows dark brown: not a slight difference.",
+                party=Party.BUYER,
+                photos=("Strap beside the listing, daylight",),
+            ),
+            Step(7.0, "answer_appeal", "Both photos show the same leather; shades vary.", party=Party.SELLER),
         ),
     ),
     # Withdrawn by the buyer after a counter-offer.

@@ -22,7 +22,7 @@ from disputes.services.common import (
     propose,
     refund_ceiling,
 )
-from disputes.services.mediation import _require_mediator
+from disputes.services.mediation import _require_mediator, assign_decider
 from orders import services as order_services
 from orders.models import Refund
 from portal import formatting
@@ -128,6 +128,7 @@ def decide_dispute_by_lines(
             now=now,
         )
     from_state = dispute.state
+    assign_decider(dispute, mediator, now)
     dispute.decide(
         at=now,
         by=mediator,

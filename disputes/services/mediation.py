@@ -37,6 +37,16 @@ def _require_mediator(allowed: bool) -> None:
         raise ActionNotAllowed(_("You do not have permission to do this."))
 
 
+def assign_decider(dispute: Dispute, mediator: User, now: datetime) -> None:
+    """The decider owns the case from here (an appeal goes to someone else): a case decided
+    straight from the queue is assigned first, with its event on the timeline (caller holds the
+    lock and saves). The parties hear of the decision, which names the mediator; a second e-mail
+    about the assignment would tell them nothing."""
+    if dispute.assigned_mediator_id != mediator.pk:
+        dispute.assigned_mediator = mediator
+        events.mediator_assigned(dispute=dispute, actor=mediator, at=now)
+
+
 @acts_on_dispute
 def assign_to_mediator(*, dispute: Dispute, mediator: User, now: datetime) -> Dispute:
     """The mediator takes the case.
@@ -139,12 +149,7 @@ def decide_dispute(
                 _("The store has no return address; decide a refund without return instead.")
             )
     from_state = dispute.state
-    # The decider owns the case from here (an appeal goes to someone else): a case decided
-    # straight from the queue is assigned first, with its event on the timeline. The parties hear
-    # of the decision, which names the mediator; a second e-mail about the assignment says nothing.
-    if dispute.assigned_mediator_id != mediator.pk:
-        dispute.assigned_mediator = mediator
-        events.mediator_assigned(dispute=dispute, actor=mediator, at=now)
+    assign_decider(dispute, mediator, now)
     dispute.decide(at=now, by=mediator, amount=refund, with_return=with_return, note=note.strip())
     dispute.save()
     propose(

@@ -1,6 +1,6 @@
 """The demo data that ``manage.py seed_demo`` loads: its cast and stories, and their replay."""
 
-from orders.demo.loader import DemoFailed, demo_is_loaded, load_demo
+from orders.demo.loader import DemoFailed, demo_is_loaded, load_orders
 from orders.demo.stories import ORDER_NUMBER_PREFIX, PASSWORD, PEOPLE
 
 __all__ = [
@@ -9,5 +9,5 @@ __all__ = [
     "PEOPLE",
     "DemoFailed",
     "demo_is_loaded",
-    "load_demo",
+    "load_orders",
 ]

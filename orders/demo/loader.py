@@ -1,6 +1,7 @@
 """Play the demo's stories through the real services and the real deadline sweep, at times in the
 past, so timelines, countdowns, refunds and notifications look as they would after weeks of use.
-Nothing is due when it finishes: the first sweep of a freshly started worker changes nothing."""
+Nothing is due when it finishes: the first sweep of a freshly started worker changes nothing.
+``disputes.demo`` runs this (it may import both apps) and plays its disputes after it."""
 
 import logging
 from collections.abc import Callable, Iterator
@@ -9,7 +10,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
-from django.db import transaction
 from django.test.utils import override_settings
 
 from orders import policy, refunds
@@ -57,15 +57,6 @@ class DemoFailed(Exception):
 
 def demo_is_loaded() -> bool:
     return Store.objects.filter(owner__username=STORES["lin"].owner).exists()
-
-
-def load_demo(*, now: datetime) -> list[Order]:
-    """Create the demo's people and stores and play every story up to ``now``, in one transaction.
-
-    :raises DemoFailed: an order ended in another state than its story expects
-    """
-    with jobs_inline(), transaction.atomic():
-        return load_orders(now=now)
 
 
 def load_orders(*, now: datetime) -> list[Order]:

@@ -62,6 +62,13 @@ def shots(numbers: dict[str, str]) -> list[Shot]:
             admin=True,
         ),
         Shot("mediator", "maria_mediator", "statistics", "/admin/disputes/dispute/statistics/", admin=True),
+        Shot(
+            "mediator",
+            "admin",
+            "appeal",
+            f"/admin/disputes/appeal/{numbers['appeal_in_review']}/change/",
+            admin=True,
+        ),
         Shot("errors", "jack_buyer", "404", "/orders/AE-NO-SUCH-ORDER/"),
     ]
 
@@ -86,6 +93,9 @@ def demo_numbers(env: dict) -> dict[str, str]:
         "    d = Dispute.objects.filter(state=state, store__owner__username__in=['lin_seller', 'ana_seller'])"
         ".order_by('store__owner__username', 'id').last()\n"
         "    print(state, d.pk, d.order.number)\n"
+        "from disputes.models import Appeal\n"
+        "a = Appeal.objects.get(state='in_review')\n"
+        "print('appeal_in_review', a.pk, a.dispute.order.number)\n"
     )
     numbers = {}
     for line in manage("shell", "-c", script, env=env).splitlines():

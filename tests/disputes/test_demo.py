@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from disputes.demo import DISPUTE_STORIES
-from disputes.models import Dispute, DisputeEvent, Evidence, Proposal
+from disputes.models import Appeal, Dispute, DisputeEvent, Evidence, Proposal
 from messaging.models import Message
 from orders.demo import ORDER_NUMBER_PREFIX, PEOPLE
 from portal import deadlines
@@ -85,6 +85,12 @@ def test_every_demo_account_has_an_action_waiting_and_the_queue_is_not_empty(dem
     assert in_mediation.filter(
         state=Dispute.State.EVIDENCE_REQUESTED, evidence_requested_from="buyer"
     ).exists()
+    # Two decisions are appealed: one waits for the other party, one for a second mediator.
+    appeals = Appeal.objects.filter(dispute__in=demo_disputes)
+    assert set(appeals.values_list("state", "appellant", "first_mediator__username")) == {
+        (Appeal.State.AWAITING_ANSWER, "seller", "maria_mediator"),
+        (Appeal.State.IN_REVIEW, "buyer", "maria_mediator"),
+    }
 
 
 def test_demo_disputes_happened_in_the_past_and_the_first_sweep_changes_none(demo_disputes, now):

@@ -198,3 +198,28 @@ def test_a_party_cannot_decide_by_lines(dispute, buyer, lines, decided_at):
         L(earbuds.pk, R.NOTHING),
         L(cases.pk, R.NOTHING),
     )
+
+
+def test_deciding_line_by_line_assigns_the_case_to_the_decider(dispute, mediator, lines, decided_at):
+    earbuds, cases = lines
+
+    dispute = decide(dispute, mediator, decided_at, L(earbuds.pk, R.NOTHING), L(cases.pk, R.NOTHING))
+
+    assert dispute.assigned_mediator == mediator == dispute.decided_by
+    assert list(dispute.events.filter(type="assigned").values_list("actor", flat=True)) == [mediator.pk]
+
+
+def test_only_mediators_with_the_decide_permission_decide_line_by_line(
+    dispute, lines, decided_at, buyer, staff_non_mediator
+):
+    earbuds, cases = lines
+
+    for user in (buyer, staff_non_mediator):
+        refused(
+            dispute,
+            user,
+            decided_at,
+            services.ActionNotAllowed,
+            L(earbuds.pk, R.NOTHING),
+            L(cases.pk, R.NOTHING),
+        )
