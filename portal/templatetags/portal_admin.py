@@ -2,7 +2,7 @@
 
 from django import template
 from django.contrib.admin.views.main import ChangeList
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 register = template.Library()
 
@@ -13,7 +13,13 @@ def result_count(cl: ChangeList) -> str:
     language ("3 спора", "5 споров"): Django's own line puts the count before the model's one
     plural name ("0 споры"). A ModelAdmin names its rows with ``result_count_label``, an
     ``ngettext_lazy(singular, plural, "count")``; others count "results"."""
+    count = cl.result_count
     label = getattr(cl.model_admin, "result_count_label", None)
     if label is None:
-        return ngettext("%(count)d result", "%(count)d results", cl.result_count) % {"count": cl.result_count}
-    return label % {"count": cl.result_count}
+        counted = ngettext("%(count)d result", "%(count)d results", count) % {"count": count}
+    else:
+        counted = label % {"count": count}
+    if getattr(cl.paginator, "capped", False):
+        # The count stopped at the cap (``portal.paging.CappedPaginator``): "more than 10000 disputes".
+        return gettext("more than %(counted)s") % {"counted": counted}
+    return counted
