@@ -68,6 +68,8 @@ class Appeal(ConcurrentTransitionMixin, models.Model):
     overpaid_amount = models.DecimalField(**MONEY, null=True, blank=True)
 
     class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
         constraints = [
             models.CheckConstraint(
                 condition=Q(assigned_mediator__isnull=True) | ~Q(assigned_mediator=F("first_mediator")),
