@@ -264,12 +264,19 @@ def open_counter_offer(dispute: Dispute) -> Proposal | None:
     )
 
 
+#: Notes the portal itself writes on a timeline line, kept in the site's language and shown in
+#: the reader's (:func:`event_note`).
+APPEAL_EVIDENCE_NOTE = gettext_lazy("For the appeal")
+PORTAL_NOTES = (APPEAL_EVIDENCE_NOTE,)
+
+
 def event_note(event: DisputeEvent) -> str:
     """The note under a timeline line, in the reader's language: a return's carrier is named
-    anew from its code; what a person wrote is shown as written."""
+    anew from its code, a note the portal wrote is translated; what a person wrote is shown as
+    written."""
     if event.type == DisputeEvent.Type.RETURN_SHIPPED and event.data.get("carrier") in Carrier.values:
         return f"{Carrier(event.data['carrier']).label} {event.data.get('tracking_number', '')}".strip()
-    return event.note
+    return formatting.shown_text(event.note, PORTAL_NOTES)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,16 @@ def money(amount: Decimal, currency: str) -> str:
     return f"{number(amount)} {currency}"
 
 
+def shown_text(stored: str, known: tuple) -> str:
+    """A fixed text kept in a record in the site's language (:func:`stored_label`), in the reader's
+    language: the one of ``known`` (lazy translations) it was written from, or ``stored`` as it is
+    (what a person wrote)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        texts = {str(text): text for text in known}
+    text = texts.get(stored)
+    return stored if text is None else str(text)
+
+
 def stored_label(label: Callable[[], str]) -> str:
     """A choice's label as stored in a permanent record: in the site's language, whatever language
     the person who acted reads, so the record says the same to everyone who reads it later."""

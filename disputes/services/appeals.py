@@ -11,7 +11,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from disputes import appeal_events, appeal_selectors, policy
+from disputes import appeal_events, appeal_selectors, policy, selectors
 from disputes.errors import ActionNotAllowed, AmountNotAllowed, DeadlinePassed, DisputeError, EvidenceRequired
 from disputes.models import Appeal, AppealClawback, Dispute
 from disputes.roles import party_of
@@ -123,7 +123,14 @@ def file_appeal(*, dispute: Dispute, user: User, reason: str, files: list, now: 
     )
     appeal.start_answer_clock(now)
     appeal.save()
-    evidence = attach(dispute=dispute, user=user, party=party, files=files, now=now, note=_("For the appeal"))
+    evidence = attach(
+        dispute=dispute,
+        user=user,
+        party=party,
+        files=files,
+        now=now,
+        note=formatting.stored_label(lambda: selectors.APPEAL_EVIDENCE_NOTE),
+    )
     notify(appeal_events.appeal_filed(appeal=appeal, actor=user, evidence=evidence, at=now))
     return appeal
 
