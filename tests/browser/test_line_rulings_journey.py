@@ -2,12 +2,15 @@
 and the earbuds after their return; the buyer sends back only the earbuds; the seller confirms;
 both see the breakdown and the refunds."""
 
+import re
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from disputes import services
 from orders.models import Refund
+from tests.browser.support import confirm_in_modal
 from tests.factories import open_dispute_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -70,7 +73,9 @@ def test_a_two_line_order_decided_per_line_returns_only_one_line(
     seller_page = browser_for(seller)
     seller_page.goto(url)
     expect(seller_page.get_by_test_id("line-rulings")).to_contain_text("1 × Wireless earbuds")
-    seller_page.get_by_role("button", name="Confirm the return arrived").click()
+    seller_page.get_by_role("button", name=re.compile(r"^The return arrived: refund")).click()
+    expect(seller_page.get_by_role("dialog")).to_contain_text("40.00 USD is refunded")
+    confirm_in_modal(seller_page, re.compile(r"^Yes, it arrived: refund"))
     expect(seller_page.get_by_role("alert").filter(has_text="Return confirmed")).to_be_visible()
     expect(seller_page.locator("#outcome-heading")).to_have_text(
         "Decided line by line: a refund of 45.00 USD in all."
