@@ -5,7 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
 
 from disputes import policy, services
@@ -105,6 +105,28 @@ def test_the_losing_buyer_appeals_with_new_evidence_and_the_seller_is_asked_to_a
         "The photos show the box was empty",
     )
     assert Evidence.objects.filter(pk__in=event.data["files"], party="buyer", received_at=at).count() == 1
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE disputes_appealevent SET note = '' WHERE id = %s",
+        "DELETE FROM disputes_appealevent WHERE id = %s",
+    ],
+)
+def test_the_database_refuses_to_rewrite_or_delete_the_appeals_timeline(
+    lost_by_buyer, buyer, decided_at, sql
+):
+    event = file(lost_by_buyer, buyer, decided_at + DAY).events.get()
+
+    with (
+        pytest.raises(IntegrityError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, [event.pk])
+
+    assert AppealEvent.objects.filter(pk=event.pk, note=event.note).exists()
 
 
 def test_the_seller_may_appeal_too(won_by_buyer, seller, decided_at):
