@@ -9,20 +9,17 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from disputes import events, roles
+from disputes import roles
 from disputes.errors import ActionNotAllowed, AmountNotAllowed
-from disputes.models import Dispute, LineRuling, Party, Proposal
+from disputes.models import Dispute, LineRuling
 from disputes.services.clock import acts_on_dispute
 from disputes.services.common import (
     check_transition,
-    finish_if_closed,
     lock_dispute,
     lock_in_return_address,
-    notify,
-    propose,
     refund_ceiling,
 )
-from disputes.services.mediation import _require_mediator, assign_decider
+from disputes.services.mediation import record_decision, require_mediator
 from orders import services as order_services
 from orders.models import Refund
 from portal import formatting
@@ -91,7 +88,7 @@ def decide_dispute_by_lines(
     :raises AmountNotAllowed: a line above its total, or lines adding up to more than the order
         can still refund
     """
-    _require_mediator(roles.can_decide(mediator))
+    require_mediator(roles.can_decide(mediator))
     dispute = lock_dispute(dispute.pk)
     check_transition(dispute.decide, mediator, _("This dispute is not waiting for a decision."))
     if not note.strip():
@@ -127,29 +124,12 @@ def decide_dispute_by_lines(
             note="lines refunded without return",
             now=now,
         )
-    from_state = dispute.state
-    assign_decider(dispute, mediator, now)
-    dispute.decide(
-        at=now,
-        by=mediator,
+    return record_decision(
+        dispute,
+        mediator,
         amount=return_total if with_return else now_total,
+        refunded=now_total + return_total,
         with_return=with_return,
-        note=note.strip(),
-    )
-    dispute.save()
-    propose(
-        dispute=dispute,
-        user=mediator,
-        party=Party.MEDIATOR,
-        kind=Proposal.Kind.DECISION,
-        amount=now_total + return_total,
-        with_return=with_return,
-        note=note.strip(),
+        note=note,
         now=now,
     )
-    dispute.proposals.filter(kind=Proposal.Kind.DECISION, resolution=Proposal.Resolution.OPEN).update(
-        resolution=Proposal.Resolution.ACCEPTED
-    )
-    finish_if_closed(dispute, dispute.order, now)
-    notify(events.dispute_decided(dispute=dispute, actor=mediator, from_state=from_state, at=now))
-    return dispute

@@ -32,7 +32,8 @@ class Decision(models.TextChoices):
     REJECT = "reject", gettext_lazy("Reject the claim (no refund)")
 
 
-def _require_mediator(allowed: bool) -> None:
+def require_mediator(allowed: bool) -> None:
+    """Refuse a mediator action the user's role does not allow (``roles.can_*``)."""
     if not allowed:
         raise ActionNotAllowed(_("You do not have permission to do this."))
 
@@ -53,7 +54,7 @@ def assign_to_mediator(*, dispute: Dispute, mediator: User, now: datetime) -> Di
 
     :raises ActionNotAllowed: not a mediator, or the dispute is not in mediation
     """
-    _require_mediator(roles.can_mediate(mediator))
+    require_mediator(roles.can_mediate(mediator))
     dispute = lock_dispute(dispute.pk)
     if not dispute.in_mediation:
         raise ActionNotAllowed(_("Only disputes in mediation can be assigned."))
@@ -73,7 +74,7 @@ def request_evidence(
 
     :raises ActionNotAllowed: no permission, not in mediation, or a bad party or due date
     """
-    _require_mediator(roles.can_request_evidence(mediator))
+    require_mediator(roles.can_request_evidence(mediator))
     dispute = lock_dispute(dispute.pk)
     check_transition(
         dispute.request_evidence, mediator, _("Evidence can be requested only while in mediation.")
@@ -124,7 +125,7 @@ def decide_dispute(
     :raises ActionNotAllowed: no permission, not in mediation, or no reason given
     :raises AmountNotAllowed: a partial amount that is not positive or above what can be refunded
     """
-    _require_mediator(roles.can_decide(mediator))
+    require_mediator(roles.can_decide(mediator))
     dispute = lock_dispute(dispute.pk)
     check_transition(dispute.decide, mediator, _("This dispute is not waiting for a decision."))
     if not note.strip():
@@ -148,16 +149,35 @@ def decide_dispute(
             raise ActionNotAllowed(
                 _("The store has no return address; decide a refund without return instead.")
             )
+    return record_decision(
+        dispute, mediator, amount=refund, refunded=refund, with_return=with_return, note=note, now=now
+    )
+
+
+def record_decision(
+    dispute: Dispute,
+    mediator: User,
+    *,
+    amount: Decimal,
+    refunded: Decimal,
+    with_return: bool,
+    note: str,
+    now: datetime,
+) -> Dispute:
+    """Apply a mediator's checked decision (caller holds the locks): the case is the decider's,
+    the dispute moves to its outcome with ``amount`` (what is still to pay, after a return when
+    ``with_return``), the decision stands among the proposals as accepted with ``refunded`` (all
+    it refunds), the dispute finishes if closed, and both parties are told."""
     from_state = dispute.state
     assign_decider(dispute, mediator, now)
-    dispute.decide(at=now, by=mediator, amount=refund, with_return=with_return, note=note.strip())
+    dispute.decide(at=now, by=mediator, amount=amount, with_return=with_return, note=note.strip())
     dispute.save()
     propose(
         dispute=dispute,
         user=mediator,
         party=Party.MEDIATOR,
         kind=Proposal.Kind.DECISION,
-        amount=refund,
+        amount=refunded,
         with_return=with_return,
         note=note.strip(),
         now=now,
@@ -176,7 +196,7 @@ def post_mediator_message(*, dispute: Dispute, mediator: User, text: str, now: d
 
     :raises ActionNotAllowed: not a mediator, or nothing written
     """
-    _require_mediator(roles.can_mediate(mediator))
+    require_mediator(roles.can_mediate(mediator))
     if not text.strip():
         raise ActionNotAllowed(_("Write a message."))
     dispute = lock_dispute(dispute.pk)
@@ -192,7 +212,7 @@ def set_buyer_blacklisted(
 
     :raises ActionNotAllowed: no permission, or no reason given
     """
-    _require_mediator(roles.can_blacklist(mediator))
+    require_mediator(roles.can_blacklist(mediator))
     if not reason.strip():
         raise ActionNotAllowed(_("Give the reason: it is recorded and shown to the buyer."))
     standing, _created = BuyerStanding.objects.select_for_update().get_or_create(buyer=buyer)
