@@ -1,5 +1,6 @@
 """One constructor per dispute timeline event. ``actor=None`` means the clock acted."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from disputes import automatic
@@ -10,7 +11,7 @@ from portal.formatting import stored_label
 T = DisputeEvent.Type
 
 
-def _record(
+def _event(
     *,
     dispute: Dispute,
     type: str,
@@ -21,7 +22,8 @@ def _record(
     note: str = "",
     data: dict | None = None,
 ) -> DisputeEvent:
-    return DisputeEvent.objects.create(
+    """The event, not yet written."""
+    return DisputeEvent(
         dispute=dispute,
         type=type,
         actor=actor,
@@ -32,6 +34,12 @@ def _record(
         data=data or {},
         created_at=at,
     )
+
+
+def _record(**fields) -> DisputeEvent:
+    event = _event(**fields)
+    event.save()
+    return event
 
 
 def _terms(dispute: Dispute) -> dict:
@@ -221,22 +229,39 @@ def dispute_decided(*, dispute: Dispute, actor: User, from_state: str, at: datet
     )
 
 
+@dataclass(frozen=True)
+class AutoOutcome:
+    """A deadline the clock applied to ``dispute``: ``rule`` names it, ``deadline`` is when it fell
+    due, ``from_state`` the state it ended."""
+
+    dispute: Dispute
+    rule: str
+    deadline: datetime
+    from_state: str
+
+
 def dispute_auto_resolved(
     *, dispute: Dispute, rule: str, deadline: datetime, from_state: str, at: datetime
 ) -> DisputeEvent:
     """The clock applied a deadline: ``rule`` names which one, ``deadline`` when it fell due and
     ``started_by`` the event that started it."""
-    return _record(
-        dispute=dispute,
-        type=T.AUTO_RESOLVED,
-        from_state=from_state,
-        at=at,
-        data={
-            "rule": rule,
-            "deadline": deadline.isoformat(),
-            # The event that started the deadline: the one that entered the state it ended.
-            "started_by": automatic.started_by(dispute, state=from_state, before=at),
-        },
+    return disputes_auto_resolved([AutoOutcome(dispute, rule, deadline, from_state)], at=at)[0]
+
+
+def disputes_auto_resolved(outcomes: list[AutoOutcome], *, at: datetime) -> list[DisputeEvent]:
+    """:func:`dispute_auto_resolved` for each outcome, written in one INSERT (the sweep applies
+    dozens in a transaction)."""
+    # The event that started each deadline: the one that entered the state it ended.
+    starts = automatic.started_by_each([(o.dispute, o.from_state) for o in outcomes], before=at)
+    return DisputeEvent.objects.bulk_create(
+        _event(
+            dispute=outcome.dispute,
+            type=T.AUTO_RESOLVED,
+            from_state=outcome.from_state,
+            at=at,
+            data={"rule": outcome.rule, "deadline": outcome.deadline.isoformat(), "started_by": start},
+        )
+        for outcome, start in zip(outcomes, starts, strict=True)
     )
 
 

@@ -25,14 +25,28 @@ STARTED_BY: dict[str, tuple[str, ...]] = {
 
 def started_by(order: Order, rule: str, *, before: datetime) -> dict:
     """The facts of the latest event that started ``rule``'s deadline, for the event's data."""
-    event = (
-        order.events.filter(type__in=STARTED_BY.get(rule, ()), created_at__lte=before)
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    if event is None:
-        return {}
-    return {"event": event.pk, "type": event.type, "at": event.created_at.isoformat()}
+    return started_by_each([order], rule, before=before)[0]
+
+
+def started_by_each(orders: list[Order], rule: str, *, before: datetime) -> list[dict]:
+    """:func:`started_by` for each of ``orders``, read in one query."""
+    if not orders:
+        return []
+    latest: dict[int, OrderEvent] = {}
+    starts = OrderEvent.objects.filter(
+        order__in=orders, type__in=STARTED_BY.get(rule, ()), created_at__lte=before
+    ).order_by("order_id", "-created_at", "-id")
+    for event in starts.only("pk", "order_id", "type", "created_at"):
+        latest.setdefault(event.order_id, event)
+    facts = []
+    for order in orders:
+        event = latest.get(order.pk)
+        facts.append(
+            {}
+            if event is None
+            else {"event": event.pk, "type": event.type, "at": event.created_at.isoformat()}
+        )
+    return facts
 
 
 def rule_name(rule: str) -> str:

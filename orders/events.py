@@ -71,45 +71,63 @@ def delivery_reported(*, order: Order, actor: User, at: datetime) -> OrderEvent:
     )
 
 
-def _by_the_clock(order: Order, rule: str, deadline: datetime | None, at: datetime) -> dict:
-    """What an automatic outcome records: its rule, the deadline and the event that started it."""
-    return {
-        "rule": rule,
-        "deadline": deadline.isoformat() if deadline else None,
-        "started_by": automatic.started_by(order, rule, before=at),
-    }
+#: The events of the clock's outcomes -> the rule each applies and the field of its deadline.
+CLOCK_RULES: dict[str, tuple[str, str]] = {
+    T.AUTO_CANCELLED: ("handling_time_missed", "handling_due_at"),
+    T.AUTO_CONFIRMED: ("protection_ended", "protection_ends_at"),
+    T.SETTLED: ("dispute_window_closed", "dispute_window_ends_at"),
+}
+
+
+def clock_steps(steps: list[tuple[Order, list[str]]], *, at: datetime) -> list[OrderEvent]:
+    """The events of what the clock did to orders, or what a closed dispute let happen to them
+    (``steps``: each order with the event types, in order). An automatic outcome records its
+    rule, the deadline and the event that started it. One INSERT per round: every order's first
+    event, then the second ones (a confirmation written in the first round may have started the
+    deadline of the settlement that follows it)."""
+    written = []
+    for index in range(max((len(kinds) for _order, kinds in steps), default=0)):
+        written += _write_steps([(order, kinds[index]) for order, kinds in steps if index < len(kinds)], at)
+    return written
+
+
+def _write_steps(steps: list[tuple[Order, str]], at: datetime) -> list[OrderEvent]:
+    starts: dict[tuple[int, str], dict] = {}
+    for kind, (rule, _field) in CLOCK_RULES.items():
+        orders = [order for order, step in steps if step == kind]
+        found = automatic.started_by_each(orders, rule, before=at)
+        starts.update(zip([(order.pk, kind) for order in orders], found, strict=True))
+    return OrderEvent.objects.bulk_create(
+        OrderEvent(
+            order=order, type=kind, data=_clock_data(order, kind, starts.get((order.pk, kind))), created_at=at
+        )
+        for order, kind in steps
+    )
+
+
+def _clock_data(order: Order, kind: str, start: dict | None) -> dict:
+    if kind not in CLOCK_RULES:
+        return {}
+    rule, field = CLOCK_RULES[kind]
+    deadline = getattr(order, field)
+    data = {"rule": rule, "deadline": deadline.isoformat() if deadline else None, "started_by": start}
+    if kind == T.SETTLED:
+        return {"amount": str(order.settled_amount), **data}
+    return data
 
 
 def order_confirmed(*, order: Order, actor: User | None, at: datetime) -> OrderEvent:
     if actor is None:
-        return order_event(
-            order=order,
-            type=T.AUTO_CONFIRMED,
-            at=at,
-            data=_by_the_clock(order, "protection_ended", order.protection_ends_at, at),
-        )
+        return clock_steps([(order, [T.AUTO_CONFIRMED])], at=at)[0]
     return order_event(order=order, type=T.CONFIRMED, actor=actor, at=at)
 
 
 def order_settled(*, order: Order, at: datetime) -> OrderEvent:
-    return order_event(
-        order=order,
-        type=T.SETTLED,
-        at=at,
-        data={
-            "amount": str(order.settled_amount),
-            **_by_the_clock(order, "dispute_window_closed", order.dispute_window_ends_at, at),
-        },
-    )
+    return clock_steps([(order, [T.SETTLED])], at=at)[0]
 
 
 def order_auto_cancelled(*, order: Order, at: datetime) -> OrderEvent:
-    return order_event(
-        order=order,
-        type=T.AUTO_CANCELLED,
-        at=at,
-        data=_by_the_clock(order, "handling_time_missed", order.handling_due_at, at),
-    )
+    return clock_steps([(order, [T.AUTO_CANCELLED])], at=at)[0]
 
 
 def order_refunded(*, order: Order, at: datetime, note: str = "") -> OrderEvent:
@@ -137,12 +155,20 @@ def extension_declined(*, order: Order, actor: User, at: datetime) -> OrderEvent
 
 
 def refund_issued(*, order: Order, refund, at: datetime) -> OrderEvent:
-    return order_event(
-        order=order,
-        type=T.REFUND_ISSUED,
-        at=at,
-        note=stored_label(refund.get_reason_display),
-        data={"refund": refund.pk, "amount": str(refund.amount), "currency": refund.currency},
+    return refunds_issued([refund], at=at)[0]
+
+
+def refunds_issued(refunds: list, *, at: datetime) -> list[OrderEvent]:
+    """One event on each refund's order, written in one INSERT."""
+    return OrderEvent.objects.bulk_create(
+        OrderEvent(
+            order=refund.order,
+            type=T.REFUND_ISSUED,
+            note=stored_label(refund.get_reason_display),
+            data={"refund": refund.pk, "amount": str(refund.amount), "currency": refund.currency},
+            created_at=at,
+        )
+        for refund in refunds
     )
 
 

@@ -105,7 +105,7 @@ def apply_due(
     *,
     queryset: models.QuerySet,
     now: datetime,
-    apply: Callable[[models.Model, datetime], object],
+    apply: Callable[[list[models.Model], datetime], object],
     lock: Callable[[list[int]], list[models.Model]],
     batch_size: int,
     due_field: str = "deadline_at",
@@ -116,9 +116,10 @@ def apply_due(
     """Claim rows of ``queryset`` due at ``now`` in deadline order and ``apply`` each one.
 
     ``lock(pks)`` must run inside the transaction, lock those rows (skipping rows another sweep
-    holds) and return, in deadline order, the ones still due; ``apply(row, now)`` then changes
-    each. Up to ``per_transaction`` rows share a transaction: a backlog of thousands drains in
-    seconds. If any row of a group fails, the group is rolled back and its rows are applied one per
+    holds) and return, in deadline order, the ones still due; ``apply(rows, now)`` then changes
+    them all (:func:`each` makes it of a function that changes one row). Up to
+    ``per_transaction`` rows share a transaction: a backlog of thousands drains in seconds. If
+    any row of a group fails, the group is rolled back and its rows are applied one per
     transaction, so one broken row never holds back the others. Batches repeat until nothing
     due is left, so an outage's backlog drains in one run. ``share`` limits the rows to one
     sweeper's part when several run side by side (``buyer_field`` names the row's buyer).
@@ -144,11 +145,23 @@ def apply_due(
         after = batch[-1]
 
 
+def each(
+    apply_one: Callable[[models.Model, datetime], object],
+) -> Callable[[list[models.Model], datetime], None]:
+    """An ``apply`` for :func:`apply_due` that changes the rows one at a time."""
+
+    def apply(rows: list[models.Model], now: datetime) -> None:
+        for row in rows:
+            apply_one(row, now)
+
+    return apply
+
+
 def _apply_group(
     pks: list[int],
     *,
     now: datetime,
-    apply: Callable[[models.Model, datetime], object],
+    apply: Callable[[list[models.Model], datetime], object],
     lock: Callable[[list[int]], list[models.Model]],
     model: type[models.Model],
 ) -> int:
@@ -161,8 +174,8 @@ def _apply_group(
         try:
             with transaction.atomic():
                 rows = lock(pks)
-                for row in rows:
-                    apply(row, now)
+                if rows:
+                    apply(rows, now)
                 return len(rows)
         except Exception:
             logger.warning("deadline sweep: a %s in %s failed; applying them one by one", model.__name__, pks)
@@ -170,9 +183,10 @@ def _apply_group(
     for pk in pks:
         try:
             with transaction.atomic():
-                for row in lock([pk]):
-                    apply(row, now)
-                    applied += 1
+                rows = lock([pk])
+                if rows:
+                    apply(rows, now)
+                    applied += len(rows)
         except Exception:
             # One broken row must not stop every other deadline; it is retried next run.
             logger.exception("deadline sweep could not apply %s pk=%s", model.__name__, pk)

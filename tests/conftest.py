@@ -96,14 +96,14 @@ def broken_order_deadline(monkeypatch):
     a provider SDK blowing up would), so only the rollback can undo it; ``break_(None)`` mends it."""
     from orders.services import clock
 
-    apply = clock.apply_order_deadline
+    apply = clock.apply_order_deadlines
 
     def break_(broken) -> None:
-        def apply_unless_broken(order, at):
-            apply(order, at)
-            if broken is not None and order.pk == broken.pk:
+        def apply_unless_broken(orders, at):
+            apply(orders, at)
+            if broken is not None and any(order.pk == broken.pk for order in orders):
                 raise RuntimeError("provider SDK exploded")
 
-        monkeypatch.setattr(clock, "apply_order_deadline", apply_unless_broken)
+        monkeypatch.setattr(clock, "apply_order_deadlines", apply_unless_broken)
 
     return break_

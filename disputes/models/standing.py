@@ -10,32 +10,45 @@ from portal.records import AppendOnlyModel
 
 
 class BuyerStandingQuerySet(models.QuerySet):
-    def record_outcome(self, *, buyer_id: int, buyer_won: bool) -> None:
-        """Count a closed dispute: a win adds to the wins in a row, a loss starts them again, and
-        reaching the policy's number flags the buyer for good.
+    def record_outcomes(self, outcomes: list[tuple[int, bool]]) -> None:
+        """Count closed disputes, in the order given as (buyer id, buyer won): a win adds to the
+        buyer's wins in a row, a loss starts them again, and reaching the policy's number flags
+        the buyer for good.
 
-        One UPDATE for a buyer who already has a standing (the sweep closes hundreds of disputes
-        a second); the right-hand sides read the row as it was, so ``wins_in_a_row`` there is
-        the count before this win.
+        Set-based, because the sweep closes dozens of disputes in a transaction: one INSERT gives
+        every buyer without a standing an empty one (a concurrent one wins, nothing is lost), then
+        each buyer's outcomes fold into one change, and buyers with the same change share one
+        UPDATE. The right-hand sides read each row as it was before these outcomes.
         """
-        if buyer_won:
-            change = {
-                "wins_in_a_row": models.F("wins_in_a_row") + 1,
-                "flagged": models.Case(
-                    models.When(wins_in_a_row__gte=policy.WINS_IN_A_ROW_FLAG - 1, then=models.Value(True)),
-                    default=models.F("flagged"),
-                ),
-            }
-        else:
-            change = {"wins_in_a_row": 0}
-        if self.filter(buyer_id=buyer_id).update(**change):
+        if not outcomes:
             return
-        wins = 1 if buyer_won else 0
-        _standing, created = self.get_or_create(
-            buyer_id=buyer_id, defaults={"wins_in_a_row": wins, "flagged": wins >= policy.WINS_IN_A_ROW_FLAG}
-        )
-        if not created:  # another transaction created it a moment ago: count this outcome on it
-            self.filter(buyer_id=buyer_id).update(**change)
+        per_buyer: dict[int, list[bool]] = {}
+        for buyer_id, buyer_won in outcomes:
+            per_buyer.setdefault(buyer_id, []).append(buyer_won)
+        self.bulk_create([BuyerStanding(buyer_id=buyer_id) for buyer_id in per_buyer], ignore_conflicts=True)
+        same_change: dict[tuple[int | None, int, int, bool], list[int]] = {}
+        for buyer_id, wins in per_buyer.items():
+            same_change.setdefault(_folded(wins), []).append(buyer_id)
+        for (wins_after, first_run, added, surely_flagged), buyer_ids in same_change.items():
+            flag = policy.WINS_IN_A_ROW_FLAG
+            self.filter(buyer_id__in=buyer_ids).update(
+                wins_in_a_row=models.F("wins_in_a_row") + added if wins_after is None else wins_after,
+                flagged=models.Case(
+                    # The wins before the first loss (or all of them) count on from the row's.
+                    models.When(wins_in_a_row__gte=flag - first_run, then=models.Value(True)),
+                    default=models.Value(True) if surely_flagged else models.F("flagged"),
+                ),
+            )
+
+
+def _folded(wins: list[bool]) -> tuple[int | None, int, int, bool]:
+    """One buyer's outcomes in order as one change: (their wins in a row afterwards when a loss
+    reset them, else None; wins before the first loss; wins added when nothing reset them; whether
+    a run after a loss reached the flag on its own)."""
+    runs = [len(run) for run in "".join("W" if won else "L" for won in wins).split("L")]
+    if len(runs) == 1:
+        return None, runs[0], runs[0], False
+    return runs[-1], runs[0], 0, max(runs[1:]) >= policy.WINS_IN_A_ROW_FLAG
 
 
 class BuyerStanding(models.Model):

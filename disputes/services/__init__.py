@@ -24,7 +24,7 @@ from disputes.services.appeals import (
 )
 from disputes.services.clock import (
     apply_deadline_if_due,
-    apply_dispute_deadline,
+    apply_dispute_deadlines,
     enforce_dispute_deadlines,
     send_due_reminder,
 )
@@ -83,7 +83,7 @@ __all__ = [
     "add_evidence",
     "answer_appeal",
     "apply_deadline_if_due",
-    "apply_dispute_deadline",
+    "apply_dispute_deadlines",
     "assign_appeal",
     "assign_to_mediator",
     "check_amount",

@@ -11,7 +11,7 @@ from disputes.evidence import process_evidence
 from disputes.models import Dispute, Evidence
 from disputes.services.common import (
     accept_open_proposals,
-    finish_if_closed,
+    finish_closed,
     lock_dispute,
     notify,
     supersede_open_proposals,
@@ -32,25 +32,28 @@ AUTOMATIC_OUTCOMES = {
 }
 
 
-def apply_dispute_deadline(dispute: Dispute, now: datetime) -> None:
-    """Do what the dispute's due deadline says (caller holds the locks and re-checked it is due)."""
-    transition_name, rule = AUTOMATIC_OUTCOMES[dispute.deadline_kind]
-    deadline, from_state = dispute.deadline_at, dispute.state
-    if dispute.deadline_kind == K.GRANT_REQUEST and dispute.requested_return:
-        # A granted return goes to the store's address, written into the dispute.
-        dispute.return_address = dispute.return_address or dispute.store.return_address
-    getattr(dispute, transition_name)(at=now)
-    dispute.save()
-    if dispute.agreed_amount is not None and from_state == Dispute.State.AWAITING_SELLER:
-        accept_open_proposals(dispute)
-    elif not dispute.is_open:
-        supersede_open_proposals(dispute)
-    finish_if_closed(dispute, dispute.order, now)
-    notify(
-        events.dispute_auto_resolved(
-            dispute=dispute, rule=rule, deadline=deadline, from_state=from_state, at=now
-        )
-    )
+def apply_dispute_deadlines(disputes: list[Dispute], now: datetime) -> None:
+    """Do what each dispute's due deadline says (caller holds the locks and re-checked they are
+    due): each dispute's transition and save, then the rest for all of them together, one
+    statement per kind of row (proposals, refunds, timeline events, notifications)."""
+    outcomes, accepted, superseded = [], [], []
+    for dispute in disputes:
+        transition_name, rule = AUTOMATIC_OUTCOMES[dispute.deadline_kind]
+        outcome = events.AutoOutcome(dispute, rule, dispute.deadline_at, dispute.state)
+        if dispute.deadline_kind == K.GRANT_REQUEST and dispute.requested_return:
+            # A granted return goes to the store's address, written into the dispute.
+            dispute.return_address = dispute.return_address or dispute.store.return_address
+        getattr(dispute, transition_name)(at=now)
+        dispute.save()
+        outcomes.append(outcome)
+        if dispute.agreed_amount is not None and outcome.from_state == Dispute.State.AWAITING_SELLER:
+            accepted.append(dispute)
+        elif not dispute.is_open:
+            superseded.append(dispute)
+    accept_open_proposals(*accepted)
+    supersede_open_proposals(*superseded)
+    finish_closed(*disputes, now=now)
+    notify(*events.disputes_auto_resolved(outcomes, at=now))
 
 
 def apply_deadline_if_due(dispute_id: int, now: datetime) -> str:
@@ -61,7 +64,7 @@ def apply_deadline_if_due(dispute_id: int, now: datetime) -> str:
         if not dispute.deadline_due(now):
             return ""
         sentence = selectors.passed_deadline_sentence(dispute)
-        apply_dispute_deadline(dispute, now)
+        apply_dispute_deadlines([dispute], now)
     return sentence
 
 
@@ -117,7 +120,7 @@ def enforce_dispute_deadlines(*, now: datetime, share: deadlines.Share = deadlin
     applied = deadlines.apply_due(
         queryset=Dispute.objects.filter(state__in=Dispute.ENFORCED_STATES),
         now=now,
-        apply=apply_dispute_deadline,
+        apply=apply_dispute_deadlines,
         lock=lambda pks: _lock_due(pks, deadline_due, "deadline_at"),
         batch_size=policy.SWEEP_BATCH_SIZE,
         per_transaction=policy.SWEEP_ROWS_PER_TRANSACTION,
@@ -129,7 +132,7 @@ def enforce_dispute_deadlines(*, now: datetime, share: deadlines.Share = deadlin
     applied += deadlines.apply_due(
         queryset=Dispute.objects.filter(reminder_due),
         now=now,
-        apply=send_due_reminder,
+        apply=deadlines.each(send_due_reminder),
         lock=lambda pks: _lock_due(pks, reminder_due, "next_reminder_at"),
         batch_size=policy.SWEEP_BATCH_SIZE,
         due_field="next_reminder_at",
@@ -140,7 +143,7 @@ def enforce_dispute_deadlines(*, now: datetime, share: deadlines.Share = deadlin
         queryset=Evidence.objects.filter(status=Evidence.Status.PROCESSING),
         now=now - policy.EVIDENCE_PROCESSING_GRACE,
         # Copies whose queued job was lost; process_evidence is idempotent and locks the row.
-        apply=lambda evidence, _at: process_evidence(evidence_id=evidence.pk),
+        apply=deadlines.each(lambda evidence, _at: process_evidence(evidence_id=evidence.pk)),
         lock=lambda pks: list(Evidence.objects.filter(pk__in=pks, status=Evidence.Status.PROCESSING)),
         batch_size=policy.SWEEP_BATCH_SIZE,
         due_field="received_at",

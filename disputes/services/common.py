@@ -14,9 +14,9 @@ from disputes.errors import ActionNotAllowed
 from disputes.models import BuyerStanding, Dispute, DisputeEvent, Evidence, Proposal
 from disputes.tasks import process_evidence as process_evidence_task
 from orders import services as order_services
-from orders.models import Order, Refund
+from orders.models import Refund
 from portal.accounts.models import User
-from portal.notifications.tasks import notify_after_commit
+from portal.notifications.tasks import notify_all_after_commit
 from portal.outbox.services import enqueue_after_commit
 from portal.uploads import CheckedUpload
 
@@ -32,16 +32,21 @@ def lock_dispute(pk: int) -> Dispute:
     )
 
 
-def supersede_open_proposals(dispute: Dispute) -> None:
-    dispute.proposals.filter(resolution=Proposal.Resolution.OPEN).update(
-        resolution=Proposal.Resolution.SUPERSEDED
-    )
+def supersede_open_proposals(*disputes: Dispute) -> None:
+    """Mark the proposals still open on ``disputes`` as superseded (one statement for all)."""
+    _resolve_open_proposals(disputes, Proposal.Resolution.SUPERSEDED)
 
 
-def accept_open_proposals(dispute: Dispute) -> None:
-    dispute.proposals.filter(resolution=Proposal.Resolution.OPEN).update(
-        resolution=Proposal.Resolution.ACCEPTED
-    )
+def accept_open_proposals(*disputes: Dispute) -> None:
+    """Mark the proposals still open on ``disputes`` as accepted (one statement for all)."""
+    _resolve_open_proposals(disputes, Proposal.Resolution.ACCEPTED)
+
+
+def _resolve_open_proposals(disputes: tuple[Dispute, ...], resolution: str) -> None:
+    if disputes:
+        Proposal.objects.filter(dispute__in=disputes, resolution=Proposal.Resolution.OPEN).update(
+            resolution=resolution
+        )
 
 
 def check_transition(transition, user: User | None, message: str) -> None:
@@ -50,28 +55,45 @@ def check_transition(transition, user: User | None, message: str) -> None:
         raise ActionNotAllowed(message)
 
 
-def notify(event: DisputeEvent) -> None:
-    notify_after_commit(event)
+def notify(*events: DisputeEvent) -> None:
+    notify_all_after_commit(list(events))
 
 
-def finish_if_closed(dispute: Dispute, order: Order, now: datetime) -> None:
-    """After a transition: a closed dispute pays its refund, records the buyer's standing and
-    hands the order back to its clock (caller holds both locks)."""
-    if dispute.is_open:
-        return
-    if dispute.refund_amount:
-        order_services.issue_refund(
-            order=order, amount=dispute.refund_amount, reason=Refund.Reason.DISPUTE, dispute=dispute, now=now
-        )
-    if dispute.state != Dispute.State.WITHDRAWN:
-        BuyerStanding.objects.record_outcome(
-            buyer_id=dispute.buyer_id, buyer_won=dispute.state == Dispute.State.RESOLVED_BUYER
-        )
-    order_services.release_from_dispute(
-        order=order,
+def finish_closed(*disputes: Dispute, now: datetime) -> None:
+    """After their transitions: each closed dispute pays its refund, records the buyer's standing
+    and hands its order back to the order's clock (caller holds the locks of the disputes and
+    their orders; ``dispute.order`` is the locked order). Refunds are written together."""
+    closed = [dispute for dispute in disputes if not dispute.is_open]
+    order_services.issue_refunds(
+        [
+            order_services.RefundDue(
+                order=dispute.order,
+                amount=dispute.refund_amount,
+                reason=Refund.Reason.DISPUTE,
+                dispute=dispute,
+            )
+            for dispute in closed
+            if dispute.refund_amount
+        ],
         now=now,
-        finished=dispute.state != Dispute.State.WITHDRAWN,
-        refunded=dispute.refund_amount or Decimal("0.00"),
+    )
+    BuyerStanding.objects.record_outcomes(
+        [
+            (dispute.buyer_id, dispute.state == Dispute.State.RESOLVED_BUYER)
+            for dispute in closed
+            if dispute.state != Dispute.State.WITHDRAWN
+        ]
+    )
+    order_services.release_from_disputes(
+        [
+            order_services.Release(
+                order=dispute.order,
+                finished=dispute.state != Dispute.State.WITHDRAWN,
+                refunded=dispute.refund_amount or Decimal("0.00"),
+            )
+            for dispute in closed
+        ],
+        now=now,
     )
 
 

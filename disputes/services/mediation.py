@@ -15,7 +15,7 @@ from disputes.services.clock import acts_on_dispute
 from disputes.services.common import (
     attach,
     check_transition,
-    finish_if_closed,
+    finish_closed,
     lock_dispute,
     lock_in_return_address,
     notify,
@@ -185,7 +185,7 @@ def record_decision(
     dispute.proposals.filter(kind=Proposal.Kind.DECISION, resolution=Proposal.Resolution.OPEN).update(
         resolution=Proposal.Resolution.ACCEPTED
     )
-    finish_if_closed(dispute, dispute.order, now)
+    finish_closed(dispute, now=now)
     notify(events.dispute_decided(dispute=dispute, actor=mediator, from_state=from_state, at=now))
     return dispute
 

@@ -15,7 +15,7 @@ from disputes.services.common import (
     accept_open_proposals,
     attach,
     check_transition,
-    finish_if_closed,
+    finish_closed,
     lock_dispute,
     lock_in_return_address,
     notify,
@@ -47,7 +47,7 @@ def accept_request(*, dispute: Dispute, seller: User, now: datetime) -> Dispute:
     dispute.accept_request(at=now)
     dispute.save()
     accept_open_proposals(dispute)
-    finish_if_closed(dispute, dispute.order, now)
+    finish_closed(dispute, now=now)
     notify(events.request_accepted(dispute=dispute, actor=seller, from_state=from_state, at=now))
     return dispute
 
@@ -154,7 +154,7 @@ def accept_offer(*, dispute: Dispute, buyer: User, now: datetime) -> Dispute:
     dispute.accept_offer(at=now, amount=offer.amount, with_return=offer.with_return)
     dispute.save()
     accept_open_proposals(dispute)
-    finish_if_closed(dispute, dispute.order, now)
+    finish_closed(dispute, now=now)
     notify(events.offer_accepted(dispute=dispute, actor=buyer, from_state=from_state, at=now))
     return dispute
 
@@ -232,7 +232,7 @@ def withdraw_dispute(*, dispute: Dispute, buyer: User, now: datetime) -> Dispute
     dispute.withdraw(at=now)
     dispute.save()
     supersede_open_proposals(dispute)
-    finish_if_closed(dispute, dispute.order, now)
+    finish_closed(dispute, now=now)
     notify(events.dispute_withdrawn(dispute=dispute, actor=buyer, from_state=from_state, at=now))
     return dispute
 
@@ -266,7 +266,7 @@ def confirm_return_received(*, dispute: Dispute, seller: User, now: datetime) ->
     from_state = dispute.state
     dispute.confirm_return_received(at=now)
     dispute.save()
-    finish_if_closed(dispute, dispute.order, now)
+    finish_closed(dispute, now=now)
     notify(events.return_received(dispute=dispute, actor=seller, from_state=from_state, at=now))
     return dispute
 

@@ -6,9 +6,9 @@ from datetime import datetime
 from django.db import transaction
 
 from orders import events, policy, refunds, selectors
-from orders.models import Order, Refund
+from orders.models import Order, OrderEvent, Refund
 from orders.services.common import OrderError, lock_order, notify
-from orders.services.ledger import issue_refund, refunded_sum
+from orders.services.ledger import RefundDue, issue_refunds, refunded_sum
 from portal import deadlines, reminders
 
 
@@ -24,7 +24,7 @@ def apply_deadline_if_due(order_id: int, now: datetime) -> str:
         if not order.deadline_due(now):
             return ""
         sentence = selectors.passed_deadline_sentence(order)
-        apply_order_deadline(order, now)
+        apply_order_deadlines([order], now)
     return sentence
 
 
@@ -35,26 +35,32 @@ acts_on_order = deadlines.deadline_first(
 )
 
 
-def apply_order_deadline(order: Order, now: datetime) -> None:
-    """Do what the order's due deadline says (caller holds the lock and re-checked it is due)."""
-    kind = order.deadline_kind
-    if kind == Order.DeadlineKind.AUTO_CANCEL:
-        order.cancel_unshipped(at=now)
+def apply_order_deadlines(orders: list[Order], now: datetime) -> None:
+    """Do what each order's due deadline says (caller holds the locks and re-checked they are
+    due): each order's transition and save, then the events, refunds and notifications of all of
+    them together, one INSERT per kind of row."""
+    K, T = Order.DeadlineKind, OrderEvent.Type
+    steps, due_refunds = [], []
+    for order in orders:
+        if order.deadline_kind == K.AUTO_CANCEL:
+            order.cancel_unshipped(at=now)
+            steps.append((order, [T.AUTO_CANCELLED]))
+            due_refunds.append(
+                RefundDue(order=order, amount=order.total_paid, reason=Refund.Reason.NOT_SHIPPED)
+            )
+        elif order.deadline_kind == K.AUTO_CONFIRM:
+            order.auto_confirm(at=now)
+            steps.append((order, [T.AUTO_CONFIRMED]))
+        elif order.deadline_kind == K.SETTLE:
+            order.settle(at=now, amount=order.total_paid - selectors.refunded_total(order))
+            steps.append((order, [T.SETTLED]))
+        else:
+            continue
         order.reschedule()
         order.save()
-        event = events.order_auto_cancelled(order=order, at=now)
-        issue_refund(order=order, amount=order.total_paid, reason=Refund.Reason.NOT_SHIPPED, now=now)
-        notify(event)
-    elif kind == Order.DeadlineKind.AUTO_CONFIRM:
-        order.auto_confirm(at=now)
-        order.reschedule()
-        order.save()
-        notify(events.order_confirmed(order=order, actor=None, at=now))
-    elif kind == Order.DeadlineKind.SETTLE:
-        order.settle(at=now, amount=order.total_paid - selectors.refunded_total(order))
-        order.reschedule()
-        order.save()
-        notify(events.order_settled(order=order, at=now))
+    written = events.clock_steps(steps, at=now)
+    issue_refunds(due_refunds, now=now)
+    notify(*written)
 
 
 def _lock_due_orders(pks: list[int], now: datetime) -> list[Order]:
@@ -74,7 +80,7 @@ def enforce_order_deadlines(*, now: datetime, share: deadlines.Share = deadlines
     applied = deadlines.apply_due(
         queryset=Order.objects.all(),
         now=now,
-        apply=apply_order_deadline,
+        apply=apply_order_deadlines,
         lock=lambda pks: _lock_due_orders(pks, now),
         batch_size=policy.SWEEP_BATCH_SIZE,
         per_transaction=policy.SWEEP_ROWS_PER_TRANSACTION,
@@ -109,7 +115,7 @@ def send_order_reminders(*, now: datetime, share: deadlines.Share = deadlines.EV
     return deadlines.apply_due(
         queryset=Order.objects.filter(next_reminder_at__isnull=False),
         now=now,
-        apply=send_due_reminder,
+        apply=deadlines.each(send_due_reminder),
         lock=lambda pks: _lock_due_reminders(pks, now),
         batch_size=policy.SWEEP_BATCH_SIZE,
         due_field="next_reminder_at",

@@ -4,7 +4,7 @@ from django_fsm import can_proceed, has_transition_perm
 
 from orders.models import Order, OrderEvent
 from portal.accounts.models import User
-from portal.notifications.tasks import notify_after_commit
+from portal.notifications.tasks import notify_all_after_commit
 
 
 class OrderError(Exception):
@@ -28,8 +28,8 @@ def lock_order(pk: int) -> Order:
     return Order.objects.select_for_update(of=("self",)).select_related("store").get(pk=pk)
 
 
-def notify(event: OrderEvent) -> None:
-    notify_after_commit(event)
+def notify(*events: OrderEvent) -> None:
+    notify_all_after_commit(list(events))
 
 
 def check_transition(order: Order, transition, user: User | None, message: str) -> None:

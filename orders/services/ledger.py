@@ -1,6 +1,7 @@
 """The refund ledger: what was refunded on an order, and writing a refund whose payment is
 queued (paying it through the provider is :mod:`orders.refunds`)."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from orders import events, policy, selectors, tasks
 from orders.models import MONEY, Order, Refund
 from orders.services.common import RefundExceedsPaid
 from portal import querying
-from portal.outbox.services import enqueue_after_commit
+from portal.outbox.services import enqueue_many_after_commit
 
 
 def refunded_sum(order_ref: str = "pk") -> Coalesce:
@@ -30,6 +31,17 @@ def refundable_amount(order: Order) -> Decimal:
     return order.total_paid - selectors.refunded_total(order)
 
 
+@dataclass(frozen=True)
+class RefundDue:
+    """A refund to write: ``order`` is locked by the caller; ``dispute`` is the one paying it."""
+
+    order: Order
+    amount: Decimal
+    reason: str
+    dispute: object = None
+    note: str = ""
+
+
 def issue_refund(
     *, order: Order, amount: Decimal, reason: str, now: datetime, dispute=None, note: str = ""
 ) -> Refund:
@@ -37,25 +49,45 @@ def issue_refund(
 
     :raises RefundExceedsPaid: the order's refunds would exceed what the buyer paid
     """
-    if amount <= 0 or amount > refundable_amount(order):
-        raise RefundExceedsPaid(
-            _("A refund of %(amount)s %(currency)s would exceed what is left to refund on this order.")
-            % {"amount": amount, "currency": order.currency}
+    return issue_refunds(
+        [RefundDue(order=order, amount=amount, reason=reason, dispute=dispute, note=note)], now=now
+    )[0]
+
+
+def issue_refunds(due: list[RefundDue], *, now: datetime) -> list[Refund]:
+    """:func:`issue_refund` for several orders at once (the sweep closes dozens of disputes in a
+    transaction): the refunds, their timeline events and their payment jobs are one INSERT each.
+
+    :raises RefundExceedsPaid: one of the refunds would exceed what its buyer paid; none is written
+    """
+    refunds = []
+    for item in due:
+        order, amount = item.order, item.amount
+        if amount <= 0 or amount > refundable_amount(order):
+            raise RefundExceedsPaid(
+                _("A refund of %(amount)s %(currency)s would exceed what is left to refund on this order.")
+                % {"amount": amount, "currency": order.currency}
+            )
+        # Keep selectors.refunded_total() right for this instance (and the next refund of the
+        # list): the running sum follows, a prefetch is stale.
+        if getattr(order, "refunded_so_far", None) is not None:
+            order.refunded_so_far += amount
+        getattr(order, "_prefetched_objects_cache", {}).pop("refunds", None)
+        refunds.append(
+            Refund(
+                order=order,
+                dispute=item.dispute,
+                amount=amount,
+                currency=order.currency,
+                reason=item.reason,
+                note=item.note,
+                created_at=now,
+                next_attempt_at=now + policy.REFUND_RETRY_DELAY,
+            )
         )
-    # Keep selectors.refunded_total() right for this instance: the running sum follows, a prefetch is stale.
-    if getattr(order, "refunded_so_far", None) is not None:
-        order.refunded_so_far += amount
-    getattr(order, "_prefetched_objects_cache", {}).pop("refunds", None)
-    refund = Refund.objects.create(
-        order=order,
-        dispute=dispute,
-        amount=amount,
-        currency=order.currency,
-        reason=reason,
-        note=note,
-        created_at=now,
-        next_attempt_at=now + policy.REFUND_RETRY_DELAY,
-    )
-    events.refund_issued(order=order, refund=refund, at=now)
-    enqueue_after_commit(tasks.pay_refund, refund_id=refund.pk)
-    return refund
+    if not refunds:
+        return []
+    refunds = Refund.objects.bulk_create(refunds)
+    events.refunds_issued(refunds, at=now)
+    enqueue_many_after_commit(tasks.pay_refund, [{"refund_id": refund.pk} for refund in refunds])
+    return refunds

@@ -1,6 +1,7 @@
 """An order's life after checkout: the seller ships, the carrier or a mediator records the
 delivery, the buyer confirms or asks for more time, and a dispute holds and releases the clock."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -8,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from orders import events, policy, selectors
-from orders.models import FreeReturnCountry, Order, Shipment, Store
+from orders.models import FreeReturnCountry, Order, OrderEvent, Shipment, Store
 from orders.permissions import can_answer_extension, can_request_extension
 from orders.roles import is_order_seller
 from orders.services.clock import acts_on_order
@@ -211,6 +212,15 @@ def hold_for_dispute(*, order: Order, now: datetime) -> Order:
     return order
 
 
+@dataclass(frozen=True)
+class Release:
+    """An order whose dispute closed: ``finished`` (decided, not withdrawn) and what it refunded."""
+
+    order: Order
+    finished: bool
+    refunded: Decimal = Decimal("0.00")
+
+
 def release_from_dispute(
     *, order: Order, now: datetime, finished: bool, refunded: Decimal = Decimal("0.00")
 ) -> Order:
@@ -218,36 +228,46 @@ def release_from_dispute(
 
     ``finished`` means the dispute was decided (a refund, or the seller won), not withdrawn;
     ``refunded`` is what it refunded. Nothing left to pay: the order closes as refunded. A
-    partial refund: the rest stays in escrow
-    through a new dispute window, in which the buyer may dispute what is left, and is released
-    to the seller when it closes. The seller won: what was paid is released now. A withdrawn
-    dispute leaves the order where its clock says.
+    partial refund: the rest stays in escrow through a new dispute window, in which the buyer
+    may dispute what is left, and is released to the seller when it closes. The seller won: what
+    was paid is released now. A withdrawn dispute leaves the order where its clock says.
     """
+    release_from_disputes([Release(order=order, finished=finished, refunded=refunded)], now=now)
+    return order
+
+
+def release_from_disputes(releases: list[Release], *, now: datetime) -> None:
+    """:func:`release_from_dispute` for several orders (caller holds their locks; the sweep
+    closes dozens of disputes in a transaction): each order's transitions and save, then the
+    timeline events of all of them together."""
+    steps = [(release.order, _release(release, now)) for release in releases]
+    written = events.clock_steps(steps, at=now)
+    notify(*(event for event in written if event.type == OrderEvent.Type.SETTLED))
+
+
+def _release(release: Release, now: datetime) -> list[str]:
+    """Move one order on from its closed dispute and save it; return the types of its events."""
+    T = OrderEvent.Type
+    order = release.order
     order.on_hold = False
-    if finished:
+    steps = [T.RESUMED]
+    if release.finished:
         remaining = order.total_paid - selectors.refunded_total(order)
         if remaining <= 0:
             order.close_refunded(at=now)
-            order.reschedule()
-            order.save()
-            events.order_refunded(order=order, at=now)
-            return order
-        if refunded > 0:
+            steps = [T.REFUNDED]
+        elif release.refunded > 0:
             order.keep_in_escrow(at=now)
-            order.reschedule()
-            order.save()
-            events.order_resumed(order=order, at=now)
-            return order
-        if order.state in (Order.State.SHIPPED, Order.State.DELIVERED):
-            order.auto_confirm(at=now)
-            events.order_confirmed(order=order, actor=None, at=now)
-        if order.state == Order.State.COMPLETED:
-            order.settle(at=now, amount=remaining)
-            order.reschedule()
-            order.save()
-            notify(events.order_settled(order=order, at=now))
-            return order
+        else:
+            steps = []
+            if order.state in (Order.State.SHIPPED, Order.State.DELIVERED):
+                order.auto_confirm(at=now)
+                steps.append(T.AUTO_CONFIRMED)
+            if order.state == Order.State.COMPLETED:
+                order.settle(at=now, amount=remaining)
+                steps.append(T.SETTLED)
+            else:
+                steps.append(T.RESUMED)
     order.reschedule()
     order.save()
-    events.order_resumed(order=order, at=now)
-    return order
+    return steps

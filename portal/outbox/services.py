@@ -5,6 +5,7 @@ The broker is never the only copy of a job: a message is a row until a worker ma
 """
 
 import logging
+from contextlib import ExitStack
 from datetime import datetime
 from functools import partial
 
@@ -31,30 +32,58 @@ def enqueue_after_commit(task: Task, **kwargs) -> OutboxMessage:
 
     :raises TypeError: ``task`` is not an outbox task, or ``kwargs`` are not JSON
     """
+    return enqueue_many_after_commit(task, [kwargs])[0]
+
+
+def enqueue_many_after_commit(task: Task, jobs: list[dict]) -> list[OutboxMessage]:
+    """:func:`enqueue_after_commit` for several jobs of one task: one INSERT for all of them,
+    and one broker connection to send them after the commit (the sweep writes hundreds).
+
+    :raises TypeError: ``task`` is not an outbox task, or a job's kwargs are not JSON
+    """
     if not isinstance(task, OutboxTask):
         raise TypeError(f"{task.name} must be declared with base=OutboxTask to be sent through the outbox")
+    if not jobs:
+        return []
     now = timezone.now()
-    message = OutboxMessage.objects.create(
-        task=task.name,
-        kwargs=kwargs,
-        created_at=now,
-        dispatch_count=1,
-        next_dispatch_at=now + policy.redispatch_delay(1),
+    messages = OutboxMessage.objects.bulk_create(
+        OutboxMessage(
+            task=task.name,
+            kwargs=kwargs,
+            created_at=now,
+            dispatch_count=1,
+            next_dispatch_at=now + policy.redispatch_delay(1),
+        )
+        for kwargs in jobs
     )
-    transaction.on_commit(partial(_send_first, task, message.pk), robust=True)
-    return message
+    transaction.on_commit(partial(_send_first, task, [message.pk for message in messages]), robust=True)
+    return messages
 
 
-def _send_first(task: Task, message_id: int) -> None:
-    if not _send(task, message_id):
+def _send_first(task: Task, message_ids: list[int]) -> None:
+    unsent = _send_all([(task, message_id) for message_id in message_ids])
+    if unsent:
         # Counted when written; a send the broker never took is no dispatch.
-        OutboxMessage.objects.filter(pk=message_id).update(dispatch_count=F("dispatch_count") - 1)
+        OutboxMessage.objects.filter(pk__in=unsent).update(dispatch_count=F("dispatch_count") - 1)
 
 
-def _send(task: Task, message_id: int) -> bool:
+def _send_all(jobs: list[tuple[Task, int]]) -> list[int]:
+    """Hand the messages to the broker over one connection; return the ids of those it never
+    took: once it cannot be reached, the rest wait for the sweep instead of each trying again."""
+    with ExitStack() as stack:
+        producers = {}
+        for index, (task, message_id) in enumerate(jobs):
+            if task.app not in producers:
+                producers[task.app] = stack.enter_context(task.app.producer_or_acquire())
+            if not _send(task, message_id, producers[task.app]):
+                return [pk for _task, pk in jobs[index:]]
+    return []
+
+
+def _send(task: Task, message_id: int, producer) -> bool:
     """Hand the message to the broker; False when the broker could not be reached."""
     try:
-        task.apply_async(kwargs={"outbox_id": message_id})
+        task.apply_async(kwargs={"outbox_id": message_id}, producer=producer)
     except OperationalError as error:
         logger.warning(
             "outbox message %s (%s) not sent, the broker is unreachable (%s); the sweep sends it later",
@@ -85,18 +114,20 @@ def redispatch_due(*, now: datetime) -> int:
         batch = _take_due(now)
         if batch is None:
             return sent
-        for index, message in enumerate(batch):
+        known = []
+        for message in batch:
             task = _task(message.task)
             if task is None:
                 OutboxMessage.objects.filter(pk=message.pk).update(
                     gave_up_at=now, last_error=f"No Celery task is named {message.task}."
                 )
-            elif _send(task, message.pk):
-                sent += 1
             else:
-                unsent = [m.pk for m in batch[index:]]
-                OutboxMessage.objects.filter(pk__in=unsent).update(dispatch_count=F("dispatch_count") - 1)
-                return sent
+                known.append((task, message.pk))
+        unsent = _send_all(known)
+        sent += len(known) - len(unsent)
+        if unsent:
+            OutboxMessage.objects.filter(pk__in=unsent).update(dispatch_count=F("dispatch_count") - 1)
+            return sent
 
 
 def _take_due(now: datetime) -> list[OutboxMessage] | None:

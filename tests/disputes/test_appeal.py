@@ -443,8 +443,9 @@ def test_filing_answering_and_deciding_queue_notifications(answered, second_medi
     )
 
     queued = {
-        row.kwargs["event_id"]
+        event_id
         for row in OutboxMessage.objects.filter(kwargs__event_label="disputes.appealevent")
+        for event_id in row.kwargs["event_ids"]
     }
     assert queued == set(answered.events.values_list("pk", flat=True))
 

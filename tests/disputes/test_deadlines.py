@@ -468,10 +468,10 @@ def test_after_an_outage_past_the_deadline_no_reminder_is_sent(due, scenario, sw
 def test_a_due_deadline_the_sweep_cannot_apply_is_not_reminded(due, sweep, monkeypatch, mailoutbox):
     # The deadline pass skips a dispute a party holds (here: one that fails), and the reminder
     # pass must not then claim it: its deadline has passed, so no reminder is due, only the outcome.
-    def held(dispute, now):
+    def held(disputes, now):
         raise RuntimeError("a party holds this dispute")
 
-    monkeypatch.setattr("disputes.services.clock.apply_dispute_deadline", held)
+    monkeypatch.setattr("disputes.services.clock.apply_dispute_deadlines", held)
     state, sent = due.state, due.reminders_sent
 
     swept = sweep(due.deadline_at)

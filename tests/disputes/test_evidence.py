@@ -51,7 +51,7 @@ def queued(monkeypatch):
     running the job."""
     ids = []
 
-    def send(*, kwargs):
+    def send(*, kwargs, **options):
         ids.append(OutboxMessage.objects.get(pk=kwargs["outbox_id"]).kwargs["evidence_id"])
 
     monkeypatch.setattr(tasks.process_evidence, "apply_async", send)

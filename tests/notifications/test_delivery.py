@@ -12,7 +12,7 @@ from orders.models import OrderEvent
 from portal.notifications import services
 from portal.notifications.models import Notification
 from portal.notifications.tasks import notify_event
-from tests.factories import ship
+from tests.factories import OrderFactory, ship
 from tests.notifications.conftest import mails_to
 from tests.notifications.test_dispute_emails import opened
 
@@ -70,6 +70,37 @@ def test_a_dispute_event_delivered_twice_makes_one_notification_and_one_email_ea
 
     assert Notification.objects.filter(dedupe_key=f"dispute-event:{event.pk}").count() == 1
     assert len(mails_to(mailoutbox, seller)) == 1
+
+
+def test_one_job_tells_about_each_event_and_one_that_fails_keeps_no_other_from_its_recipient(
+    now, jobs, mailoutbox, monkeypatch
+):
+    first, second = OrderFactory(), OrderFactory()
+    with jobs():
+        ship(first, at=now + DAY)
+        ship(second, at=now + DAY)
+    shipped = [OrderEvent.objects.get(order=o, type=OrderEvent.Type.SHIPPED) for o in (first, second)]
+    mailoutbox.clear()
+    Notification.objects.all().delete()
+    real_deliver = services.deliver
+
+    def refuse_first_buyer(*, recipient, message, now):
+        if recipient == first.buyer:
+            raise smtplib.SMTPServerDisconnected("mail server went away")
+        real_deliver(recipient=recipient, message=message, now=now)
+
+    monkeypatch.setattr(services, "deliver", refuse_first_buyer)
+
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        notify_event(event_label="orders.orderevent", event_ids=[e.pk for e in shipped])
+
+    assert mails_to(mailoutbox, first.buyer) == []
+    assert [m.subject for m in mails_to(mailoutbox, second.buyer)] == [f"Order {second.number} has shipped"]
+
+    monkeypatch.setattr(services, "deliver", real_deliver)
+    notify_event(event_label="orders.orderevent", event_ids=[e.pk for e in shipped])  # the repeat
+
+    assert len(mails_to(mailoutbox, first.buyer)) == len(mails_to(mailoutbox, second.buyer)) == 1
 
 
 def test_a_job_for_a_vanished_event_does_nothing(db, mailoutbox):

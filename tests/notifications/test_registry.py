@@ -82,7 +82,9 @@ def test_a_job_queued_under_an_old_task_name_before_the_rename_still_notifies(
     with django_capture_on_commit_callbacks(execute=False):
         event = make_event(order, now)
     # As a deployed site's pending row from before the rename: the only job about the event.
-    OutboxMessage.objects.filter(kwargs__event_id=event.pk).delete()
+    OutboxMessage.objects.filter(
+        pk__in=[m.pk for m in OutboxMessage.objects.all() if event.pk in m.kwargs.get("event_ids", [])]
+    ).delete()
     message = OutboxMessage.objects.create(
         task=old_task, kwargs={"event_id": event.pk}, created_at=now, next_dispatch_at=now
     )

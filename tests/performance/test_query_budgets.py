@@ -12,6 +12,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from disputes import services
@@ -19,6 +21,7 @@ from messaging import services as messaging
 from orders import events as order_events
 from orders.models import FreeReturnCountry
 from orders.policy import FREE_RETURN_PROGRAMME
+from portal import deadlines
 from portal.notifications.models import Notification
 from tests.factories import OrderFactory, deliver, image_upload, negotiate, open_dispute_for, ship
 
@@ -240,3 +243,31 @@ def test_the_admin_case_page_has_a_fixed_query_budget(
     assert [len(message.photos) for message in context["chat"]] == [1] * max(1, count // 5)
     assert "photo-0.jpg" in response.content.decode()
     assert len(context["buyer_history"].recent) == len(context["store_history"].recent) == max(1, count // 10)
+
+
+# --- the sweep ---------------------------------------------------------------------------------
+def _silent_seller_disputes(count: int, now) -> list:
+    """``count`` disputes the sellers never answered, each of another buyer: closing one refunds
+    it, counts the buyer's standing and hands the order back to its clock."""
+    disputes = []
+    for n in range(count):
+        order = ship(OrderFactory(paid_at=now), at=now + DAY)
+        disputes.append(
+            open_dispute_for(order, at=now + 8 * DAY + timedelta(minutes=n), amount=Decimal("10"))
+        )
+    return disputes
+
+
+def test_a_group_of_deadlines_costs_each_its_own_two_updates_and_shares_the_rest(
+    now, django_capture_on_commit_callbacks
+):
+    # Everything a group's deadlines have in common (events, jobs, refunds, standings,
+    # proposals, the events that started each deadline) is one statement for the group; what is
+    # left per deadline is the dispute's UPDATE and its order's. The rest is the sweep's fixed
+    # cost: one look at each kind of due row, twice (the second pass finds nothing left).
+    disputes = _silent_seller_disputes(15, now)
+    with django_capture_on_commit_callbacks(execute=False), CaptureQueriesContext(connection) as captured:
+        applied = deadlines.enforce_all(now=disputes[-1].deadline_at)
+
+    assert applied["disputes"] == 15
+    assert len(captured.captured_queries) <= 2 * 15 + 35

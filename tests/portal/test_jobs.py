@@ -115,12 +115,13 @@ def jobs_of(order: Order) -> list[tuple[str, str, int]]:
     refunds = set(order.refunds.values_list("pk", flat=True))
     wanted = {("event_id", pk) for pk in events} | {("refund_id", pk) for pk in refunds}
     return sorted(
-        (m.task, name, value)
+        (m.task, name.removesuffix("s"), value)
         for m in OutboxMessage.objects.all()
         # A dispute event's id may equal an order event's.
         if m.kwargs.get("event_label", "orders.orderevent") == "orders.orderevent"
-        for name, value in m.kwargs.items()
-        if (name, value) in wanted
+        for name, values in m.kwargs.items()
+        for value in (values if isinstance(values, list) else [values])
+        if (name.removesuffix("s"), value) in wanted
     )
 
 

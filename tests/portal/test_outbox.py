@@ -291,7 +291,7 @@ def test_two_sweeps_at_once_send_each_due_message_once(monkeypatch, broker_down,
     sent: list[int] = []
     lock = threading.Lock()
 
-    def send(self, *, kwargs):
+    def send(self, *, kwargs, **options):
         time.sleep(0.01)  # hold the sweep's batch long enough for the other to meet it
         with lock:
             sent.append(kwargs["outbox_id"])

@@ -72,7 +72,7 @@ def test_the_seller_accepting_as_the_sweep_expires_the_deadline_resolves_it_once
         monkeypatch.setattr("disputes.services.negotiation.lock_dispute", slowed(services.lock_dispute))
     elif first == "sweep":
         monkeypatch.setattr(
-            "disputes.services.clock.apply_dispute_deadline", slowed(services.apply_dispute_deadline)
+            "disputes.services.clock.apply_dispute_deadlines", slowed(services.apply_dispute_deadlines)
         )
 
     def accept():
