@@ -25,6 +25,7 @@ from tests.factories import (
     open_dispute_for,
     ship,
 )
+from tests.pages import link
 
 pytestmark = pytest.mark.django_db
 
@@ -761,13 +762,37 @@ def test_the_inbox_is_paginated(client, buyer, store, now, clock):
     login(client, buyer)
 
     first = client.get(reverse("disputes:list"))
-    second = client.get(reverse("disputes:list"), {"page": 2})
-    beyond = client.get(reverse("disputes:list"), {"page": 99})
+    second = client.get(reverse("disputes:list") + link(first, "next"))
+    back = client.get(reverse("disputes:list") + link(second, "prev"))
+    stale = client.get(reverse("disputes:list"), {"page": 99})
 
     assert len(listed(first)) == 20 and len(listed(second)) == 3
     assert listed(first) + listed(second) == [d.pk for d in reversed(disputes)]
-    assert listed(beyond) == listed(second)
-    assert "Page 1 of 2" in first.content.decode()
+    assert listed(back) == listed(first)
+    # An old page-number link shows the first page.
+    assert listed(stale) == listed(first)
+    assert link(first, "next").startswith("?state=open&after=")
+
+
+def test_the_closed_inbox_pages_from_the_newest_closed_to_the_oldest(client, buyer, store, now, clock):
+    disputes = open_disputes(buyer, store, now, 22, spread=timedelta(minutes=1))
+    for minutes, dispute in enumerate(disputes):
+        Dispute.objects.filter(pk=dispute.pk).update(
+            state=Dispute.State.WITHDRAWN,
+            outcome=Dispute.Outcome.WITHDRAWN,
+            deadline_at=None,
+            closed_at=now + timedelta(minutes=minutes),
+        )
+    login(client, buyer)
+
+    first = client.get(reverse("disputes:list"), {"state": "closed"})
+    oldest = client.get(reverse("disputes:list"), {"state": "closed", "page": "last"})
+    second = client.get(reverse("disputes:list") + link(first, "next"))
+
+    assert listed(first) == [d.pk for d in reversed(disputes)][:20]
+    assert listed(second) == [disputes[1].pk, disputes[0].pk]
+    assert listed(oldest) == [d.pk for d in reversed(disputes)][2:]
+    assert ">Older<" in first.content.decode()
 
 
 # --- query budgets ----------------------------------------------------------------------------------------

@@ -98,10 +98,8 @@ class Catalogue:
         self.users.update(User.objects.in_bulk(heavy))
         most = self._heavy[0][1] if self._heavy else 0
         orders_url = reverse("orders:list")
-        last = [
-            (self.users[buyer], f"{orders_url}?page={max(1, ceil(n / SITE_PAGE_SIZE))}")
-            for buyer, n in self._heavy
-        ]
+        # The oldest page, as the list's "Oldest" link reaches it (keyset pagination, no OFFSET).
+        last = [(self.users[buyer], f"{orders_url}?page=last") for buyer, _n in self._heavy]
         filters = list(INBOX_FILTERS)
         return [
             Page(
@@ -175,10 +173,7 @@ class Catalogue:
                 "seller_orders_last",
                 "Seller: orders, last page",
                 f"stores with up to {most:,} orders",
-                [
-                    (owners[owner], f"{orders_url}?page={max(1, ceil(n / SITE_PAGE_SIZE))}")
-                    for owner, n in stores
-                ],
+                [(owners[owner], f"{orders_url}?tab=completed&page=last") for owner, _n in stores],
             ),
             Page(
                 "seller_inbox",
