@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from disputes.admin.selectors import team_statistics
-from tests.disputes.conftest import STATS, T
+from tests.disputes.conftest import STATS, T, case
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +77,13 @@ def test_staff_outside_the_mediators_group_cannot_see_statistics(client, staff_n
     client.force_login(staff_non_mediator)
 
     assert client.get(STATS).status_code == 302
+
+
+def test_the_seller_ranking_counts_only_the_weeks_the_page_shows(team):
+    stats = team_statistics(now=T)
+    # A year-old dispute (and its order) at the calm store: outside the window, not counted.
+    case(team["calm"], escalated_at=stats.since - timedelta(days=365))
+
+    calm = next(row for row in team_statistics(now=T).sellers if row.store == team["calm"])
+
+    assert (calm.orders, calm.disputes) == (4, 1)
