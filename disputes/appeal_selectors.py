@@ -17,6 +17,12 @@ def mediator_decision_at(dispute: Dispute) -> datetime | None:
     """When a mediator decided the dispute (None if no mediator did)."""
     if dispute.decided_by_id is None:
         return None
+    if "events" in getattr(dispute, "_prefetched_objects_cache", {}):
+        # The dispute page's timeline, already loaded in (created_at, id) order.
+        decided = [
+            event.created_at for event in dispute.events.all() if event.type == DisputeEvent.Type.DECIDED
+        ]
+        return decided[-1] if decided else None
     return (
         DisputeEvent.objects.filter(dispute=dispute, type=DisputeEvent.Type.DECIDED)
         .order_by("-created_at", "-id")
@@ -30,7 +36,11 @@ def appeal_deadline(decided_at: datetime) -> datetime:
 
 
 def existing_appeal(dispute: Dispute) -> Appeal | None:
-    return Appeal.objects.filter(dispute=dispute).select_related("first_mediator", "decided_by").first()
+    """The dispute's appeal, if any: the one the gatekeeper joined, else one query."""
+    try:
+        return dispute.appeal
+    except Appeal.DoesNotExist:
+        return None
 
 
 def appeal_refusal(
