@@ -21,8 +21,8 @@ from portal.accounts.models import User
 from portal.accounts.roles import MEDIATORS_GROUP
 from portal.paging import CappedPaginator
 
-#: Rows per page of the site's lists (``orders.views.PAGE_SIZE``), of the mediation queue and of
-#: the console's other lists (Django's default).
+#: Rows per page of the site's lists (``orders.views.PAGE_SIZE``), of the mediation queue, the
+#: refund ledger and the conversations, and of the console's other lists (Django's default).
 SITE_PAGE_SIZE = 20
 QUEUE_PAGE_SIZE = 50
 ADMIN_PAGE_SIZE = 100
@@ -253,7 +253,7 @@ class Catalogue:
                     "status__exact=failed",
                     "status__exact=paid",
                     "currency=EUR",
-                    *pages_of(Refund.objects.all(), self.views),
+                    *pages_of(Refund.objects.all(), self.views, per_page=QUEUE_PAGE_SIZE),
                 ],
             ),
             self.console(
@@ -279,6 +279,7 @@ class Catalogue:
                     *pages_of(
                         Conversation.objects.filter(Exists(Dispute.objects.filter(order=OuterRef("order")))),
                         self.views,
+                        per_page=QUEUE_PAGE_SIZE,
                     ),
                     *[f"q={row[3]}" for row in self.disputes[:20]],
                 ],
