@@ -10,11 +10,13 @@ person's whole history (``capped_count`` where a page shows a number)."""
 
 import base64
 import json
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import F, OrderBy, Q
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 #: The most rows an admin changelist counts (and pages through) before it says "more than".
@@ -127,18 +129,24 @@ class KeysetPaginator:
         )
 
     def parse(self, cursor: str | None) -> list | None:
+        """The key values a cursor carries, or ``None`` when it does not parse (a cursor only
+        positions the page: the queryset's own filters still decide what is listed)."""
         if not cursor:
             return None
         try:
             raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
             if not isinstance(raw, list) or len(raw) != len(self.fields):
                 return None
-            return [
+            values = [
                 None if value is None else field.to_python(value)
                 for field, value in zip(self.fields, raw, strict=True)
             ]
         except (ValueError, TypeError, ValidationError):
             return None
+        # Cursors are written with their offset; a time without one was not written here.
+        if any(isinstance(value, datetime) and timezone.is_naive(value) for value in values):
+            return None
+        return values
 
     # --- ordering and conditions ---
     def _ordering(self, *, reverse: bool) -> list[OrderBy]:

@@ -79,7 +79,8 @@ def test_a_cursor_that_does_not_parse_shows_the_first_page(buyer, now):
     )
 
     first = paginator.page()
-    for cursor in ["garbage", "W10", "WyJub3QgYSBkYXRlIiwiMSJd"]:  # not base64 JSON; []; ["not a date","1"]
+    # Not base64 JSON; []; ["not a date","1"]; ["2026-11-01T12:00:00","1"] (no offset).
+    for cursor in ["garbage", "W10", "WyJub3QgYSBkYXRlIiwiMSJd", "WyIyMDI2LTExLTAxVDEyOjAwOjAwIiwiMSJd"]:
         page = paginator.page(after=cursor)
         assert page.object_list == first.object_list and not page.has_previous
 
