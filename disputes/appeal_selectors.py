@@ -17,6 +17,12 @@ def mediator_decision_at(dispute: Dispute) -> datetime | None:
     """When a mediator decided the dispute (None if no mediator did)."""
     if dispute.decided_by_id is None:
         return None
+    if "events" in getattr(dispute, "_prefetched_objects_cache", {}):
+        # The dispute page's timeline, already loaded in (created_at, id) order.
+        decided = [
+            event.created_at for event in dispute.events.all() if event.type == DisputeEvent.Type.DECIDED
+        ]
+        return decided[-1] if decided else None
     return (
         DisputeEvent.objects.filter(dispute=dispute, type=DisputeEvent.Type.DECIDED)
         .order_by("-created_at", "-id")
@@ -30,7 +36,11 @@ def appeal_deadline(decided_at: datetime) -> datetime:
 
 
 def existing_appeal(dispute: Dispute) -> Appeal | None:
-    return Appeal.objects.filter(dispute=dispute).select_related("first_mediator", "decided_by").first()
+    """The dispute's appeal, if any: the one the gatekeeper joined, else one query."""
+    try:
+        return dispute.appeal
+    except Appeal.DoesNotExist:
+        return None
 
 
 def appeal_refusal(
@@ -69,21 +79,22 @@ class MediatorAppealRow:
         return round(100 * self.reversed / self.decided, 1) if self.decided else None
 
 
-def appeal_statistics() -> list[MediatorAppealRow]:
-    """Per mediator, all time: their decisions, how many were appealed and how many an appeal
-    changed (either way), busiest first. Two queries."""
+def appeal_statistics(*, since: datetime) -> list[MediatorAppealRow]:
+    """Per mediator, over the disputes closed since ``since`` (the statistics page's weeks, never
+    the whole history): their decisions, how many were appealed and how many an appeal changed
+    (either way), busiest first. Two queries."""
     reversed_outcomes = [Appeal.Outcome.FOR_BUYER, Appeal.Outcome.FOR_SELLER]
     decided = dict(
-        Dispute.objects.filter(decided_by__isnull=False)
+        Dispute.objects.filter(decided_by__isnull=False, closed_at__gte=since)
         .values("decided_by")
         .annotate(n=Count("id"))
         .values_list("decided_by", "n")
     )
     appeals = {
         row["first_mediator"]: row
-        for row in Appeal.objects.values("first_mediator").annotate(
-            appealed=Count("id"), reversed=Count("id", filter=Q(outcome__in=reversed_outcomes))
-        )
+        for row in Appeal.objects.filter(first_decided_at__gte=since)
+        .values("first_mediator")
+        .annotate(appealed=Count("id"), reversed=Count("id", filter=Q(outcome__in=reversed_outcomes)))
     }
     mediators = User.objects.in_bulk(set(decided) | set(appeals))
     rows = [

@@ -28,9 +28,12 @@ def line_rulings_context(dispute: Dispute) -> dict:
     was not decided line by line)."""
     if dispute.decided_by_id is None:
         return {}
-    rulings = list(
-        LineRuling.objects.filter(dispute=dispute).select_related("line_item").order_by("line_item_id")
-    )
+    if "line_rulings" in getattr(dispute, "_prefetched_objects_cache", {}):
+        rulings = list(dispute.line_rulings.all())  # the page's, from ``selectors.dispute_for_page``
+    else:
+        rulings = list(
+            LineRuling.objects.filter(dispute=dispute).select_related("line_item").order_by("line_item_id")
+        )
     if not rulings:
         return {}
     context = {

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from disputes.errors import DisputeError
 from disputes.models import Dispute, Proposal
-from disputes.permissions import check_can_open
+from disputes.permissions import UNKNOWN, check_can_open
 from orders.models import Order
 from orders.selectors import refunded_total
 from portal import formatting
@@ -108,10 +108,11 @@ class AnotherDispute:
     why_not: str = ""
 
 
-def another_dispute(order: Order, now: datetime) -> AnotherDispute:
-    """Ask the opening rule (``permissions.check_can_open``) about the order's buyer now."""
+def another_dispute(order: Order, now: datetime, *, standing=UNKNOWN) -> AnotherDispute:
+    """Ask the opening rule (``permissions.check_can_open``) about the order's buyer now
+    (``standing``: the buyer's, if the caller loaded it)."""
     try:
-        window = check_can_open(order=order, buyer=order.buyer, now=now)
+        window = check_can_open(order=order, buyer=order.buyer, now=now, standing=standing)
     except DisputeError as refusal:
         return AnotherDispute(possible=False, why_not=str(refusal))
     return _within(order, window.closes_at)
@@ -161,7 +162,8 @@ def next_steps(dispute: Dispute, user: User, now: datetime) -> NextSteps | None:
         closed_because=closed_because,
         message_url=reverse("messaging:conversation", args=[order.number]),
         message_text=_("Message the seller") if viewer_is_buyer else _("Message the buyer"),
-        another=another_dispute(order, now),
+        # The standing the gatekeeper joined with the dispute for this request.
+        another=another_dispute(order, now, standing=getattr(dispute.buyer, "standing", None)),
         open_url=reverse("disputes:open", args=[order.number]) if viewer_is_buyer else "",
     )
 

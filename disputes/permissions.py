@@ -27,8 +27,19 @@ def get_dispute_for_user(user: User, pk: int) -> Dispute:
     """The dispute if ``user`` may see it; 404 otherwise."""
     # Joined here once for every dispute page and action: the page prefetches onto this instance.
     dispute = (
+        # The buyer's standing and the appeal (both one-to-one, often absent) are joined too, so
+        # a closed or appealed dispute's page costs the queries of an open one (issue 17).
         Dispute.objects.select_related(
-            "order", "order__shipment", "store", "store__owner", "buyer", "decided_by"
+            "order",
+            "order__shipment",
+            "store",
+            "store__owner",
+            "buyer",
+            "buyer__standing",
+            "decided_by",
+            "appeal",
+            "appeal__first_mediator",
+            "appeal__decided_by",
         )
         .filter(pk=pk)
         .first()
@@ -130,14 +141,24 @@ def dispute_window(order: Order) -> DisputeWindow:
     return DisputeWindow(not_received_from=not_received_from, closes_at=closes_at)
 
 
-def check_can_open(*, order: Order, buyer: User, now: datetime) -> DisputeWindow:
+#: ``check_can_open``'s default: read the buyer's standing now.
+UNKNOWN = object()
+
+
+def check_can_open(
+    *, order: Order, buyer: User, now: datetime, standing: BuyerStanding | object | None = UNKNOWN
+) -> DisputeWindow:
     """Refuse if this buyer cannot open any dispute on this order right now.
+
+    ``standing`` is the buyer's standing when the caller loaded it in this request (the dispute
+    page's gatekeeper joins it; ``None``: the buyer has none); by default it is read here.
 
     :raises BuyerBlacklisted: a mediator blacklisted the buyer
     :raises DisputeAlreadyOpen: the order already has an open dispute
     :raises DisputeWindowClosed: the order is not (or no longer) disputable
     """
-    standing = BuyerStanding.objects.filter(buyer=buyer).first()
+    if standing is UNKNOWN:
+        standing = BuyerStanding.objects.filter(buyer=buyer).first()
     if standing is not None and standing.blacklisted:
         raise BuyerBlacklisted(
             _("You cannot open disputes: a mediator blocked it. Reason given: %(reason)s")

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from disputes import automatic, page_wording
 from disputes.errors import DisputeError
-from disputes.models import Dispute, DisputedItem, DisputeEvent, Evidence, Party, Proposal
+from disputes.models import Dispute, DisputedItem, DisputeEvent, Evidence, LineRuling, Party, Proposal
 from disputes.permissions import check_can_open, dispute_window
 from orders.models import Carrier, Order, Store
 from portal import formatting
@@ -72,7 +72,14 @@ def dispute_for_page(dispute: Dispute) -> Dispute:
             queryset=Evidence.objects.select_related("uploaded_by").order_by("received_at", "id"),
         ),
         "refunds",
+        Prefetch(
+            "line_rulings", queryset=LineRuling.objects.select_related("line_item").order_by("line_item_id")
+        ),
     )
+    # What a closed dispute's page asks of its order ("can the buyer open another?") is loaded in
+    # every state, so the page costs the same queries whatever its state.
+    dispute.order.buyer = dispute.buyer
+    prefetch_related_objects([dispute.order], "disputes")
     return dispute
 
 

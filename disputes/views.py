@@ -5,7 +5,6 @@ from contextlib import contextmanager
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -24,6 +23,7 @@ from orders import permissions as order_permissions
 from orders.selectors import return_policy_summary
 from portal import ratelimit, uploads
 from portal.confirmation import is_confirmed
+from portal.paging import KeysetPaginator
 
 PAGE_SIZE = 20
 
@@ -42,10 +42,11 @@ class DisputeInboxView(LoginRequiredMixin, TemplateView):
             disputes = selectors.disputes_for_store(store=store, state_filter=state_filter)
         else:
             disputes = selectors.disputes_for_buyer(buyer=self.request.user, state_filter=state_filter)
-        page = Paginator(disputes, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = KeysetPaginator(disputes, PAGE_SIZE).get_page(self.request.GET)
         return {
             **super().get_context_data(**kwargs),
             "page": page,
+            "by_date": state_filter == "closed",
             "as_seller": self.as_seller,
             "state_filter": state_filter,
             "filters": [(key, label) for key, (label, _states) in selectors.INBOX_FILTERS.items()],

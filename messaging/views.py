@@ -4,7 +4,6 @@ import mimetypes
 from uuid import UUID
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from messaging import permissions, policy, selectors, services
 from messaging.forms import SendMessageForm
 from messaging.models import Conversation, Message, Party
 from portal import uploads
+from portal.paging import KeysetPaginator
 
 #: The derivative each variant of the attachment URL serves; the original is never served.
 ATTACHMENT_VARIANTS = {"display": "display", "thumb": "thumbnail"}
@@ -30,8 +30,7 @@ class InboxView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs) -> dict:
         user = self.request.user
         conversations = selectors.inbox_for_user(user=user)
-        page = Paginator(conversations, policy.INBOX_PAGE_SIZE).get_page(self.request.GET.get("page"))
-        page.object_list = list(page.object_list)
+        page = KeysetPaginator(conversations, policy.INBOX_PAGE_SIZE).get_page(self.request.GET)
         for conversation in page.object_list:
             order = conversation.order
             conversation.viewer_is_buyer = order.buyer_id == user.pk

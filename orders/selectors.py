@@ -5,12 +5,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import (
-    Count,
     DecimalField,
     Exists,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -22,7 +20,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from orders import automatic, policy
 from orders.models import Carrier, LineItem, Order, OrderEvent, Refund, Store
-from portal import formatting, querying
+from portal import formatting, paging, querying
 from portal.accounts.models import User
 
 BUYER_FILTERS: dict[str, tuple[str, list[str]]] = {
@@ -71,11 +69,13 @@ def orders_for_store(*, store: Store, tab: str) -> QuerySet[Order]:
     return orders
 
 
-def seller_tab_counts(*, store: Store) -> dict[str, int]:
-    counts = Order.objects.filter(store=store).aggregate(
-        **{tab: Count("id", filter=Q(state__in=states)) for tab, (_label, states) in SELLER_TABS.items()}
-    )
-    return counts
+def seller_tab_counts(*, store: Store) -> dict[str, tuple[int, bool]]:
+    """Each tab's ``(count, more)``, counting at most ``paging.SITE_COUNT_CAP`` orders a tab (an
+    index range each), so a store's whole history is never counted."""
+    return {
+        tab: paging.capped_count(Order.objects.filter(store=store, state__in=states))
+        for tab, (_label, states) in SELLER_TABS.items()
+    }
 
 
 def order_for_page(order: Order) -> Order:

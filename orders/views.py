@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from orders.forms import GrantExtensionForm, RequestExtensionForm, ReturnPolicyF
 from orders.models import Order
 from portal.accounts.roles import is_mediator
 from portal.confirmation import is_confirmed
+from portal.paging import KeysetPaginator
 
 PAGE_SIZE = 20
 
@@ -40,10 +40,11 @@ class BuyerOrderListView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs) -> dict:
         status = self.request.GET.get("status") or None
         orders = selectors.orders_for_buyer(buyer=self.request.user, status=status)
-        page = Paginator(orders, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = KeysetPaginator(orders, PAGE_SIZE).get_page(self.request.GET)
         return {
             **super().get_context_data(**kwargs),
             "page": page,
+            "by_date": True,
             "status": status if status in selectors.BUYER_FILTERS else "",
             "filters": [(key, label) for key, (label, _states) in selectors.BUYER_FILTERS.items()],
         }
@@ -66,14 +67,15 @@ class SellerOrderListView(LoginRequiredMixin, TemplateView):
         if tab not in selectors.SELLER_TABS:
             tab = "to_ship"
         orders = selectors.orders_for_store(store=self.store, tab=tab)
-        page = Paginator(orders, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = KeysetPaginator(orders, PAGE_SIZE).get_page(self.request.GET)
         counts = selectors.seller_tab_counts(store=self.store)
         return {
             **super().get_context_data(**kwargs),
             "store": self.store,
             "page": page,
+            "by_date": tab != "to_ship",
             "tab": tab,
-            "tabs": [(key, label, counts[key]) for key, (label, _states) in selectors.SELLER_TABS.items()],
+            "tabs": [(key, label, *counts[key]) for key, (label, _states) in selectors.SELLER_TABS.items()],
         }
 
 

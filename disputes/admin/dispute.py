@@ -358,6 +358,6 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "mediator_columns": MEDIATOR_COLUMNS,
             "mediators": mediator_rows(since=stats.since),
             "queue_url": reverse("admin:disputes_dispute_changelist"),
-            "appeal_rows": appeal_statistics(),
+            "appeal_rows": appeal_statistics(since=stats.since),
         }
         return TemplateResponse(request, "admin/disputes/dispute/statistics.html", context)

@@ -381,15 +381,23 @@ def _count(model, **filters) -> Coalesce:
     )
 
 
-def sellers_by_dispute_rate(limit: int = RANKED_SELLERS) -> list[SellerRow]:
-    """Stores with the most disputes per order, with their median first-response time."""
+def sellers_by_dispute_rate(*, since: datetime, limit: int = RANKED_SELLERS) -> list[SellerRow]:
+    """Stores with the most disputes per order among the orders paid and the disputes opened since
+    ``since``, with their median first-response time over those disputes.
+
+    Counted per store over the window only, each from an index range (``order_store_recent_idx``,
+    ``dispute_store_opened_idx``): the page never aggregates the whole history.
+    """
+    disputes = {"opened_at__gte": since}
     stores = list(
         Store.objects.select_related("owner")
         .annotate(
-            n_orders=_count(Order),
-            n_disputes=_count(Dispute),
-            n_closed=_count(Dispute, state__in=Dispute.CLOSED_STATES),
-            n_closed_unmediated=_count(Dispute, state__in=Dispute.CLOSED_STATES, escalated_at__isnull=True),
+            n_orders=_count(Order, paid_at__gte=since),
+            n_disputes=_count(Dispute, **disputes),
+            n_closed=_count(Dispute, state__in=Dispute.CLOSED_STATES, **disputes),
+            n_closed_unmediated=_count(
+                Dispute, state__in=Dispute.CLOSED_STATES, escalated_at__isnull=True, **disputes
+            ),
         )
         .filter(n_orders__gt=0, n_disputes__gt=0)
         .annotate(rate=Cast("n_disputes", FloatField()) / Cast("n_orders", FloatField()))
@@ -397,7 +405,7 @@ def sellers_by_dispute_rate(limit: int = RANKED_SELLERS) -> list[SellerRow]:
     )
     responses: dict[int, list[timedelta]] = {store.pk: [] for store in stores}
     for store_id, opened_at, answered_at in Dispute.objects.filter(
-        store__in=stores, seller_first_response_at__isnull=False
+        store__in=stores, seller_first_response_at__isnull=False, opened_at__gte=since
     ).values_list("store_id", "opened_at", "seller_first_response_at"):
         responses[store_id].append(answered_at - opened_at)
     return [
@@ -459,6 +467,6 @@ def team_statistics(*, now: datetime, weeks: int = STATISTICS_WEEKS) -> TeamStat
         decided=sum(row.decided for row in week_rows),
         decided_for_buyer=sum(row.decided_for_buyer for row in week_rows),
         median_time_to_decision=_median(durations),
-        sellers=sellers_by_dispute_rate(),
+        sellers=sellers_by_dispute_rate(since=since),
         **queue,
     )

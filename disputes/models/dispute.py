@@ -198,6 +198,19 @@ class Dispute(DisputeDeadline, ConcurrentTransitionMixin, models.Model):
                 condition=Q(state__in=OPEN_STATE_VALUES),
             ),
             models.Index(fields=["state", "deadline_at", "escalated_at"], name="dispute_queue_idx"),
+            # The inboxes' "Closed" view, most recently closed first, a keyset page at a time.
+            models.Index(
+                fields=["buyer", "-closed_at", "-id"],
+                name="dispute_buyer_closed_idx",
+                condition=Q(state__in=CLOSED_STATE_VALUES),
+            ),
+            models.Index(
+                fields=["store", "-closed_at", "-id"],
+                name="dispute_store_closed_idx",
+                condition=Q(state__in=CLOSED_STATE_VALUES),
+            ),
+            # The statistics' disputes per store opened in the window.
+            models.Index(fields=["store", "opened_at"], name="dispute_store_opened_idx"),
             # The console's wider views (all open, all closed, all): soonest deadline first, the
             # newest first among those without one (``admin.selectors.queue_ordering``).
             # An ascending column keeps its nulls last in the index (PostgreSQL's default).

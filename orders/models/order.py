@@ -140,6 +140,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["store", "state", "-paid_at"], name="order_store_state_idx"),
             # The buyer's order list, newest first: its 20 rows straight from the index.
             models.Index(fields=["buyer", "-paid_at", "-id"], name="order_buyer_recent_idx"),
+            # The seller's tabs newest first (keyset pages), and the statistics' orders per store
+            # in the window: a range of one store's entries.
+            models.Index(fields=["store", "-paid_at", "-id"], name="order_store_recent_idx"),
             # The console's order list, newest first: a page is read from the index, not sorted.
             models.Index(fields=["-paid_at", "-id"], name="order_recent_idx"),
         ]

@@ -3,7 +3,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -15,6 +14,7 @@ from django.views.generic import TemplateView
 from portal.notifications import services
 from portal.notifications.models import Notification
 from portal.notifications.permissions import get_notification_for_user
+from portal.paging import KeysetPaginator
 
 PAGE_SIZE = 30
 
@@ -26,7 +26,7 @@ class NotificationListView(LoginRequiredMixin, TemplateView):
         notifications = Notification.objects.filter(recipient=self.request.user).order_by(
             "-created_at", "-id"
         )
-        page = Paginator(notifications, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = KeysetPaginator(notifications, PAGE_SIZE).get_page(self.request.GET)
         return {**super().get_context_data(**kwargs), "page": page, "now": timezone.now()}
 
 

@@ -3,10 +3,14 @@
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from disputes import services
 from disputes.admin.selectors import team_statistics
-from tests.disputes.conftest import STATS, T
+from tests.disputes.conftest import DAY, STATS, T, case
+from tests.factories import StoreFactory, mediator_user
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +81,40 @@ def test_staff_outside_the_mediators_group_cannot_see_statistics(client, staff_n
     client.force_login(staff_non_mediator)
 
     assert client.get(STATS).status_code == 302
+
+
+def test_the_seller_ranking_counts_only_the_weeks_the_page_shows(team):
+    stats = team_statistics(now=T)
+    # A year-old dispute (and its order) at the calm store: outside the window, not counted.
+    case(team["calm"], escalated_at=stats.since - timedelta(days=365))
+
+    calm = next(row for row in team_statistics(now=T).sellers if row.store == team["calm"])
+
+    assert (calm.orders, calm.disputes) == (4, 1)
+
+
+def test_the_statistics_page_costs_the_same_queries_with_more_cases_and_mediators(
+    client, team, time_machine, mediator, django_assert_max_num_queries
+):
+    time_machine.move_to(T, tick=False)
+    client.force_login(mediator)
+
+    def count() -> int:
+        with django_assert_max_num_queries(17), CaptureQueriesContext(connection) as queries:
+            assert client.get(STATS).status_code == 200
+        return len(queries)
+
+    before = count()
+    second = mediator_user(username="sam_second")
+    for days in range(1, 7):
+        dispute = case(StoreFactory(), escalated_at=T - days * DAY)
+        services.decide_dispute(
+            dispute=dispute,
+            mediator=second,
+            decision=services.Decision.REJECT,
+            amount=None,
+            note="Reason",
+            now=T - days * DAY + timedelta(hours=2),
+        )
+
+    assert count() == before

@@ -464,7 +464,10 @@ def test_the_statistics_count_each_mediators_decisions_appealed_and_changed(
         now=decided_at + 3 * DAY,
     )
 
-    rows = {row.mediator: row for row in appeal_statistics()}
+    rows = {row.mediator: row for row in appeal_statistics(since=decided_at - DAY)}
+    later = {row.mediator for row in appeal_statistics(since=decided_at + DAY)}
     assert (rows[mediator].decided, rows[mediator].appealed, rows[mediator].reversed) == (1, 1, 1)
     assert (rows[mediator].appealed_percent, rows[mediator].reversed_percent) == (100.0, 100.0)
     assert second_mediator not in rows
+    # Only the page's weeks are counted: a decision before them is not.
+    assert mediator not in later

@@ -2,13 +2,16 @@
 
 from datetime import timedelta
 from decimal import Decimal
+from unittest.mock import patch
 
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from orders.models import Carrier, FreeReturnCountry, Order, OrderEvent, Shipment, Store
+from portal import paging
 from tests.factories import OrderFactory, confirm, ship
+from tests.pages import link
 
 pytestmark = pytest.mark.django_db
 
@@ -456,12 +459,43 @@ def test_the_buyers_order_list_is_paginated_20_to_a_page(as_buyer, buyer, store,
     ]
 
     first = as_buyer.get(reverse("orders:list"))
-    second = as_buyer.get(reverse("orders:list"), {"page": 2})
+    second = as_buyer.get(reverse("orders:list") + link(first, "next"))
+    back = as_buyer.get(reverse("orders:list") + link(second, "prev"))
+    oldest = as_buyer.get(reverse("orders:list"), {"page": "last"})
 
     assert [o.number for o in first.context["page"].object_list] == [o.number for o in orders[:20]]
     assert [o.number for o in second.context["page"].object_list] == [o.number for o in orders[20:]]
-    assert "Page 2 of 2" in second.text
-    assert "?page=2" in first.text
+    assert [o.number for o in back.context["page"].object_list] == [o.number for o in orders[:20]]
+    # The oldest page is a full page ending with the oldest order.
+    assert [o.number for o in oldest.context["page"].object_list] == [o.number for o in orders[5:]]
+    assert ">Older<" in first.text and ">Newer<" not in first.text
+    assert ">Newer<" in second.text and ">Older<" not in second.text
+
+
+def test_the_order_list_pages_keep_the_filter_and_ignore_a_broken_cursor(as_buyer, buyer, store, now):
+    orders = [
+        OrderFactory(buyer=buyer, store=store, paid_at=now - timedelta(minutes=minute))
+        for minute in range(21)
+    ]
+
+    first = as_buyer.get(reverse("orders:list"), {"status": "active"})
+    second = as_buyer.get(reverse("orders:list") + link(first, "next"))
+    broken = as_buyer.get(reverse("orders:list"), {"after": "not-a-cursor"})
+
+    assert link(first, "next").startswith("?status=active&after=")
+    assert second.context["status"] == "active"
+    assert [o.number for o in second.context["page"].object_list] == [orders[20].number]
+    assert [o.number for o in broken.context["page"].object_list] == [o.number for o in orders[:20]]
+
+
+def test_orders_paid_in_the_same_second_are_each_listed_once(as_buyer, buyer, store, now):
+    orders = [OrderFactory(buyer=buyer, store=store, paid_at=now) for _ in range(23)]
+
+    first = as_buyer.get(reverse("orders:list"))
+    second = as_buyer.get(reverse("orders:list") + link(first, "next"))
+
+    listed = [o.number for o in first.context["page"].object_list + second.context["page"].object_list]
+    assert sorted(listed) == sorted(o.number for o in orders) and len(set(listed)) == 23
 
 
 def test_an_empty_order_list_says_so(as_buyer):
@@ -484,7 +518,7 @@ def test_the_seller_works_from_tabs_most_urgent_shipment_first(as_seller, store,
     assert to_ship.context["tab"] == "to_ship"
     assert [o.number for o in to_ship.context["page"].object_list] == [urgent.number, later.number]
     assert [o.number for o in shipped_tab.context["page"].object_list] == [shipped.number]
-    counts = {key: n for key, _label, n in to_ship.context["tabs"]}
+    counts = {key: n for key, _label, n, _more in to_ship.context["tabs"]}
     assert counts == {"to_ship": 2, "shipped": 1, "delivered": 0, "completed": 0, "closed": 0}
 
 
@@ -500,11 +534,26 @@ def test_the_seller_tab_is_paginated_and_keeps_the_tab_in_page_links(as_seller, 
         OrderFactory(buyer=buyer, store=store, paid_at=now - timedelta(hours=hour))
 
     first = as_seller.get(reverse("orders:seller_list"), {"tab": "to_ship"})
-    second = as_seller.get(reverse("orders:seller_list"), {"tab": "to_ship", "page": 2})
+    second = as_seller.get(reverse("orders:seller_list") + link(first, "next"))
 
     assert len(first.context["page"].object_list) == 20
     assert len(second.context["page"].object_list) == 1
-    assert "?tab=to_ship&amp;page=2" in first.text
+    assert second.context["tab"] == "to_ship"
+    assert link(first, "next").startswith("?tab=to_ship&after=")
+    # The tab is ordered by deadline, not by date: its links say so.
+    assert ">Next<" in first.text and ">Older<" not in first.text
+
+
+def test_a_seller_tab_counts_up_to_the_cap_and_says_there_are_more(as_seller, store, buyer, now, settings):
+    for hour in range(4):
+        OrderFactory(buyer=buyer, store=store, paid_at=now - timedelta(hours=hour))
+
+    with patch.object(paging, "SITE_COUNT_CAP", 3):
+        response = as_seller.get(reverse("orders:seller_list"))
+
+    counts = {key: (n, more) for key, _label, n, more in response.context["tabs"]}
+    assert counts["to_ship"] == (3, True) and counts["shipped"] == (0, False)
+    assert '<span class="badge text-bg-light">3+</span>' in response.text
 
 
 # --- the return policy page --------------------------------------------------------------------

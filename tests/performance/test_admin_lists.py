@@ -159,3 +159,31 @@ def test_the_conversations_list_counts_messages_per_row_in_a_fixed_number_of_que
 
     cells = re.findall(r'<td class="field-message_count">(\d+)</td>', response.content.decode())
     assert cells == ["3"] * count
+
+
+def test_the_refund_ledger_costs_the_same_for_1_or_60_refunds_and_joins_only_the_pages_rows(
+    mediator_client, refund_for, django_assert_max_num_queries
+):
+    def page(params: dict) -> tuple[int, list[str], list[str]]:
+        with django_assert_max_num_queries(8), CaptureQueriesContext(connection) as queries:
+            response = mediator_client.get(REFUNDS, params)
+        return (
+            len(queries),
+            re.findall(r"<td class=\"field-order nowrap\">(AE-\d+)</td>", response.content.decode()),
+            [query["sql"] for query in queries if "orders_refund" in query["sql"]],
+        )
+
+    only = refund_for(OrderFactory())
+    with_one, _shown, _sql = page({})
+    refunds = [refund_for(OrderFactory()) for _ in range(59)]
+
+    count, first, _sql = page({})
+    second_count, second, sql = page({"p": 2})
+
+    assert count == second_count == with_one
+    assert len(first) == 50 and len(second) == 10 and not set(first) & set(second)
+    # The OFFSET skips ids in the ordering's index; only the page's rows are joined to their order.
+    [statement] = [statement for statement in sql if "OFFSET" in statement]
+    skipped = re.search(r"IN \((SELECT .*? OFFSET 50)\)", statement)
+    assert skipped and "orders_order" not in skipped.group(1), statement
+    assert {refund.order.number for refund in refunds} | {only.order.number} == set(first) | set(second)

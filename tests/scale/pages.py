@@ -21,8 +21,8 @@ from portal.accounts.models import User
 from portal.accounts.roles import MEDIATORS_GROUP
 from portal.paging import CappedPaginator
 
-#: Rows per page of the site's lists (``orders.views.PAGE_SIZE``), of the mediation queue and of
-#: the console's other lists (Django's default).
+#: Rows per page of the site's lists (``orders.views.PAGE_SIZE``), of the mediation queue, the
+#: refund ledger and the conversations, and of the console's other lists (Django's default).
 SITE_PAGE_SIZE = 20
 QUEUE_PAGE_SIZE = 50
 ADMIN_PAGE_SIZE = 100
@@ -98,10 +98,8 @@ class Catalogue:
         self.users.update(User.objects.in_bulk(heavy))
         most = self._heavy[0][1] if self._heavy else 0
         orders_url = reverse("orders:list")
-        last = [
-            (self.users[buyer], f"{orders_url}?page={max(1, ceil(n / SITE_PAGE_SIZE))}")
-            for buyer, n in self._heavy
-        ]
+        # The oldest page, as the list's "Oldest" link reaches it (keyset pagination, no OFFSET).
+        last = [(self.users[buyer], f"{orders_url}?page=last") for buyer, _n in self._heavy]
         filters = list(INBOX_FILTERS)
         return [
             Page(
@@ -175,10 +173,7 @@ class Catalogue:
                 "seller_orders_last",
                 "Seller: orders, last page",
                 f"stores with up to {most:,} orders",
-                [
-                    (owners[owner], f"{orders_url}?page={max(1, ceil(n / SITE_PAGE_SIZE))}")
-                    for owner, n in stores
-                ],
+                [(owners[owner], f"{orders_url}?tab=completed&page=last") for owner, _n in stores],
             ),
             Page(
                 "seller_inbox",
@@ -258,7 +253,7 @@ class Catalogue:
                     "status__exact=failed",
                     "status__exact=paid",
                     "currency=EUR",
-                    *pages_of(Refund.objects.all(), self.views),
+                    *pages_of(Refund.objects.all(), self.views, per_page=QUEUE_PAGE_SIZE),
                 ],
             ),
             self.console(
@@ -284,6 +279,7 @@ class Catalogue:
                     *pages_of(
                         Conversation.objects.filter(Exists(Dispute.objects.filter(order=OuterRef("order")))),
                         self.views,
+                        per_page=QUEUE_PAGE_SIZE,
                     ),
                     *[f"q={row[3]}" for row in self.disputes[:20]],
                 ],
