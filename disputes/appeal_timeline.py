@@ -1,6 +1,6 @@
 """An appeal as the dispute page tells it: the appeal's events on the dispute's own timeline, in
-order with the dispute's, and the state badge saying the case is under appeal (then the appeal's
-result, which is final)."""
+order with the dispute's, the state badge saying the case is under appeal (then the appeal's
+result, which is final), and the first decision's terms named for what they now are."""
 
 from dataclasses import dataclass
 
@@ -63,3 +63,12 @@ def appeal_badge(dispute: Dispute, appeal: Appeal) -> StateBadge:
         _("%(outcome)s (appeal, final)") % {"outcome": appeal.get_outcome_display()},
         tone.get(appeal.outcome, "text-bg-dark"),
     )
+
+
+def appeal_terms_label(appeal: Appeal) -> str:
+    """What the first decision's locked terms are called once it is appealed."""
+    if not appeal.is_final:
+        return _("Decided terms (under appeal)")
+    if appeal.outcome == Appeal.Outcome.UPHELD:
+        return _("Decided terms (final)")
+    return _("First decision's terms (changed on appeal)")

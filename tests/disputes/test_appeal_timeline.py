@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 
 from disputes import services
+from disputes.appeal_timeline import appeal_terms_label
+from disputes.models import Appeal
 from tests.disputes import test_appeal_pages
 from tests.factories import evidence_files, mediator_user
 
@@ -67,6 +69,10 @@ def test_while_the_appeal_runs_the_badge_says_so_and_the_timeline_shows_the_fili
         lines = timeline_lines(html)
         assert lines[-1] == "Appeal filed by the buyer"
         assert any(line.startswith("Dispute opened") for line in lines[:-1])
+        words = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+        assert "The mediator's decision is under appeal" in words.replace("&#x27;", "'")
+        assert "This case is closed." not in words
+    assert appeal_terms_label(appealed) == "Decided terms (under appeal)"
 
 
 def test_after_the_appeal_is_decided_the_timeline_has_every_step_in_order_and_the_badge_the_result(
@@ -100,6 +106,10 @@ def test_after_the_appeal_is_decided_the_timeline_has_every_step_in_order_and_th
     assert "the difference of 60.00 USD is refunded to the buyer" in lines[decided]
     assert badge(html) == "Changed in the buyer&#x27;s favour (appeal, final)"
     assert "It was full" in html
+    assert "This case is closed." in html
+    assert (
+        appeal_terms_label(Appeal.objects.get(pk=appealed.pk)) == "First decision's terms (changed on appeal)"
+    )
 
 
 def test_a_dispute_without_an_appeal_keeps_its_own_badge(
