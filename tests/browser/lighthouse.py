@@ -2,9 +2,13 @@
 
 Loads the demo (``seed_demo``) into a throwaway database, starts the development server on a free
 port the way ``make run`` serves pages (DEBUG off, static files by WhiteNoise), signs each demo
-account in (a session cookie passed with ``--extra-headers``) and runs Lighthouse's mobile audit
-of accessibility, best practices and SEO on each page with Debian's Chromium (``CHROMIUM_PATH``;
-never ``playwright install``). Prints a table of scores per page and the failing audits, writes
+account in and runs Lighthouse's mobile audit of accessibility, best practices and SEO on each
+page with Debian's Chromium (``CHROMIUM_PATH``; never ``playwright install``). ``lighthouse.mjs``
+drives one Chromium per job through Lighthouse's Node API with the account's session cookie in the
+browser's cookie jar: passed as a header (the CLI's ``--extra-headers``) it did not reach every
+request, and the admin's ``jsi18n`` script came back as the login page.
+
+Prints a table of scores per page and the failing audits, writes
 the JSON reports to ``test-artifacts/lighthouse/``, and exits 1 when a buyer or seller page
 scores below ``TARGETS`` (the mediator's console is measured and shown, not gated: its pages are
 Django's admin).
