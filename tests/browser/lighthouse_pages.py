@@ -78,6 +78,9 @@ def pages(now: datetime) -> list[Page]:
     evidence = Evidence.objects.filter(dispute=shown).order_by("id").first() or Evidence.objects.first()
     conversation = Conversation.objects.filter(order__buyer=buyer).order_by("id").first()
     appealed = Appeal.objects.select_related("dispute__buyer").order_by("id").first()
+    russian = (
+        Dispute.objects.filter(buyer__username="olga_buyer").select_related("buyer").order_by("id").first()
+    )
     seller_order = Dispute.objects.filter(store=store).order_by("id").first().order
     return [
         Page("buyer", "order list", "/orders/", BUYER),
@@ -90,6 +93,8 @@ def pages(now: datetime) -> list[Page]:
             f"/disputes/{appealed.dispute_id}/",
             appealed.dispute.buyer.username,
         ),
+        # Olga reads the portal in Russian: the page's lang and words are hers.
+        Page("buyer", "dispute in Russian", f"/disputes/{russian.pk}/", russian.buyer.username),
         Page("buyer", "dispute inbox", "/disputes/", BUYER),
         Page("buyer", "message inbox", "/messages/", BUYER),
         Page("buyer", "conversation", f"/messages/{conversation.order.number}/", BUYER),
