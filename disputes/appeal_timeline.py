@@ -13,20 +13,14 @@ from disputes.selectors import TimelineEntry
 T = AppealEvent.Type
 
 
-def appeal_event_sentence(event: AppealEvent) -> str:
-    """The timeline line for an appeal event, in the reader's language."""
-    party = event.get_party_display().lower()
-    if event.type == T.FILED:
-        return _("Appeal filed by the %(party)s") % {"party": party}
-    if event.type == T.ANSWERED:
-        return _("Appeal answered by the %(party)s") % {"party": party}
-    if event.type == T.ANSWER_MISSED:
-        return _("The appeal was not answered before the deadline")
-    if event.type == T.ASSIGNED:
-        return _("A second mediator took the appeal")
+def appeal_event_line(event: AppealEvent) -> tuple[str, str]:
+    """The timeline line for an appeal event and the note under it, in the reader's language:
+    the event's name (who acted is on the line below it), and for the decision what it changed
+    in money above the second mediator's own words."""
     if event.type == T.DECIDED:
-        return _("Appeal decided (final). %(decision)s") % {"decision": decision_sentence(event.appeal)}
-    return _("Reminder about the appeal sent to the %(party)s") % {"party": party}
+        note = "\n".join(filter(None, (decision_sentence(event.appeal), event.note)))
+        return event.get_type_display(), note
+    return event.get_type_display(), event.note
 
 
 def with_appeal(timeline: list[TimelineEntry], appeal: Appeal) -> list[TimelineEntry]:
@@ -35,13 +29,9 @@ def with_appeal(timeline: list[TimelineEntry], appeal: Appeal) -> list[TimelineE
     entries = []
     for event in events:
         event.appeal = appeal  # in hand already: the decided line reads its amounts
+        sentence, note = appeal_event_line(event)
         entries.append(
-            TimelineEntry(
-                event=event,
-                sentence=appeal_event_sentence(event),
-                by_clock=event.actor_id is None,
-                note=event.note,
-            )
+            TimelineEntry(event=event, sentence=sentence, by_clock=event.actor_id is None, note=note)
         )
     return sorted([*timeline, *entries], key=lambda entry: entry.event.created_at)
 
@@ -53,15 +43,14 @@ class StateBadge:
 
 
 def appeal_badge(dispute: Dispute, appeal: Appeal) -> StateBadge:
-    """What the state badge says once the decision is appealed."""
+    """What the state badge says once the decision is appealed: the state and "under appeal",
+    then the appeal's outcome and that it is decided (final)."""
     if not appeal.is_final:
-        return StateBadge(
-            _("%(state)s · under appeal") % {"state": dispute.get_state_display()}, "text-bg-warning"
-        )
+        under_appeal = _("Under appeal")
+        return StateBadge(f"{dispute.get_state_display()} · {under_appeal}", "text-bg-warning")
     tone = {Appeal.Outcome.FOR_BUYER: "text-bg-success", Appeal.Outcome.FOR_SELLER: "text-bg-secondary"}
     return StateBadge(
-        _("%(outcome)s (appeal, final)") % {"outcome": appeal.get_outcome_display()},
-        tone.get(appeal.outcome, "text-bg-dark"),
+        f"{appeal.get_outcome_display()} · {T.DECIDED.label}", tone.get(appeal.outcome, "text-bg-dark")
     )
 
 

@@ -162,7 +162,7 @@ def check_can_open(*, order: Order, buyer: User, now: datetime) -> DisputeWindow
     if order.state == Order.State.REFUNDED or refunded_total(order) >= order.total_paid:
         # Asked before the window: a refunded order's window is closed too, but this is why.
         raise NothingLeftToRefund(
-            _("Everything paid for this order has been refunded, so there is nothing left to dispute."),
+            _("Everything paid for this order has been refunded."),
             field=None,
         )
     if window.closes_at is None or now >= window.closes_at:

@@ -18,7 +18,7 @@ from tests.factories import open_dispute_for
 pytestmark = pytest.mark.django_db
 
 DAY = timedelta(days=1)
-WHY = "Everything paid for this order has been refunded, so there is nothing left to dispute."
+WHY = "Everything paid for this order has been refunded."
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def fully_refunded(order, seller, mediator, now, time_machine):
 
 
 def test_a_fully_refunded_order_cannot_be_disputed_and_says_why(buyer, fully_refunded, now):
-    with pytest.raises(services.NothingLeftToRefund, match="nothing left to dispute"):
+    with pytest.raises(services.NothingLeftToRefund, match="has been refunded"):
         check_can_open(order=fully_refunded, buyer=buyer, now=now + 14 * DAY)
 
 
