@@ -121,6 +121,7 @@ def _pages(cases) -> dict[str, list[tuple[str, str]]]:
             ("dispute with an offer", f"/disputes/{offered.pk}/"),
             ("dispute evidence requested", f"/disputes/{mediated.pk}/"),
             ("dispute closed", f"/disputes/{closed.pk}/"),
+            ("order refunded", f"/orders/{closed.order.number}/"),
             ("dispute inbox", "/disputes/"),
             ("message inbox", "/messages/"),
             ("conversation", f"/messages/{order_number}/"),

@@ -54,6 +54,7 @@ def test_the_order_page_offers_no_dispute_and_says_why(client, buyer, seller, fu
 
     assert reverse("disputes:open", args=[fully_refunded.number]) not in buyer_page
     assert "Open dispute" not in words
+    assert "What you can do now" not in words  # nothing to do: no empty card promising something
     assert f"You cannot open another dispute on this order. {WHY}" in words
     assert "The buyer cannot open another dispute on this order." in text(
         order_page(client, seller, fully_refunded)
