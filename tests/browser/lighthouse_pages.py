@@ -121,6 +121,9 @@ def pages(now: datetime) -> list[Page]:
             MEDIATOR,
         ),
         Page("mediator", "admin order page", f"/admin/orders/order/{seller_order.pk}/change/", MEDIATOR),
+        Page("mediator", "admin statistics", "/admin/disputes/dispute/statistics/", MEDIATOR),
+        # Maria decided the appealed case, so a second mediator (the demo's admin) reads the appeal.
+        Page("mediator", "admin appeal page", f"/admin/disputes/appeal/{appealed.pk}/change/", "admin"),
     ]
 
 
