@@ -5,8 +5,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from disputes import appeal_selectors, forms, permissions
+from disputes import appeal_selectors, forms, permissions, selectors
 from disputes.appeal_notifications import decision_sentence, final_outcome_sentence
+from disputes.appeal_timeline import appeal_badge, appeal_terms_label, with_appeal
 from disputes.models import Appeal, Dispute, Party
 
 
@@ -29,6 +30,10 @@ def appeal_context(request: HttpRequest, dispute: Dispute, bound: dict | None = 
             # The page's outcome heading tells the result that stands: the appeal's.
             context["outcome_sentence"] = final_outcome_sentence(appeal)
         context.update(
+            # Replace the page's own timeline and badge: the appeal's events and state belong in them.
+            timeline=with_appeal(selectors.timeline(dispute), appeal),
+            state_badge=appeal_badge(dispute, appeal),
+            appeal_terms_label=appeal_terms_label(appeal),
             appeal_decision=decision_sentence(appeal) if appeal.is_final else "",
             appeal_answer_form=bound.get("answer_appeal")
             or (

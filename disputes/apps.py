@@ -25,6 +25,8 @@ class DisputesConfig(AppConfig):
                 name="dispute_panel",
                 facts=selectors.dispute_panel_for_order,
                 actions_template="disputes/_order_actions.html",
+                # The button to the open dispute (either party), or to open one (the buyer).
+                has_actions=lambda panel: bool(panel["current"] or panel["can_open"]),
                 side_template="disputes/_order_panel.html",
             )
         )

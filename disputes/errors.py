@@ -14,6 +14,11 @@ class DisputeWindowClosed(DisputeError):
     field = "reason"
 
 
+class NothingLeftToRefund(DisputeWindowClosed):
+    """Everything the buyer paid for the order has been refunded: no dispute could claim more, so
+    the order's window is closed whatever its dates say."""
+
+
 class DisputeAlreadyOpen(DisputeError):
     pass
 

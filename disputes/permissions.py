@@ -9,11 +9,12 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from disputes import policy
-from disputes.errors import BuyerBlacklisted, DisputeAlreadyOpen, DisputeWindowClosed
+from disputes.errors import BuyerBlacklisted, DisputeAlreadyOpen, DisputeWindowClosed, NothingLeftToRefund
 from disputes.models import BuyerStanding, Dispute, Evidence
 from disputes.roles import Party, is_dispute_party, party_of
 from disputes.roles import is_dispute_buyer as is_dispute_buyer  # the pages ask the gate who views
 from orders.models import Order
+from orders.selectors import refunded_total
 from portal.accounts.models import User
 from portal.accounts.roles import is_mediator
 
@@ -155,6 +156,7 @@ def check_can_open(
 
     :raises BuyerBlacklisted: a mediator blacklisted the buyer
     :raises DisputeAlreadyOpen: the order already has an open dispute
+    :raises NothingLeftToRefund: everything paid for the order has been refunded
     :raises DisputeWindowClosed: the order is not (or no longer) disputable
     """
     if standing is UNKNOWN:
@@ -176,6 +178,12 @@ def check_can_open(
                 "If it is not shipped by %(date)s, you are refunded automatically."
             )
             % {"date": _when(order.handling_due_at)},
+            field=None,
+        )
+    if order.state == Order.State.REFUNDED or refunded_total(order) >= order.total_paid:
+        # Asked before the window: a refunded order's window is closed too, but this is why.
+        raise NothingLeftToRefund(
+            _("Everything paid for this order has been refunded."),
             field=None,
         )
     if window.closes_at is None or now >= window.closes_at:

@@ -28,6 +28,9 @@ class OrderPagePart:
     header_template: str = ""
     #: Shown among "What you can do now".
     actions_template: str = ""
+    #: ``has_actions(facts)``: whether the actions template shows anything for these facts, so a
+    #: page with nothing to do shows no empty "What you can do now"; ``None``: always.
+    has_actions: Callable[[Any], bool] | None = None
     #: Shown at the top of the side column.
     side_template: str = ""
 
@@ -45,6 +48,10 @@ def page_context(*, order: Order, user: User, now: datetime) -> dict:
     parts = list(_parts.values())
     context = {part.name: part.facts(order=order, user=user, now=now) for part in parts if part.facts}
     context["order_page_header_parts"] = [part for part in parts if part.header_template]
-    context["order_page_action_parts"] = [part for part in parts if part.actions_template]
+    context["order_page_action_parts"] = [
+        part
+        for part in parts
+        if part.actions_template and (part.has_actions is None or part.has_actions(context.get(part.name)))
+    ]
     context["order_page_side_parts"] = [part for part in parts if part.side_template]
     return context

@@ -11,6 +11,7 @@ from disputes.errors import (
     DisputeWindowClosed,
     EvidenceRequired,
     ExtensionNotAllowed,
+    NothingLeftToRefund,
 )
 from disputes.services.appeals import (
     AppealDecision,
@@ -77,6 +78,7 @@ __all__ = [
     "EvidenceRequired",
     "ExtensionNotAllowed",
     "LineDecision",
+    "NothingLeftToRefund",
     "SameMediator",
     "accept_offer",
     "accept_request",

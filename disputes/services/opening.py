@@ -166,6 +166,7 @@ def open_dispute(*, order: Order, buyer: User, claim: DisputeClaim, now: datetim
 
     :raises BuyerBlacklisted: the buyer may not open disputes
     :raises DisputeAlreadyOpen: the order has an open dispute
+    :raises NothingLeftToRefund: everything paid for the order has been refunded
     :raises DisputeWindowClosed: outside the window for this reason
     :raises ClaimNotAllowed: the reason, items or return choice break a rule
     :raises AmountNotAllowed: the amount is not positive or exceeds what can be refunded
