@@ -450,12 +450,12 @@ def team_statistics(*, now: datetime, weeks: int = STATISTICS_WEEKS) -> TeamStat
                 decided_for_buyer=decided_for_buyer.get(week, 0),
             )
         )
-    durations = [
-        decided_at - escalated_at
-        for decided_at, escalated_at in decisions.filter(dispute__escalated_at__isnull=False).values_list(
-            "created_at", "dispute__escalated_at"
-        )
-    ]
+    # One interval a decision, subtracted by the database: half the values to read and parse.
+    durations = list(
+        decisions.filter(dispute__escalated_at__isnull=False)
+        .annotate(took=F("created_at") - F("dispute__escalated_at"))
+        .values_list("took", flat=True)
+    )
     queue = Dispute.objects.filter(state__in=Dispute.MEDIATION_STATES).aggregate(
         in_mediation=Count("pk"),
         overdue=Count("pk", filter=Q(deadline_at__lt=now)),

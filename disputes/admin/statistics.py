@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, OuterRef, Q
+from django.db.models import Count, F, OuterRef, Q
 from django.db.models.expressions import Combinable
 from django.utils import formats
 from django.utils.functional import Promise
@@ -103,13 +103,17 @@ def mediator_rows(*, since: datetime, columns: list[Column] | None = None) -> li
         .order_by("username")
     )
     durations: dict[int, list[timedelta]] = {mediator.pk: [] for mediator in mediators}
-    for author_id, decided_at, escalated_at in Proposal.objects.filter(
-        kind=Proposal.Kind.DECISION,
-        created_at__gte=since,
-        author__in=mediators,
-        dispute__escalated_at__isnull=False,
-    ).values_list("author_id", "created_at", "dispute__escalated_at"):
-        durations[author_id].append(decided_at - escalated_at)
+    for author_id, took in (
+        Proposal.objects.filter(
+            kind=Proposal.Kind.DECISION,
+            created_at__gte=since,
+            author__in=mediators,
+            dispute__escalated_at__isnull=False,
+        )
+        .annotate(took=F("created_at") - F("dispute__escalated_at"))
+        .values_list("author_id", "took")
+    ):
+        durations[author_id].append(took)
     rows = []
     for mediator in mediators:
         medians = durations[mediator.pk]
