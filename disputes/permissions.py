@@ -15,6 +15,7 @@ from disputes.roles import Party, is_dispute_party, party_of
 from disputes.roles import is_dispute_buyer as is_dispute_buyer  # the pages ask the gate who views
 from orders.models import Order
 from orders.selectors import refunded_total
+from orders.services import refunded_sum
 from portal.accounts.models import User
 from portal.accounts.roles import is_mediator
 
@@ -42,11 +43,14 @@ def get_dispute_for_user(user: User, pk: int) -> Dispute:
             "appeal__first_mediator",
             "appeal__decided_by",
         )
+        # What the order refunded so far, for "can another dispute be opened?" on a closed one.
+        .annotate(order_refunded_so_far=refunded_sum("order_id"))
         .filter(pk=pk)
         .first()
     )
     if dispute is None or not can_view_dispute(dispute, user):
         raise Http404("No such dispute.")
+    dispute.order.refunded_so_far = dispute.order_refunded_so_far
     return dispute
 
 
