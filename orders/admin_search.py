@@ -23,8 +23,16 @@ def people_matching(term: str) -> QuerySet[User]:
 
 
 def stores_matching(term: str) -> QuerySet[Store]:
-    """The ids of the stores whose name, or whose owner's username or e-mail, starts with ``term``."""
-    return Store.objects.filter(Q(name__istartswith=term) | Q(owner__in=people_matching(term))).values("pk")
+    """The ids of the stores whose name, or whose owner's username or e-mail, starts with ``term``.
+
+    Two queries in a ``UNION``, not one ``OR``: PostgreSQL cannot estimate "name matches or the
+    owner is among these people" and guesses half the stores, and so half the orders, which
+    made it read the whole orders table for a search that finds one order (800 ms at 1M)."""
+    return (
+        Store.objects.filter(name__istartswith=term)
+        .values("pk")
+        .union(Store.objects.filter(owner__in=people_matching(term)).values("pk"))
+    )
 
 
 def keep_matching(queryset: QuerySet, branches: list[QuerySet]) -> QuerySet:
