@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from tests.browser.screenshots import CHROMIUM, ROOT, free_port, manage, wait_until_up
+from tests.browser.screenshots import CHROMIUM, ROOT, demo_site, manage
 
 LIGHTHOUSE = ROOT / "node_modules" / "lighthouse"
 RUNNER = Path(__file__).with_suffix(".mjs")
@@ -134,37 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     if not LIGHTHOUSE.exists():
         raise SystemExit(f"{LIGHTHOUSE.relative_to(ROOT)} is missing: run `npm ci` in {ROOT} first.")
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="portal-lighthouse-") as var_dir:
-        env = {
-            **os.environ,
-            "PORTAL_VAR_DIR": var_dir,
-            "DJANGO_SETTINGS_MODULE": "portal.settings.base",
-            "DJANGO_DEBUG": "false",
-            "CELERY_BROKER_URL": "memory://",
-            "LOG_LEVEL": "WARNING",
-        }
-        env.pop("DATABASE_URL", None)  # always the throwaway SQLite database
-        Path(var_dir, "staticfiles").mkdir()
-        manage("migrate", "--noinput", env=env)
-        manage("seed_demo", env=env)
+    with demo_site() as (base_url, env):
         found = demo_pages(env)
         if options.only:
             found["pages"] = [page for page in found["pages"] if page["role"] in options.only]
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            base_url = f"http://127.0.0.1:{port}"
-            wait_until_up(f"{base_url}/accounts/login/", server)
-            results = run(base_url, found, options.jobs)
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
+        results = run(base_url, found, options.jobs)
     rows, misses = table(results)
     print(rows)
     took = time.monotonic() - started

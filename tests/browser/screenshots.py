@@ -17,6 +17,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -167,11 +169,11 @@ def take(base_url: str, wanted: list[Shot]) -> list[Path]:
     return taken
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["buyer", "olga", "seller", "mediator", "errors"], action="append")
-    options = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="portal-screenshots-") as var_dir:
+@contextmanager
+def demo_site() -> Iterator[tuple[str, dict]]:
+    """The demo (``seed_demo``) in a throwaway SQLite database, served by the development server
+    on a free port with DEBUG off (as ``make run``): yields its base URL and its environment."""
+    with tempfile.TemporaryDirectory(prefix="portal-demo-site-") as var_dir:
         env = {
             **os.environ,
             "PORTAL_VAR_DIR": var_dir,
@@ -184,7 +186,6 @@ def main(argv: list[str] | None = None) -> None:
         Path(var_dir, "staticfiles").mkdir()
         manage("migrate", "--noinput", env=env)
         manage("seed_demo", env=env)
-        wanted = [shot for shot in shots(demo_numbers(env)) if not options.only or shot.role in options.only]
         port = free_port()
         server = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
@@ -196,11 +197,20 @@ def main(argv: list[str] | None = None) -> None:
         try:
             base_url = f"http://127.0.0.1:{port}"
             wait_until_up(f"{base_url}/accounts/login/", server)
-            DOCS.mkdir(parents=True, exist_ok=True)
-            taken = take(base_url, wanted)
+            yield base_url, env
         finally:
             server.terminate()
             server.wait(timeout=20)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=["buyer", "olga", "seller", "mediator", "errors"], action="append")
+    options = parser.parse_args(argv)
+    with demo_site() as (base_url, env):
+        wanted = [shot for shot in shots(demo_numbers(env)) if not options.only or shot.role in options.only]
+        DOCS.mkdir(parents=True, exist_ok=True)
+        taken = take(base_url, wanted)
     print(f"{len(taken)} screenshots in {DOCS.relative_to(ROOT)}/")
 
 
