@@ -1,7 +1,7 @@
 """What the clock did to a dispute and why (issue 16, item 4): the rule, the deadline it enforced
 and the event that started that deadline, for the timeline, the e-mails and the dossier.
 
-``events.dispute_auto_resolved`` records the facts; the sentence is written when read, in the
+``events.disputes_auto_resolved`` records the facts; the sentence is written when read, in the
 reader's language and time zone, through the same wording as the orders' (``orders.automatic``).
 """
 
@@ -14,13 +14,9 @@ from disputes.models import Dispute, DisputeEvent
 from orders.automatic import explained
 
 
-def started_by(dispute: Dispute, *, state: str, before: datetime) -> dict:
-    """The facts of the event that entered ``state``, whose deadline the clock is applying."""
-    return started_by_each([(dispute, state)], before=before)[0]
-
-
 def started_by_each(disputes: list[tuple[Dispute, str]], *, before: datetime) -> list[dict]:
-    """:func:`started_by` for each (dispute, state) pair, read in one query."""
+    """For each (dispute, state) pair, the facts of the latest event that entered ``state`` (whose
+    deadline the clock is applying), read in one query."""
     entered = DisputeEvent.objects.filter(
         dispute__in=[dispute for dispute, _state in disputes],
         to_state__in={state for _dispute, state in disputes},

@@ -240,17 +240,9 @@ class AutoOutcome:
     from_state: str
 
 
-def dispute_auto_resolved(
-    *, dispute: Dispute, rule: str, deadline: datetime, from_state: str, at: datetime
-) -> DisputeEvent:
-    """The clock applied a deadline: ``rule`` names which one, ``deadline`` when it fell due and
-    ``started_by`` the event that started it."""
-    return disputes_auto_resolved([AutoOutcome(dispute, rule, deadline, from_state)], at=at)[0]
-
-
 def disputes_auto_resolved(outcomes: list[AutoOutcome], *, at: datetime) -> list[DisputeEvent]:
-    """:func:`dispute_auto_resolved` for each outcome, written in one INSERT (the sweep applies
-    dozens in a transaction)."""
+    """The clock applied these deadlines: each event names the rule, when the deadline fell due
+    and the event that started it; written in one INSERT (the sweep applies dozens at once)."""
     # The event that started each deadline: the one that entered the state it ended.
     starts = automatic.started_by_each([(o.dispute, o.from_state) for o in outcomes], before=at)
     return DisputeEvent.objects.bulk_create(

@@ -23,13 +23,9 @@ STARTED_BY: dict[str, tuple[str, ...]] = {
 }
 
 
-def started_by(order: Order, rule: str, *, before: datetime) -> dict:
-    """The facts of the latest event that started ``rule``'s deadline, for the event's data."""
-    return started_by_each([order], rule, before=before)[0]
-
-
 def started_by_each(orders: list[Order], rule: str, *, before: datetime) -> list[dict]:
-    """:func:`started_by` for each of ``orders``, read in one query."""
+    """For each of ``orders``, the facts of the latest event that started ``rule``'s deadline,
+    read in one query."""
     if not orders:
         return []
     latest: dict[int, OrderEvent] = {}

@@ -116,22 +116,9 @@ def _clock_data(order: Order, kind: str, start: dict | None) -> dict:
     return data
 
 
-def order_confirmed(*, order: Order, actor: User | None, at: datetime) -> OrderEvent:
-    if actor is None:
-        return clock_steps([(order, [T.AUTO_CONFIRMED])], at=at)[0]
+def order_confirmed(*, order: Order, actor: User, at: datetime) -> OrderEvent:
+    """The buyer confirmed receipt (the clock's confirmation is written by :func:`clock_steps`)."""
     return order_event(order=order, type=T.CONFIRMED, actor=actor, at=at)
-
-
-def order_settled(*, order: Order, at: datetime) -> OrderEvent:
-    return clock_steps([(order, [T.SETTLED])], at=at)[0]
-
-
-def order_auto_cancelled(*, order: Order, at: datetime) -> OrderEvent:
-    return clock_steps([(order, [T.AUTO_CANCELLED])], at=at)[0]
-
-
-def order_refunded(*, order: Order, at: datetime, note: str = "") -> OrderEvent:
-    return order_event(order=order, type=T.REFUNDED, at=at, note=note)
 
 
 def extension_requested(*, order: Order, actor: User, at: datetime) -> OrderEvent:
@@ -152,10 +139,6 @@ def extension_granted(*, order: Order, actor: User, at: datetime, days: int) -> 
 
 def extension_declined(*, order: Order, actor: User, at: datetime) -> OrderEvent:
     return order_event(order=order, type=T.EXTENSION_DECLINED, actor=actor, at=at)
-
-
-def refund_issued(*, order: Order, refund, at: datetime) -> OrderEvent:
-    return refunds_issued([refund], at=at)[0]
 
 
 def refunds_issued(refunds: list, *, at: datetime) -> list[OrderEvent]:
@@ -193,10 +176,6 @@ def refund_failed(*, order: Order, refund, at: datetime) -> OrderEvent:
 
 def order_held(*, order: Order, at: datetime, note: str = "") -> OrderEvent:
     return order_event(order=order, type=T.HELD, at=at, note=note)
-
-
-def order_resumed(*, order: Order, at: datetime, note: str = "") -> OrderEvent:
-    return order_event(order=order, type=T.RESUMED, at=at, note=note)
 
 
 def reminder_sent(*, order: Order, at: datetime) -> OrderEvent:
