@@ -18,7 +18,7 @@ from disputes.services.common import (
 )
 from orders import services as order_services
 from orders.models import Order
-from portal import deadlines, reminders
+from portal import deadlines, querying, reminders
 
 K = Dispute.DeadlineKind
 
@@ -34,22 +34,23 @@ AUTOMATIC_OUTCOMES = {
 
 def apply_dispute_deadlines(disputes: list[Dispute], now: datetime) -> None:
     """Do what each dispute's due deadline says (caller holds the locks and re-checked they are
-    due): each dispute's transition and save, then the rest for all of them together, one
-    statement per kind of row (proposals, refunds, timeline events, notifications)."""
+    due): each dispute's transition, then the rest for all of them together, one statement per
+    kind of row (the disputes moved by the same rule, proposals, refunds, timeline events,
+    notifications)."""
     outcomes, accepted, superseded = [], [], []
-    for dispute in disputes:
-        transition_name, rule = AUTOMATIC_OUTCOMES[dispute.deadline_kind]
-        outcome = events.AutoOutcome(dispute, rule, dispute.deadline_at, dispute.state)
-        if dispute.deadline_kind == K.GRANT_REQUEST and dispute.requested_return:
-            # A granted return goes to the store's address, written into the dispute.
-            dispute.return_address = dispute.return_address or dispute.store.return_address
-        getattr(dispute, transition_name)(at=now)
-        dispute.save()
-        outcomes.append(outcome)
-        if dispute.agreed_amount is not None and outcome.from_state == Dispute.State.AWAITING_SELLER:
-            accepted.append(dispute)
-        elif not dispute.is_open:
-            superseded.append(dispute)
+    with querying.saved_together(disputes):
+        for dispute in disputes:
+            transition_name, rule = AUTOMATIC_OUTCOMES[dispute.deadline_kind]
+            outcome = events.AutoOutcome(dispute, rule, dispute.deadline_at, dispute.state)
+            if dispute.deadline_kind == K.GRANT_REQUEST and dispute.requested_return:
+                # A granted return goes to the store's address, written into the dispute.
+                dispute.return_address = dispute.return_address or dispute.store.return_address
+            getattr(dispute, transition_name)(at=now)
+            outcomes.append(outcome)
+            if dispute.agreed_amount is not None and outcome.from_state == Dispute.State.AWAITING_SELLER:
+                accepted.append(dispute)
+            elif not dispute.is_open:
+                superseded.append(dispute)
     accept_open_proposals(*accepted)
     supersede_open_proposals(*superseded)
     finish_closed(*disputes, now=now)

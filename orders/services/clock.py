@@ -9,7 +9,7 @@ from orders import events, policy, refunds, selectors
 from orders.models import Order, OrderEvent, Refund
 from orders.services.common import OrderError, lock_order, notify
 from orders.services.ledger import RefundDue, issue_refunds, refunded_sum
-from portal import deadlines, reminders
+from portal import deadlines, querying, reminders
 
 
 class DeadlinePassed(OrderError):
@@ -37,27 +37,27 @@ acts_on_order = deadlines.deadline_first(
 
 def apply_order_deadlines(orders: list[Order], now: datetime) -> None:
     """Do what each order's due deadline says (caller holds the locks and re-checked they are
-    due): each order's transition and save, then the events, refunds and notifications of all of
-    them together, one INSERT per kind of row."""
+    due): each order's transition, then the orders moved by the same rule in one UPDATE, and the
+    events, refunds and notifications of all of them together, one INSERT per kind of row."""
     K, T = Order.DeadlineKind, OrderEvent.Type
     steps, due_refunds = [], []
-    for order in orders:
-        if order.deadline_kind == K.AUTO_CANCEL:
-            order.cancel_unshipped(at=now)
-            steps.append((order, [T.AUTO_CANCELLED]))
-            due_refunds.append(
-                RefundDue(order=order, amount=order.total_paid, reason=Refund.Reason.NOT_SHIPPED)
-            )
-        elif order.deadline_kind == K.AUTO_CONFIRM:
-            order.auto_confirm(at=now)
-            steps.append((order, [T.AUTO_CONFIRMED]))
-        elif order.deadline_kind == K.SETTLE:
-            order.settle(at=now, amount=order.total_paid - selectors.refunded_total(order))
-            steps.append((order, [T.SETTLED]))
-        else:
-            continue
-        order.reschedule()
-        order.save()
+    with querying.saved_together(orders):
+        for order in orders:
+            if order.deadline_kind == K.AUTO_CANCEL:
+                order.cancel_unshipped(at=now)
+                steps.append((order, [T.AUTO_CANCELLED]))
+                due_refunds.append(
+                    RefundDue(order=order, amount=order.total_paid, reason=Refund.Reason.NOT_SHIPPED)
+                )
+            elif order.deadline_kind == K.AUTO_CONFIRM:
+                order.auto_confirm(at=now)
+                steps.append((order, [T.AUTO_CONFIRMED]))
+            elif order.deadline_kind == K.SETTLE:
+                order.settle(at=now, amount=order.total_paid - selectors.refunded_total(order))
+                steps.append((order, [T.SETTLED]))
+            else:
+                continue
+            order.reschedule()
     written = events.clock_steps(steps, at=now)
     issue_refunds(due_refunds, now=now)
     notify(*written)

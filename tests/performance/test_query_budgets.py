@@ -258,16 +258,24 @@ def _silent_seller_disputes(count: int, now) -> list:
     return disputes
 
 
-def test_a_group_of_deadlines_costs_each_its_own_two_updates_and_shares_the_rest(
+def _sweep_queries(count: int, now, capture) -> int:
+    disputes = _silent_seller_disputes(count, now)
+    with capture(execute=False), CaptureQueriesContext(connection) as captured:
+        applied = deadlines.enforce_all(now=disputes[-1].deadline_at)
+    assert applied["disputes"] == count
+    return len(captured.captured_queries)
+
+
+def test_a_group_of_deadlines_costs_the_same_statements_whatever_its_size(
     now, django_capture_on_commit_callbacks
 ):
-    # Everything a group's deadlines have in common (events, jobs, refunds, standings,
-    # proposals, the events that started each deadline) is one statement for the group; what is
-    # left per deadline is the dispute's UPDATE and its order's. The rest is the sweep's fixed
-    # cost: one look at each kind of due row, twice (the second pass finds nothing left).
-    disputes = _silent_seller_disputes(15, now)
-    with django_capture_on_commit_callbacks(execute=False), CaptureQueriesContext(connection) as captured:
-        applied = deadlines.enforce_all(now=disputes[-1].deadline_at)
+    # Everything a group's deadlines do is one statement for the group: the disputes moved by the
+    # clock and their orders (one UPDATE each, ``saved_together``), events, jobs, refunds,
+    # standings, proposals, the events that started each deadline. What is left is the sweep's
+    # fixed cost: one look at each kind of due row, twice (the second pass finds nothing left).
+    few = _sweep_queries(3, now, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=False):
+        deadlines.enforce_all(now=now + 365 * DAY)  # the first group's orders run their course
+    many = _sweep_queries(15, now + 400 * DAY, django_capture_on_commit_callbacks)
 
-    assert applied["disputes"] == 15
-    assert len(captured.captured_queries) <= 2 * 15 + 35
+    assert many == few <= 40
