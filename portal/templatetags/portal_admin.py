@@ -1,10 +1,27 @@
 """The mediation console's own template tags."""
 
 from django import template
+from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.contrib.admin.views.main import ChangeList
+from django.template.base import Parser, Token
 from django.utils.translation import gettext, ngettext
 
+from portal import admin_rows
+
 register = template.Library()
+
+
+@register.tag(name="portal_result_list")
+def result_list_tag(parser: Parser, token: Token) -> InclusionAdminNode:
+    """Django's ``{% result_list cl %}`` (same templates, same HTML) with the rows written by
+    :mod:`portal.admin_rows`."""
+    return InclusionAdminNode(
+        parser,
+        token,
+        func=admin_rows.result_list,
+        template_name="change_list_results.html",
+        takes_context=False,
+    )
 
 
 @register.simple_tag

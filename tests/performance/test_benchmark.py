@@ -8,9 +8,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from tests.scale.bench import TARGETS, Benchmark, PageResult, Report, percentile, table
+from tests.scale.bench import MIX_WEIGHTS, TARGETS, Benchmark, PageResult, Report, percentile, table, weighted
 from tests.scale.growth import growth
 from tests.scale.growth import lines as growth_lines
+from tests.scale.pages import Page
 
 pytestmark = pytest.mark.django_db
 
@@ -123,6 +124,10 @@ def test_the_table_shows_each_figure_next_to_its_target():
             "mixed_rps": 220.0,
             "mixed_p99": "80ms",
             "ratio": 0.55,
+            "flat": "120 distinct views",
+            "flat_rps": 100.0,
+            "flat_p99": "120ms",
+            "flat_ratio": 0.25,
         },
     )
 
@@ -130,7 +135,8 @@ def test_the_table_shows_each_figure_next_to_its_target():
 
     assert "Buyer: orders list" in text and "7 / 7" in text and "12.5" in text
     assert "slowdown 1.10x" in text and "MISSED" in text  # 454.5/s is under the 500/s target
-    assert "55%" in text
+    assert "weighted mix 220 req/s" in text and "55%" in text
+    assert "flat mix 100 req/s (p99 120ms): 25% of the bare view" in text
 
 
 def test_percentiles_come_from_the_sorted_timings():
@@ -138,3 +144,26 @@ def test_percentiles_come_from_the_sorted_timings():
 
     assert percentile(timings, 0.5) in (50.0, 51.0)
     assert percentile(timings, 0.95) in (95.0, 96.0)
+
+
+def test_the_weighted_mix_keeps_every_view_in_the_audiences_proportions():
+    pages = [
+        Page(key, key, "", [(f"{key}-viewer-{n}", f"/{key}/{n}") for n in range(views)])
+        for key, views in [("buyer_a", 4), ("buyer_b", 3), ("seller_a", 5), ("admin_a", 6), ("admin_b", 2)]
+    ]
+
+    order = weighted(pages)
+
+    per_round = sum(MIX_WEIGHTS.values())
+    assert len(order) % per_round == 0
+    assert {url for _viewer, url in order} == {url for page in pages for _viewer, url in page.views}
+    audience = {url: page.audience for page in pages for _viewer, url in page.views}
+    for start in range(0, len(order), per_round):
+        counts = {who: 0 for who in MIX_WEIGHTS}
+        for _viewer, url in order[start : start + per_round]:
+            counts[audience[url]] += 1
+        assert counts == MIX_WEIGHTS
+    # The lightest audience's views come once each, in turn across its pages.
+    console = [url for _viewer, url in order if audience[url] == "mediators"]
+    assert console[:4] == ["/admin_a/0", "/admin_b/0", "/admin_a/1", "/admin_b/1"]
+    assert len(console) == 8

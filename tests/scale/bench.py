@@ -6,8 +6,9 @@ view and the template; no network), so "server time" is what Django itself spend
 come from one extra request under ``CaptureQueriesContext``, for a large and a small account,
 so a count that grows with data shows up as two different numbers. The sweep is timed on an
 empty scratch database and on the loaded one with the same number of due deadlines. Requests
-per second come from ``wrk`` against gunicorn (2 workers), the dispute page and a bare view in
-alternating rounds of the same run.
+per second come from ``wrk`` against gunicorn (2 workers): a weighted mix of every page (buyers,
+sellers and mediators in ``MIX_WEIGHTS``' proportions), the flat mix (one view of every page in
+turn) and a bare view, in alternating rounds of the same run.
 """
 
 import json
@@ -59,6 +60,10 @@ TARGETS = {
     "sweep_slowdown_with_data": 1.2,
     "mixed_share_of_bare_rps": 0.25,
 }
+#: The weighted mix's requests per 20 by audience: a marketplace's traffic is mostly buyers
+#: (many people, each following a few orders), then sellers (fewer people, each working a whole
+#: store's list every day), then a small mediation team (README, "Performance").
+MIX_WEIGHTS = {"buyers": 13, "sellers": 5, "mediators": 2}
 
 
 @dataclass
@@ -261,46 +266,66 @@ class Benchmark:
 
     # --- the web server --------------------------------------------------------------------------
     def measure_web(self, pages: list[Page]) -> dict:
-        """A mixed workload of buyers, sellers and mediators (every view of every page, in turn,
-        each with its viewer's session) against gunicorn, next to a bare view in the same run."""
+        """Two mixed workloads of buyers, sellers and mediators against gunicorn, each request a
+        view of a page with its viewer's session, next to a bare view in the same run: the
+        weighted mix (``MIX_WEIGHTS``: a marketplace's traffic) is the target's figure, the flat
+        one (one view of every page in turn) is printed beside it."""
         if shutil.which("wrk") is None:
             return {"skipped": "wrk is not installed (Debian: apt-get install wrk)"}
         cookies: dict[int, str] = {}
-        views = []
-        for user, url in mixed(pages):
-            if user.pk not in cookies:
-                client = Client()
-                client.force_login(user)
-                cookies[user.pk] = (
-                    f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-                )
-            views.append((url, cookies[user.pk]))
+
+        def with_cookies(order: list[tuple[User, str]]) -> list[tuple[str, str]]:
+            views = []
+            for user, url in order:
+                if user.pk not in cookies:
+                    client = Client()
+                    client.force_login(user)
+                    cookies[user.pk] = (
+                        f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+                    )
+                views.append((url, cookies[user.pk]))
+            return views
+
+        weighted_views, flat_views = with_cookies(weighted(pages)), with_cookies(mixed(pages))
         with tempfile.TemporaryDirectory(prefix="portal-bench-wrk-") as folder:
-            script = Path(folder) / "mixed.lua"
-            script.write_text(lua_rotation(views))
+            scripts = {"mixed": Path(folder) / "weighted.lua", "flat": Path(folder) / "flat.lua"}
+            scripts["mixed"].write_text(lua_rotation(weighted_views))
+            scripts["flat"].write_text(lua_rotation(flat_views))
             with gunicorn() as base:
-                wait_for(base + views[0][0], views[0][1])
+                wait_for(base + flat_views[0][0], flat_views[0][1])
                 bare_url = base + "/__bench__/bare/"
-                wrk(bare_url, views[0][1], seconds=min(2.0, self.wrk_seconds))  # warm both workers
-                wrk(base + "/", "", seconds=min(2.0, self.wrk_seconds), script=script)
+                warm = min(2.0, self.wrk_seconds)
+                wrk(bare_url, flat_views[0][1], seconds=warm)  # warm both workers
+                wrk(base + "/", "", seconds=warm, script=scripts["flat"])
                 rounds = []
                 for _round in range(self.wrk_rounds):
                     rounds.append(
                         {
-                            "bare": wrk(bare_url, views[0][1], seconds=self.wrk_seconds),
-                            "mixed": wrk(base + "/", "", seconds=self.wrk_seconds, script=script),
+                            "bare": wrk(bare_url, flat_views[0][1], seconds=self.wrk_seconds),
+                            **{
+                                name: wrk(base + "/", "", seconds=self.wrk_seconds, script=script)
+                                for name, script in scripts.items()
+                            },
                         }
                     )
         bare = statistics.median(r["bare"]["rps"] for r in rounds)
         mixed_rps = statistics.median(r["mixed"]["rps"] for r in rounds)
+        flat_rps = statistics.median(r["flat"]["rps"] for r in rounds)
+        shares = ", ".join(f"{who} {weight}" for who, weight in MIX_WEIGHTS.items())
         return {
             "server": "gunicorn, 2 sync workers, settings portal.settings.bench (DEBUG off)",
             "load": f"wrk -t1 -c4 -d{self.wrk_seconds:g}s, {self.wrk_rounds} alternating round(s)",
-            "mixed": f"{len(views)} distinct views of {len(pages)} pages by {len(cookies)} people, in turn",
+            "weights": dict(MIX_WEIGHTS),
+            "mixed": f"per {sum(MIX_WEIGHTS.values())} requests {shares}: {len(weighted_views)} requests "
+            f"covering every view of {len(pages)} pages",
+            "flat": f"{len(flat_views)} distinct views of {len(pages)} pages, one of each page in turn",
             "bare_rps": round(bare, 1),
             "mixed_rps": round(mixed_rps, 1),
             "mixed_p99": rounds[-1]["mixed"]["p99"],
             "ratio": round(mixed_rps / bare, 3),
+            "flat_rps": round(flat_rps, 1),
+            "flat_p99": rounds[-1]["flat"]["p99"],
+            "flat_ratio": round(flat_rps / bare, 3),
             "rounds": rounds,
         }
 
@@ -319,6 +344,27 @@ def mixed(pages: list[Page]) -> list[tuple[User, str]]:
         for queue in queues:
             if queue:
                 order.append(queue.pop(0))
+    return order
+
+
+def weighted(pages: list[Page], weights: dict[str, int] = MIX_WEIGHTS) -> list[tuple[User, str]]:
+    """The views of all pages in the proportions of ``weights`` (per audience, spread evenly by a
+    smooth weighted round-robin), each audience's pages taking turns as in :func:`mixed`. It runs
+    whole rounds of ``sum(weights)`` requests until every view of every page has come at least
+    once, so a lighter audience's views come once and a heavier one's come round again."""
+    audiences = {who: mixed([page for page in pages if page.audience == who]) for who in weights}
+    audiences = {who: views for who, views in audiences.items() if views}
+    total = sum(weights[who] for who in audiences)
+    credit = dict.fromkeys(audiences, 0)
+    served = dict.fromkeys(audiences, 0)
+    order: list[tuple[User, str]] = []
+    while any(served[who] < len(views) for who, views in audiences.items()) or len(order) % total:
+        for who in audiences:
+            credit[who] += weights[who]
+        who = max(audiences, key=lambda name: credit[name])
+        credit[who] -= total
+        order.append(audiences[who][served[who] % len(audiences[who])])
+        served[who] += 1
     return order
 
 
@@ -616,12 +662,18 @@ def table(report: Report) -> list[str]:
         lines += [
             "",
             f"Web ({web['server']}; {web['load']}):",
-            f"  {web.get('mixed', 'mixed workload')}",
-            f"  bare view {web['bare_rps']:,.0f} req/s, mixed workload {web['mixed_rps']:,.0f} req/s "
+            f"  weighted mix: {web.get('mixed', 'mixed workload')}",
+            f"  bare view {web['bare_rps']:,.0f} req/s, weighted mix {web['mixed_rps']:,.0f} req/s "
             f"(p99 {web.get('mixed_p99')}): {web['ratio']:.0%} "
             f"(target ≥{TARGETS['mixed_share_of_bare_rps']:.0%}) "
             + mark(web["ratio"] >= TARGETS["mixed_share_of_bare_rps"]),
         ]
+        if "flat_rps" in web:
+            lines += [
+                f"  flat mix: {web['flat']}",
+                f"  flat mix {web['flat_rps']:,.0f} req/s (p99 {web.get('flat_p99')}): "
+                f"{web['flat_ratio']:.0%} of the bare view",
+            ]
     lines += upload_lines(report.uploads) + growth_lines(report.growth)
     lines += [f"load average after: {report.machine.get('load_after', ('?',))[0]}"]
     return lines

@@ -29,6 +29,8 @@ ADMIN_PAGE_SIZE = 100
 #: The issue's targets (p95, ms): every buyer and seller page, every console page.
 SITE_TARGET_MS = 50
 ADMIN_TARGET_MS = 150
+#: A page key's first word names its audience.
+AUDIENCES = {"buyer": "buyers", "seller": "sellers", "admin": "mediators"}
 
 
 @dataclass
@@ -41,6 +43,11 @@ class Page:
     subject: str
     views: list[tuple[User, str]] = field(default_factory=list)
     target_p95_ms: float = SITE_TARGET_MS
+
+    @property
+    def audience(self) -> str:
+        """Who opens the page: "buyers", "sellers" or "mediators" (the console's ``admin_`` pages)."""
+        return AUDIENCES[self.key.split("_", 1)[0]]
 
 
 def pages_of(queryset, most: int, per_page: int = ADMIN_PAGE_SIZE) -> list[str]:
