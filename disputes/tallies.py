@@ -17,11 +17,13 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC
 
+from django.apps import apps as django_apps
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncWeek
 
 from disputes.models import Dispute, DisputeEvent
 from disputes.models.dispute import CLOSED_STATE_VALUES
+from orders import tallies as order_tallies
 from portal.tallies import services as tallies
 from portal.tallies.services import Increment, duration_bucket, week_of
 
@@ -102,6 +104,12 @@ def _counted(event: DisputeEvent, dispute: Dispute) -> list[Increment]:
 
 
 # --- rebuilding from the history -----------------------------------------------------------------------
+def rebuild_every_tally(apps=django_apps) -> None:
+    """Every tally the portal keeps, counted again from the history (the orders' and these)."""
+    order_tallies.rebuild(apps)
+    rebuild(apps)
+
+
 def rebuild(apps) -> None:
     """Make the disputes' tallies what the history says, as ``counted`` would have added them:
     aggregates by week in the database, and one row per decision and per seller's first answer
