@@ -1,9 +1,12 @@
-"""One constructor per dispute timeline event. ``actor=None`` means the clock acted."""
+"""One constructor per dispute timeline event. ``actor=None`` means the clock acted.
+
+Writing an event also adds what it counts to the statistics' tallies (``disputes.tallies``), in
+the same transaction: every change writes its event here, so no change is left uncounted."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from disputes import automatic
+from disputes import automatic, tallies
 from disputes.models import Dispute, DisputeEvent, Party
 from portal.accounts.models import User
 from portal.formatting import stored_label
@@ -39,6 +42,7 @@ def _event(
 def _record(**fields) -> DisputeEvent:
     event = _event(**fields)
     event.save()
+    tallies.record([event])
     return event
 
 
@@ -245,7 +249,7 @@ def disputes_auto_resolved(outcomes: list[AutoOutcome], *, at: datetime) -> list
     and the event that started it; written in one INSERT (the sweep applies dozens at once)."""
     # The event that started each deadline: the one that entered the state it ended.
     starts = automatic.started_by_each([(o.dispute, o.from_state) for o in outcomes], before=at)
-    return DisputeEvent.objects.bulk_create(
+    written = DisputeEvent.objects.bulk_create(
         _event(
             dispute=outcome.dispute,
             type=T.AUTO_RESOLVED,
@@ -255,6 +259,8 @@ def disputes_auto_resolved(outcomes: list[AutoOutcome], *, at: datetime) -> list
         )
         for outcome, start in zip(outcomes, starts, strict=True)
     )
+    tallies.record(written)
+    return written
 
 
 def deadline_extended(*, dispute: Dispute, actor: User, party: str, days: int, at: datetime) -> DisputeEvent:

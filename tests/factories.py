@@ -8,12 +8,14 @@ import factory
 from django.contrib.auth.models import Group
 
 from orders import services as order_services
+from orders import tallies as order_tallies
 from orders.models import Carrier, LineItem, Order, Store
 from orders.payments import FakePaymentProvider, PaymentProviderError, PaymentRefused, ProviderRefund
 from orders.policy import HANDLING_TIME, REMINDERS_BEFORE
 from orders.terms import capture_return_terms
 from portal.accounts.models import User
 from portal.accounts.roles import MEDIATORS_GROUP
+from portal.tallies.services import add as add_to_tallies
 
 PASSWORD = "correct horse battery staple"
 
@@ -70,6 +72,12 @@ class OrderFactory(factory.django.DjangoModelFactory):
         # As checkout does: the store's policy as it stands at payment governs the order.
         if create:
             capture_return_terms(order=obj, at=obj.paid_at)
+
+    @factory.post_generation
+    def tallies(obj, create, extracted, **kwargs):
+        # As checkout does: a paid order counts among its store's orders paid.
+        if create:
+            add_to_tallies(order_tallies.order_paid(obj))
 
 
 def mediator_user(**kwargs) -> User:

@@ -1,8 +1,8 @@
 """Every read query of the mediation console: the queue, the case page and the statistics."""
 
-import statistics
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import (
@@ -20,22 +20,26 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Cast, Coalesce, Least, RowNumber, TruncWeek
-from django.utils import timezone
+from django.db.models.functions import Cast, Coalesce, Least, RowNumber
 
 from disputes import services
+from disputes import tallies as tally_names
 from disputes.models import Dispute, DisputedItem, DisputeEvent, Evidence, Party, Proposal
 from messaging.models import Conversation, Message, MessageAttachment
+from orders import tallies as order_tallies
 from orders.models import LineItem, Order, Refund, Store
 from portal import querying
 from portal.accounts.models import User
+from portal.tallies.models import Tally
+from portal.tallies.services import WINDOW_WEEKS, median, week_of
 
 S = Dispute.State
 
 #: The seeds report that over 70% of mediated cases go to buyers with clear evidence (SPEC
 #: "Mediation"); the statistics page shows the team's share next to it.
 BUYER_SHARE_REFERENCE = Decimal("0.70")
-STATISTICS_WEEKS = 12
+#: The statistics' weeks: the tallies' rolling windows, over which the sellers are ranked.
+STATISTICS_WEEKS = WINDOW_WEEKS
 RANKED_SELLERS = 20
 HISTORY_ROWS = 10
 
@@ -354,119 +358,117 @@ class TeamStatistics:
         return None if share is None else share >= self.reference_share
 
 
-def _week_start(moment: datetime) -> datetime:
-    local = timezone.localtime(moment)
-    monday = local - timedelta(days=local.weekday())
-    return monday.replace(hour=0, minute=0, second=0, microsecond=0)
+def _week_start(moment: datetime) -> date:
+    """The Monday of ``moment``'s week, in UTC: the weeks the tallies are kept by."""
+    return week_of(moment)
 
 
-def _per_week(queryset: QuerySet, field_name: str) -> dict[date, int]:
-    rows = (
-        queryset.annotate(week=TruncWeek(field_name, tzinfo=timezone.get_current_timezone()))
-        .order_by()
-        .values("week")
-        .annotate(n=Count("pk"))
-    )
-    return {timezone.localtime(row["week"]).date(): row["n"] for row in rows}
+def team_tallies(*, names: list[str], since: date, until: date, team: bool) -> QuerySet[Tally]:
+    """The weekly tallies ``names`` from ``since`` to ``until`` (Mondays): the team's, or with
+    ``team=False`` each mediator's."""
+    subject = Q(subject=tally_names.TEAM) if team else ~Q(subject=tally_names.TEAM)
+    return Tally.objects.filter(subject, name__in=names, period__range=(since, until))
 
 
-def _median(durations: list[timedelta]) -> timedelta | None:
-    return statistics.median(durations) if durations else None
+def sellers_by_dispute_rate(*, until: date, limit: int = RANKED_SELLERS) -> list[SellerRow]:
+    """Stores with the most disputes per order among the orders paid and the disputes opened in
+    the ``WINDOW_WEEKS`` weeks ending with ``until``'s, with how many of those disputes are closed
+    (and without mediation) and their median first-response time.
 
-
-def _count(model, **filters) -> Coalesce:
-    """How many ``model`` rows point at the outer store."""
-    return querying.aggregate_per_row(
-        model.objects.filter(store=OuterRef("pk"), **filters), Count("pk"), per="store"
-    )
-
-
-def sellers_by_dispute_rate(*, since: datetime, limit: int = RANKED_SELLERS) -> list[SellerRow]:
-    """Stores with the most disputes per order among the orders paid and the disputes opened since
-    ``since``, with their median first-response time over those disputes.
-
-    Counted per store over the window only, each from an index range (``order_store_recent_idx``,
-    ``dispute_store_opened_idx``): the page never aggregates the whole history.
+    Read from the tallies the services keep: the ranking from the window's row of each store
+    that had a dispute in it (and the row of its orders paid), then the ranked stores' weeks.
     """
-    disputes = {"opened_at__gte": since}
-    stores = list(
-        Store.objects.select_related("owner")
-        .annotate(
-            n_orders=_count(Order, paid_at__gte=since),
-            n_disputes=_count(Dispute, **disputes),
-            n_closed=_count(Dispute, state__in=Dispute.CLOSED_STATES, **disputes),
-            n_closed_unmediated=_count(
-                Dispute, state__in=Dispute.CLOSED_STATES, escalated_at__isnull=True, **disputes
-            ),
-        )
-        .filter(n_orders__gt=0, n_disputes__gt=0)
-        .annotate(rate=Cast("n_disputes", FloatField()) / Cast("n_orders", FloatField()))
-        .order_by("-rate", "-n_disputes", "id")[:limit]
+    since = until - timedelta(weeks=WINDOW_WEEKS - 1)
+    orders_paid = Tally.objects.filter(
+        name=order_tallies.PAID, period=until, subject=OuterRef("subject")
+    ).values("n")[:1]
+    ranked = list(
+        Tally.objects.filter(name=tally_names.STORE_OPENED, period=until, n__gt=0)
+        .annotate(orders=Subquery(orders_paid))
+        .filter(orders__gt=0)
+        .annotate(rate=Cast("n", FloatField()) / Cast("orders", FloatField()))
+        .order_by("-rate", "-n", "subject")
+        .values_list("subject", "n", "orders", "rate")[:limit]
     )
-    responses: dict[int, list[timedelta]] = {store.pk: [] for store in stores}
-    for store_id, opened_at, answered_at in Dispute.objects.filter(
-        store__in=stores, seller_first_response_at__isnull=False, opened_at__gte=since
-    ).values_list("store_id", "opened_at", "seller_first_response_at"):
-        responses[store_id].append(answered_at - opened_at)
+    stores = Store.objects.select_related("owner").in_bulk([row[0] for row in ranked])
+    counts: dict[tuple[str, int], int] = defaultdict(int)
+    responses: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for name, store_id, bucket, n in Tally.objects.filter(
+        name__in=[
+            tally_names.STORE_CLOSED,
+            tally_names.STORE_CLOSED_UNMEDIATED,
+            tally_names.STORE_FIRST_RESPONSE,
+        ],
+        subject__in=list(stores),
+        period__range=(since, until),
+    ).values_list("name", "subject", "bucket", "n"):
+        if name == tally_names.STORE_FIRST_RESPONSE:
+            responses[store_id][bucket] += n
+        else:
+            counts[name, store_id] += n
     return [
         SellerRow(
-            store=store,
-            orders=store.n_orders,
-            disputes=store.n_disputes,
-            rate=store.rate,
-            closed=store.n_closed,
-            closed_without_mediation=store.n_closed_unmediated,
-            median_first_response=_median(responses[store.pk]),
+            store=stores[store_id],
+            orders=orders,
+            disputes=disputes,
+            rate=rate,
+            closed=counts[tally_names.STORE_CLOSED, store_id],
+            closed_without_mediation=counts[tally_names.STORE_CLOSED_UNMEDIATED, store_id],
+            median_first_response=median(responses[store_id]),
         )
-        for store in stores
+        for store_id, disputes, orders, rate in ranked
     ]
 
 
-def team_statistics(*, now: datetime, weeks: int = STATISTICS_WEEKS) -> TeamStatistics:
-    """The team's numbers over the last ``weeks`` weeks (this one included), and the queue now.
+def team_statistics(*, now: datetime) -> TeamStatistics:
+    """The team's numbers over the last ``STATISTICS_WEEKS`` weeks (this one included), and the
+    queue now.
 
-    Medians are taken in Python over the window's decisions, so SQLite and PostgreSQL agree.
+    The weeks' figures are tallies the services keep as they act (``disputes.tallies``): the
+    page reads a few rows per week, however many cases the weeks hold. The median comes from a
+    histogram of the times to decision, at the resolution the page shows (``tallies.median``).
     """
-    since = _week_start(now) - timedelta(weeks=weeks - 1)
-    decisions = Proposal.objects.filter(kind=Proposal.Kind.DECISION, created_at__gte=since)
-    opened = _per_week(Dispute.objects.filter(opened_at__gte=since), "opened_at")
-    escalated = _per_week(
-        DisputeEvent.objects.filter(
-            type__in=[DisputeEvent.Type.ESCALATED, DisputeEvent.Type.RETURN_PROBLEM], created_at__gte=since
-        ),
-        "created_at",
-    )
-    decided = _per_week(decisions, "created_at")
-    decided_for_buyer = _per_week(decisions.filter(amount__gt=0), "created_at")
-    week_rows = []
-    for index in range(weeks):
-        week = (since + timedelta(weeks=index)).date()
-        week_rows.append(
-            WeekRow(
-                week=week,
-                opened=opened.get(week, 0),
-                escalated=escalated.get(week, 0),
-                decided=decided.get(week, 0),
-                decided_for_buyer=decided_for_buyer.get(week, 0),
-            )
+    this_week = _week_start(now)
+    since = this_week - timedelta(weeks=STATISTICS_WEEKS - 1)
+    per_week: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    to_decision: dict[int, int] = defaultdict(int)
+    for name, week, bucket, n in team_tallies(
+        names=[
+            tally_names.OPENED,
+            tally_names.ESCALATED,
+            tally_names.DECIDED,
+            tally_names.DECIDED_FOR_BUYER,
+            tally_names.TO_DECISION,
+        ],
+        since=since,
+        until=this_week,
+        team=True,
+    ).values_list("name", "period", "bucket", "n"):
+        if name == tally_names.TO_DECISION:
+            to_decision[bucket] += n
+        else:
+            per_week[name][week] += n
+    week_rows = [
+        WeekRow(
+            week=week,
+            opened=per_week[tally_names.OPENED][week],
+            escalated=per_week[tally_names.ESCALATED][week],
+            decided=per_week[tally_names.DECIDED][week],
+            decided_for_buyer=per_week[tally_names.DECIDED_FOR_BUYER][week],
         )
-    # One interval a decision, subtracted by the database: half the values to read and parse.
-    durations = list(
-        decisions.filter(dispute__escalated_at__isnull=False)
-        .annotate(took=F("created_at") - F("dispute__escalated_at"))
-        .values_list("took", flat=True)
-    )
+        for week in (since + timedelta(weeks=index) for index in range(STATISTICS_WEEKS))
+    ]
     queue = Dispute.objects.filter(state__in=Dispute.MEDIATION_STATES).aggregate(
         in_mediation=Count("pk"),
         overdue=Count("pk", filter=Q(deadline_at__lt=now)),
         unassigned=Count("pk", filter=Q(assigned_mediator__isnull=True)),
     )
     return TeamStatistics(
-        since=since,
+        since=datetime.combine(since, time.min, tzinfo=UTC),
         weeks=list(reversed(week_rows)),
         decided=sum(row.decided for row in week_rows),
         decided_for_buyer=sum(row.decided_for_buyer for row in week_rows),
-        median_time_to_decision=_median(durations),
-        sellers=sellers_by_dispute_rate(since=since),
+        median_time_to_decision=median(to_decision),
+        sellers=sellers_by_dispute_rate(until=this_week),
         **queue,
     )

@@ -2,22 +2,22 @@
 table of mediators, built from a list of columns so that a new figure is one more column, the
 chart of decisions per week, and durations as a mediator reads them."""
 
-import statistics
+from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, F, OuterRef, Q
-from django.db.models.expressions import Combinable
+from django.db.models import Count
 from django.utils import formats
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from disputes.admin.selectors import WeekRow
-from disputes.models import Dispute, Proposal
-from portal import querying
+from disputes import tallies
+from disputes.admin.selectors import STATISTICS_WEEKS, WeekRow, team_tallies
+from disputes.models import Dispute
 from portal.accounts.models import User
+from portal.tallies.services import median, week_of
 
 
 # --- durations -------------------------------------------------------------------------------------
@@ -39,47 +39,44 @@ def duration_text(delta: timedelta | None) -> str:
 
 
 # --- the mediators' table --------------------------------------------------------------------------
+@dataclass
+class MediatorFigures:
+    """What the table knows of one mediator: the window's tallies and the cases held now."""
+
+    open_cases: int = 0
+    #: Tally name -> the window's total.
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    #: The window's times from escalation to decision, as a histogram.
+    to_decision: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+
+
 @dataclass(frozen=True)
 class Column:
-    """One column of the mediators' table.
-
-    ``count`` builds the per-mediator annotation over the window starting at its argument (an
-    ``OuterRef("pk")`` subquery, e.g. with ``querying.aggregate_per_row``); a column without one
-    is filled in Python by :func:`mediator_rows` (the median).
-    """
+    """One column of the mediators' table: its ``cell`` reads the mediator's figures."""
 
     key: str
     label: Promise
-    count: Callable[[datetime], Combinable] | None = None
-
-
-def _decisions(since: datetime, **filters) -> Combinable:
-    return querying.aggregate_per_row(
-        Proposal.objects.filter(
-            kind=Proposal.Kind.DECISION, author=OuterRef("pk"), created_at__gte=since, **filters
-        ),
-        Count("pk"),
-        per="author",
-    )
-
-
-def _open_cases(_since: datetime) -> Combinable:
-    return querying.aggregate_per_row(
-        Dispute.objects.filter(assigned_mediator=OuterRef("pk"), state__in=Dispute.MEDIATION_STATES),
-        Count("pk"),
-        per="assigned_mediator",
-    )
+    cell: Callable[[MediatorFigures], object]
 
 
 MEDIAN = "median_to_decision"
 
 #: The mediators' table, in order. A new figure (e.g. appeals of each mediator's decisions) is a
-#: ``Column`` with its ``count``: the rows, the headings and the cells follow.
+#: ``Column`` reading a tally kept per mediator (``disputes.tallies``): the rows, the headings
+#: and the cells follow.
 MEDIATOR_COLUMNS: list[Column] = [
-    Column("open_cases", _("Cases in mediation assigned now"), _open_cases),
-    Column("decided", _("Decisions in the period"), lambda since: _decisions(since)),
-    Column("decided_for_buyer", _("Of which for the buyer"), lambda since: _decisions(since, amount__gt=0)),
-    Column(MEDIAN, _("Median time from escalation to decision")),
+    Column("open_cases", _("Cases in mediation assigned now"), lambda figures: figures.open_cases),
+    Column("decided", _("Decisions in the period"), lambda figures: figures.counts[tallies.DECIDED]),
+    Column(
+        "decided_for_buyer",
+        _("Of which for the buyer"),
+        lambda figures: figures.counts[tallies.DECIDED_FOR_BUYER],
+    ),
+    Column(
+        MEDIAN,
+        _("Median time from escalation to decision"),
+        lambda figures: duration_text(median(figures.to_decision)),
+    ),
 ]
 
 
@@ -92,39 +89,33 @@ class MediatorRow:
 
 def mediator_rows(*, since: datetime, columns: list[Column] | None = None) -> list[MediatorRow]:
     """Every mediator who decided a case since ``since`` or holds one in mediation now, with
-    ``columns``' figures, by username: one query for the counts, one for the medians."""
+    ``columns``' figures, by username: the weeks' tallies of every mediator (weeks x mediators
+    rows, however many decisions they hold), the cases held now, and the mediators."""
     columns = MEDIATOR_COLUMNS if columns is None else columns
-    active = Q(
-        pk__in=Proposal.objects.filter(kind=Proposal.Kind.DECISION, created_at__gte=since).values("author")
-    ) | Q(pk__in=Dispute.objects.filter(state__in=Dispute.MEDIATION_STATES).values("assigned_mediator"))
-    mediators = list(
-        User.objects.filter(active)
-        .annotate(**{column.key: column.count(since) for column in columns if column.count})
-        .order_by("username")
-    )
-    durations: dict[int, list[timedelta]] = {mediator.pk: [] for mediator in mediators}
-    for author_id, took in (
-        Proposal.objects.filter(
-            kind=Proposal.Kind.DECISION,
-            created_at__gte=since,
-            author__in=mediators,
-            dispute__escalated_at__isnull=False,
-        )
-        .annotate(took=F("created_at") - F("dispute__escalated_at"))
-        .values_list("author_id", "took")
+    figures: dict[int, MediatorFigures] = defaultdict(MediatorFigures)
+    for name, mediator_id, bucket, n in team_tallies(
+        names=[tallies.DECIDED, tallies.DECIDED_FOR_BUYER, tallies.TO_DECISION],
+        since=week_of(since),
+        until=week_of(since) + timedelta(weeks=STATISTICS_WEEKS - 1),
+        team=False,
+    ).values_list("name", "subject", "bucket", "n"):
+        if name == tallies.TO_DECISION:
+            figures[mediator_id].to_decision[bucket] += n
+        else:
+            figures[mediator_id].counts[name] += n
+    for mediator_id, held in (
+        Dispute.objects.filter(state__in=Dispute.MEDIATION_STATES, assigned_mediator__isnull=False)
+        .values("assigned_mediator")
+        .annotate(n=Count("pk"))
+        .values_list("assigned_mediator", "n")
+        .order_by()
     ):
-        durations[author_id].append(took)
-    rows = []
-    for mediator in mediators:
-        medians = durations[mediator.pk]
-        values = {MEDIAN: duration_text(statistics.median(medians) if medians else None)}
-        rows.append(
-            MediatorRow(
-                mediator=mediator,
-                cells=[values.get(column.key, getattr(mediator, column.key, "")) for column in columns],
-            )
-        )
-    return rows
+        figures[mediator_id].open_cases = held
+    mediators = User.objects.filter(pk__in=list(figures)).order_by("username")
+    return [
+        MediatorRow(mediator=mediator, cells=[column.cell(figures[mediator.pk]) for column in columns])
+        for mediator in mediators
+    ]
 
 
 # --- the chart of decisions per week -----------------------------------------------------------------

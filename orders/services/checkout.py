@@ -7,11 +7,12 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from orders import events, policy
+from orders import events, policy, tallies
 from orders.models import LineItem, Order, Store
 from orders.services.common import OrderError
 from orders.terms import capture_return_terms
 from portal.accounts.models import User
+from portal.tallies.services import add as add_to_tallies
 
 
 @dataclass(frozen=True)
@@ -91,4 +92,5 @@ def record_paid_order(*, paid: PaidOrder) -> Order:
     # The policy in force at purchase governs the order; the seller's later changes do not.
     capture_return_terms(order=order, at=paid.paid_at)
     events.order_placed(order=order, at=paid.paid_at)
+    add_to_tallies(tallies.order_paid(order))
     return order

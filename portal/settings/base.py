@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "portal.accounts",
     "portal.notifications",
     "portal.outbox",
+    "portal.tallies",
     "orders",
     "messaging",
     "disputes",

@@ -16,6 +16,7 @@ from disputes.models import Dispute, DisputeEvent
 from messaging.models import Conversation
 from orders.models import Order, Refund
 from portal import deadlines
+from tests.disputes.test_statistics_tallies import figures_from_rows, figures_from_tallies
 from tests.scale.bench import first_deadline_ahead
 from tests.scale.seed import ScaleSeeder
 
@@ -113,3 +114,10 @@ def test_the_benchmark_backlog_is_due_and_the_sweep_applies_all_of_it(
 
     assert applied["disputes"] == 25
     assert not due.exists()
+
+
+def test_the_statistics_tallies_say_what_the_seeded_rows_say(seeded):
+    since, from_tallies = figures_from_tallies(NOW)
+
+    assert from_tallies == figures_from_rows(since)
+    assert from_tallies["opened"] and from_tallies["decided"][0]

@@ -26,6 +26,7 @@ from django.db import connection, transaction
 
 from disputes import policy as dispute_policy
 from disputes.models import BuyerStanding, Dispute, DisputedItem, DisputeEvent, Evidence, Proposal
+from disputes.tallies import rebuild_every_tally
 from messaging.models import Conversation, ConversationReadState, Message
 from orders.models import (
     Carrier,
@@ -254,6 +255,8 @@ class ScaleSeeder:
                 # Each order is governed by its store's policy, copied as checkout would have.
                 terms = backfill_return_terms(at=self.now)
                 self.report.rows["return_terms"] = self.report.rows.get("return_terms", 0) + terms
+                # The statistics' tallies, counted from what was written as the services count.
+                rebuild_every_tally()
                 self.progress("  rows written; building indexes" if deferred else "  rows written")
         finally:
             if self.sender is not None:

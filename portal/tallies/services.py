@@ -1,0 +1,167 @@
+"""Adding to tallies, the weeks they are kept by, and durations kept as histograms.
+
+Weeks, not days: every figure kept is shown per week or over whole weeks, so a week's row is the
+fewest a page can read (12 weeks x a mediator is 12 rows, not 84). Weeks start on Monday in UTC:
+a row cannot be cut again for each viewer, and the site's ``TIME_ZONE`` is UTC with no per-user
+zone activated, so these are the weeks the pages showed when they counted rows. A site that
+changes its time zone rebuilds the tallies (each app's ``tallies.rebuild``).
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
+
+from django.db import connection
+
+from portal.tallies.models import Tally
+
+#: The weeks a rolling window spans (the statistics page's period): a figure ranked over a
+#: window is kept once per window holding it, so the ranking reads one row per subject.
+WINDOW_WEEKS = 12
+
+
+class Increment(NamedTuple):
+    """``n`` more under one tally's key."""
+
+    name: str
+    subject: int
+    period: date
+    bucket: int = 0
+    n: int = 1
+
+
+def week_of(moment: datetime) -> date:
+    """The Monday, in UTC, of the week holding ``moment``."""
+    day = moment.astimezone(UTC).date()
+    return day - timedelta(days=day.weekday())
+
+
+def windows_holding(week: date) -> list[date]:
+    """The last weeks of the ``WINDOW_WEEKS``-week windows that hold ``week``."""
+    return [week + timedelta(weeks=ahead) for ahead in range(WINDOW_WEEKS)]
+
+
+def in_windows(name: str, subject: int, moment: datetime, n: int = 1) -> list[Increment]:
+    """``n`` more in every rolling window holding ``moment``'s week."""
+    return [Increment(name, subject, last, 0, n) for last in windows_holding(week_of(moment))]
+
+
+def add(increments: Iterable[Increment]) -> None:
+    """Add ``increments`` to their tallies, in the caller's transaction: two statements for any
+    number of them (the deadline sweep closes dozens of disputes at once).
+
+    Increments to one key are summed first. One ``INSERT ... ON CONFLICT DO NOTHING`` gives the
+    keys never counted a row at 0 (a concurrent writer's row wins, nothing is lost), then one
+    ``UPDATE`` adds each key's sum to its row, so concurrent adders queue on the row's lock and
+    none overwrites another. Both take the rows in key order, so two transactions adding to
+    the same keys wait for each other instead of deadlocking; a transaction that adds twice
+    (rather than once with everything) could still lock out of order.
+    """
+    sums: dict[tuple, int] = defaultdict(int)
+    for increment in increments:
+        sums[increment[:4]] += increment.n
+    keys = sorted(key for key, n in sums.items() if n)
+    if not keys:
+        return
+    Tally.objects.bulk_create(
+        [
+            Tally(name=name, subject=subject, period=period, bucket=bucket)
+            for name, subject, period, bucket in keys
+        ],
+        ignore_conflicts=True,
+    )
+    params: list = []
+    for name, subject, period, bucket in keys:
+        params += [
+            name,
+            subject,
+            connection.ops.adapt_datefield_value(period),
+            bucket,
+            sums[name, subject, period, bucket],
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(_update_sql(len(keys)), params)
+
+
+def _update_sql(rows: int) -> str:
+    table = connection.ops.quote_name(Tally._meta.db_table)
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * rows)
+    same_key = " AND ".join(
+        f"{table}.{column} = v.{column}" for column in ("name", "subject", "period", "bucket")
+    )
+    if not connection.features.has_select_for_update:
+        # SQLite: one writer at a time holds the whole database; there is no row to lock.
+        return (
+            f"WITH v (name, subject, period, bucket, n) AS (VALUES {values}) "
+            f"UPDATE {table} SET n = {table}.n + v.n FROM v WHERE {same_key}"
+        )
+    # An UPDATE locks rows in whatever order its join finds them; the sorted FOR UPDATE first
+    # takes them in key order (the CTE runs in full because the UPDATE reads it).
+    locked_key = " AND ".join(
+        f"t.{column} = v.{column}" for column in ("name", "subject", "period", "bucket")
+    )
+    return (
+        f"WITH v (name, subject, period, bucket, n) AS (VALUES {values}), "
+        f"locked AS (SELECT t.id FROM {table} t JOIN v ON {locked_key} "
+        f"ORDER BY t.name, t.subject, t.period, t.bucket FOR UPDATE OF t) "
+        f"UPDATE {table} SET n = {table}.n + v.n FROM v "
+        f"WHERE {same_key} AND {table}.id IN (SELECT id FROM locked)"
+    )
+
+
+def replace(names: Iterable[str], counts: Mapping[tuple, int], *, model=Tally) -> None:
+    """Make the tallies named ``names`` exactly ``counts`` ((name, subject, period, bucket) ->
+    n): rebuilding them from the history. ``model`` is a migration's historical ``Tally``."""
+    model.objects.filter(name__in=list(names)).delete()
+    model.objects.bulk_create(
+        (
+            model(name=name, subject=subject, period=period, bucket=bucket, n=n)
+            for (name, subject, period, bucket), n in sorted(counts.items())
+            if n
+        ),
+        batch_size=2000,
+    )
+
+
+# --- durations --------------------------------------------------------------------------------------
+#: Below an hour a duration is kept to the minute, up to this many days to the hour, then by day.
+HOURS_UP_TO_DAYS = 30
+
+
+def duration_bucket(delta: timedelta) -> int:
+    """The bucket of a duration, in minutes, at the resolution a mediator reads it
+    (``duration_text``): whole minutes below an hour, whole hours below ``HOURS_UP_TO_DAYS``
+    days, whole days beyond. Minutes are rounded as the page rounds them, then cut down."""
+    minutes = round(delta.total_seconds() / 60)
+    if minutes < 60:
+        return minutes
+    if minutes < HOURS_UP_TO_DAYS * 24 * 60:
+        return minutes - minutes % 60
+    return minutes - minutes % (24 * 60)
+
+
+def median(histogram: Mapping[int, int]) -> timedelta | None:
+    """The median duration of a histogram (bucket in minutes -> how many), none when empty.
+
+    For an odd count the middle bucket: below ``HOURS_UP_TO_DAYS`` days, exactly the figure the
+    page shows for the exact median. For an even count the midpoint of the two middle buckets, as
+    ``statistics.median`` takes the midpoint of the two middle values; the buckets having cut
+    those values to the resolution shown, its figure can be one unit (a minute below an hour, an
+    hour above) off the exact median's. Past ``HOURS_UP_TO_DAYS`` days the figure is in whole
+    days, without the hours. ``tests/portal/test_tallies.py`` checks both on random samples.
+    """
+    total = sum(histogram.values())
+    if not total:
+        return None
+    wanted = [(total - 1) // 2, total // 2]  # the middle position(s), from 0
+    found: list[int] = []
+    seen = 0
+    for bucket in sorted(histogram):
+        seen += histogram[bucket]
+        while wanted and wanted[0] < seen:
+            found.append(bucket)
+            wanted.pop(0)
+        if not wanted:
+            break
+    return timedelta(minutes=(found[0] + found[1]) / 2)

@@ -1,0 +1,119 @@
+"""The kernel's tallies: adding sums per key in two statements, and medians read from histograms
+at the resolution the statistics page shows."""
+
+import statistics
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from disputes.admin.statistics import duration_text
+from portal.tallies.models import Tally
+from portal.tallies.services import (
+    HOURS_UP_TO_DAYS,
+    WINDOW_WEEKS,
+    Increment,
+    add,
+    duration_bucket,
+    median,
+    week_of,
+    windows_holding,
+)
+
+MONDAY = date(2026, 12, 14)
+
+
+def tallies() -> dict[tuple, int]:
+    return {(t.name, t.subject, t.period, t.bucket): t.n for t in Tally.objects.filter(name__startswith="t.")}
+
+
+@pytest.mark.django_db
+def test_increments_to_one_key_add_up_and_new_keys_start_from_nothing():
+    add([Increment("t.a", 0, MONDAY), Increment("t.a", 0, MONDAY, 0, 2), Increment("t.b", 7, MONDAY, 60)])
+    add([Increment("t.a", 0, MONDAY, 0, 3), Increment("t.c", 0, MONDAY, 0, 0)])
+
+    assert tallies() == {("t.a", 0, MONDAY, 0): 6, ("t.b", 7, MONDAY, 60): 1}
+
+
+@pytest.mark.django_db
+def test_adding_costs_two_statements_however_many_keys_and_none_for_nothing():
+    # (SQLite splits an INSERT past 999 parameters, about 200 keys; PostgreSQL never does.)
+    add([Increment("t.a", subject, MONDAY) for subject in range(3)])
+    many = [
+        Increment("t.a", subject, MONDAY - timedelta(weeks=w)) for subject in range(15) for w in range(12)
+    ]
+
+    with CaptureQueriesContext(connection) as queries:
+        add(many)
+    with CaptureQueriesContext(connection) as nothing:
+        add([Increment("t.a", 0, MONDAY, 0, 0)])
+
+    assert len(queries) == 2 and len(nothing) == 0
+    assert sum(tallies().values()) == 3 + 180
+
+
+def test_weeks_start_on_monday_in_utc_and_a_week_sits_in_the_windows_that_follow_it():
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    assert week_of(datetime(2026, 12, 20, 23, 59, tzinfo=UTC)) == MONDAY
+    # Monday 00:30 in Berlin is still Sunday in UTC: the week before.
+    assert week_of(datetime(2026, 12, 14, 0, 30, tzinfo=ZoneInfo("Europe/Berlin"))) == MONDAY - timedelta(
+        weeks=1
+    )
+    windows = windows_holding(MONDAY)
+    assert len(windows) == WINDOW_WEEKS and windows[0] == MONDAY
+    assert windows[-1] == MONDAY + timedelta(weeks=WINDOW_WEEKS - 1)
+
+
+def histogram(durations: list[timedelta]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for duration in durations:
+        counts[duration_bucket(duration)] = counts.get(duration_bucket(duration), 0) + 1
+    return counts
+
+
+def shown_minutes(delta: timedelta) -> int:
+    """The figure ``duration_text`` shows, in minutes (it shows whole minutes below an hour,
+    whole hours above)."""
+    minutes = round(delta.total_seconds() / 60)
+    return minutes if minutes < 60 else minutes - minutes % 60
+
+
+BELOW_THE_DAYS_LIMIT = st.lists(
+    st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=HOURS_UP_TO_DAYS) - timedelta(hours=1)),
+    min_size=1,
+    max_size=60,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(BELOW_THE_DAYS_LIMIT.filter(lambda sample: len(sample) % 2 == 1))
+def test_an_odd_samples_histogram_median_is_the_exact_median_as_the_page_shows_it(durations):
+    assert duration_text(median(histogram(durations))) == duration_text(statistics.median(durations))
+
+
+@settings(max_examples=400, deadline=None)
+@given(BELOW_THE_DAYS_LIMIT.filter(lambda sample: len(sample) % 2 == 0))
+def test_an_even_samples_histogram_median_is_at_most_one_unit_off_the_exact_one(durations):
+    """The midpoint of the two middle buckets, not of the two middle values: a minute off below
+    an hour, an hour off above (never more)."""
+    from_histogram = shown_minutes(median(histogram(durations)))
+    exact = shown_minutes(statistics.median(durations))
+    unit = 1 if max(from_histogram, exact) < 60 else 60
+
+    assert abs(from_histogram - exact) <= unit
+
+
+def test_past_the_days_limit_the_median_is_in_whole_days():
+    durations = [timedelta(days=HOURS_UP_TO_DAYS + 5, hours=7)]
+
+    assert duration_text(statistics.median(durations)) == f"{HOURS_UP_TO_DAYS + 5} days 7 hours"
+    assert duration_text(median(histogram(durations))) == f"{HOURS_UP_TO_DAYS + 5} days"
+
+
+def test_an_empty_histogram_has_no_median():
+    assert median({}) is None and median({5: 0}) is None
