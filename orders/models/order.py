@@ -145,6 +145,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["store", "-paid_at", "-id"], name="order_store_recent_idx"),
             # The console's order list, newest first: a page is read from the index, not sorted.
             models.Index(fields=["-paid_at", "-id"], name="order_recent_idx"),
+            # ... filtered by state, or to the orders on hold: a rare state's page (a few hundred
+            # refunded among a million) would otherwise scan the newest-first index for its rows.
+            models.Index(fields=["state", "-paid_at", "-id"], name="order_state_recent_idx"),
+            models.Index(
+                fields=["-paid_at", "-id"], name="order_on_hold_recent_idx", condition=Q(on_hold=True)
+            ),
         ]
 
     def __str__(self) -> str:
