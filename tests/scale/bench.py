@@ -163,7 +163,7 @@ class Benchmark:
             # side as CPUs, as a deployment here would run them. SQLite writes one transaction at
             # a time, so one sweeper there.
             sweepers = (os.cpu_count() or 1) if connection.vendor == "postgresql" else 1
-            with throwaway_broker():
+            with throwaway_broker() as broker:
                 self.say(f"Sweep: {self.sweep_due:,} due deadlines, 1 sweeper, empty database ...")
                 empty = self.measure_sweep(scratch=True, sweepers=1)
                 self.say(f"Sweep: {self.sweep_due:,} due, 1 sweeper, loaded data ...")
@@ -174,6 +174,7 @@ class Benchmark:
                     side_by_side = self.measure_sweep(scratch=False, sweepers=sweepers)
             report.sweep = {
                 "due": self.sweep_due,
+                "broker": broker,
                 "sweepers": 1,
                 "empty": empty,
                 "loaded": loaded,
@@ -465,27 +466,56 @@ def dataset() -> dict:
 
 
 @contextmanager
-def throwaway_broker() -> Iterator[None]:
-    """Jobs the sweep queues go to a temporary filesystem queue that no worker reads."""
+def throwaway_broker() -> Iterator[str]:
+    """Jobs the sweep queues go to a queue no worker reads, on the broker a deployment of this
+    database would use: a throwaway Redis next to PostgreSQL (the README's scale-out setup) when
+    ``redis-server`` is installed, else a temporary filesystem queue (the embedded default).
+    Yields the broker's description for the report."""
     from portal.celery import app
 
-    folder = Path(tempfile.mkdtemp(prefix="portal-bench-broker-"))
-    for name in ("queue", "control", "processed"):
-        (folder / name).mkdir()
     previous = app.conf.broker_url, app.conf.broker_transport_options
-    app.conf.broker_url = "filesystem://"
-    app.conf.broker_transport_options = {
-        "data_folder_in": str(folder / "queue"),
-        "data_folder_out": str(folder / "queue"),
-        "control_folder": str(folder / "control"),
-        "processed_folder": str(folder / "processed"),
-        "store_processed": True,
-    }
+    redis = shutil.which("redis-server") if connection.vendor == "postgresql" else None
+    folder = Path(tempfile.mkdtemp(prefix="portal-bench-broker-"))
+    server = None
     try:
-        yield
+        if redis:
+            port = free_port()
+            server = subprocess.Popen(
+                [redis, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            wait_for_port(port)
+            app.conf.broker_url, app.conf.broker_transport_options = f"redis://127.0.0.1:{port}/0", {}
+            yield "Redis (throwaway)"
+        else:
+            for name in ("queue", "control", "processed"):
+                (folder / name).mkdir()
+            app.conf.broker_url = "filesystem://"
+            app.conf.broker_transport_options = {
+                "data_folder_in": str(folder / "queue"),
+                "data_folder_out": str(folder / "queue"),
+                "control_folder": str(folder / "control"),
+                "processed_folder": str(folder / "processed"),
+                "store_processed": True,
+            }
+            yield "filesystem queue (throwaway)"
     finally:
         app.conf.broker_url, app.conf.broker_transport_options = previous
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=20)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def wait_for_port(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
 
 
 @contextmanager
@@ -632,7 +662,7 @@ def table(report: Report) -> list[str]:
         rows = loaded["rows_not_due"]
         lines += [
             "",
-            f"Sweep, {sweep['due']:,} due deadlines, one sweeper:",
+            f"Sweep, {sweep['due']:,} due deadlines, one sweeper (jobs to a {sweep.get('broker', 'queue')}):",
             f"  empty database:  {empty['seconds']:.2f} s = {empty['deadlines_per_s']:,.0f} deadlines/s"
             + per_cpu(empty),
             f"  with {rows['orders']:,} orders and {rows['disputes']:,} disputes not yet due "
