@@ -35,9 +35,11 @@ def test_every_key_page_is_measured_with_the_same_queries_for_a_large_and_a_smal
         "buyer_orders_last",
         "buyer_dispute",
         "buyer_conversation",
+        "buyer_store_record",
         "seller_orders",
         "seller_inbox",
         "seller_dispute",
+        "seller_record",
         "admin_queue",
         "admin_queue_all",
         "admin_queue_search",
@@ -48,7 +50,7 @@ def test_every_key_page_is_measured_with_the_same_queries_for_a_large_and_a_smal
     } <= results.keys()
     # Lists cost the same for any viewer; a dispute page's count depends on its state (a decided
     # one shows its appeal and dossier), so it is compared across data sizes, not viewers.
-    for key in ("buyer_orders", "admin_queue_search", "admin_case"):
+    for key in ("buyer_orders", "buyer_store_record", "seller_record", "admin_queue_search", "admin_case"):
         assert results[key].queries == results[key].queries_small, key
     for page in pages:
         assert len(page.views) >= 2

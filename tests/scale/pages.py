@@ -149,6 +149,7 @@ class Catalogue:
                 "recent conversations, each by its buyer",
                 self.conversations(),
             ),
+            self.store_records(buyers),
         ]
 
     def conversations(self) -> list[tuple[User, str]]:
@@ -158,12 +159,32 @@ class Catalogue:
         people = User.objects.in_bulk([buyer for buyer, _number in rows])
         return [(people[buyer], reverse("messaging:conversation", args=[number])) for buyer, number in rows]
 
-    def seller_pages(self) -> list[Page]:
-        stores = list(
-            Store.objects.annotate(n=Count("orders"))
-            .order_by("-n", "id")
-            .values_list("owner_id", "n")[: self.views + 1]
+    def biggest_stores(self) -> list[tuple[int, int, int]]:
+        """``(store, owner, orders)`` of the stores with the most orders, most first."""
+        if not hasattr(self, "_stores"):
+            self._stores = list(
+                Store.objects.annotate(n=Count("orders"))
+                .order_by("-n", "id")
+                .values_list("pk", "owner_id", "n")[: self.views + 1]
+            )
+        return self._stores
+
+    def store_records(self, buyers: list[User]) -> Page:
+        """The public page of the biggest stores (the record buyers weigh), each by another buyer."""
+        stores = self.biggest_stores()
+        most = stores[0][2] if stores else 0
+        return Page(
+            "buyer_store_record",
+            "Buyer: a store's public record",
+            f"stores with up to {most:,} orders",
+            [
+                (buyers[index % len(buyers)], reverse("disputes:store_record", args=[store]))
+                for index, (store, _owner, _n) in enumerate(stores)
+            ],
         )
+
+    def seller_pages(self) -> list[Page]:
+        stores = [(owner, n) for _store, owner, n in self.biggest_stores()]
         owners = User.objects.in_bulk([owner for owner, _n in stores])
         sellers = [owners[owner] for owner, _n in stores]
         orders_url = reverse("orders:seller_list")
@@ -196,6 +217,12 @@ class Catalogue:
                 "Seller: dispute page",
                 "recent disputes, each by its seller",
                 [(self.users[row[2]], reverse("disputes:detail", args=[row[0]])) for row in self.disputes],
+            ),
+            Page(
+                "seller_record",
+                "Seller: own record",
+                f"stores with up to {most:,} orders",
+                [(seller, reverse("disputes:seller_record")) for seller in sellers],
             ),
         ]
 
