@@ -20,7 +20,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Cast, Coalesce, Least, RowNumber
+from django.db.models.functions import Cast, Coalesce, Least, NullIf, RowNumber
 
 from disputes import services
 from disputes import tallies as tally_names
@@ -31,7 +31,7 @@ from orders.models import LineItem, Order, Refund, Store
 from portal import querying
 from portal.accounts.models import User
 from portal.tallies.models import Tally
-from portal.tallies.services import WINDOW_WEEKS, median, week_of
+from portal.tallies.services import WINDOW_WEEKS, median, medians, week_of
 
 S = Dispute.State
 
@@ -382,14 +382,17 @@ def sellers_by_dispute_rate(*, until: date, limit: int = RANKED_SELLERS) -> list
     orders_paid = Tally.objects.filter(
         name=order_tallies.PAID, period=until, subject=OuterRef("subject")
     ).values("n")[:1]
-    ranked = list(
+    # A store without orders paid in the window (its disputes are about older ones) has no rate:
+    # NULLIF gives it none, and the ranking leaves it out. The orders' row is looked up once per
+    # store, in the ranking's select list (a filter on it would look it up a second time).
+    rated = (
         Tally.objects.filter(name=tally_names.STORE_OPENED, period=until, n__gt=0)
         .annotate(orders=Subquery(orders_paid))
-        .filter(orders__gt=0)
-        .annotate(rate=Cast("n", FloatField()) / Cast("orders", FloatField()))
-        .order_by("-rate", "-n", "subject")
+        .annotate(rate=Cast("n", FloatField()) / NullIf(Cast("orders", FloatField()), 0.0))
+        .order_by(F("rate").desc(nulls_last=True), "-n", "subject")
         .values_list("subject", "n", "orders", "rate")[:limit]
     )
+    ranked = [row for row in rated if row[3] is not None]
     stores = Store.objects.select_related("owner").in_bulk([row[0] for row in ranked])
     counts: dict[tuple[str, int], int] = defaultdict(int)
     responses: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
@@ -426,28 +429,22 @@ def team_statistics(*, now: datetime) -> TeamStatistics:
 
     The weeks' figures are tallies the services keep as they act (``disputes.tallies``): the
     page reads a few rows per week, however many cases the weeks hold. The median comes from a
-    histogram of the times to decision, at the resolution the page shows (``tallies.median``).
+    histogram of the times to decision, at the resolution the page shows, read by the database
+    down to its middle bucket (``tallies.medians``).
     """
     this_week = _week_start(now)
     since = this_week - timedelta(weeks=STATISTICS_WEEKS - 1)
     per_week: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    to_decision: dict[int, int] = defaultdict(int)
-    for name, week, bucket, n in team_tallies(
-        names=[
-            tally_names.OPENED,
-            tally_names.ESCALATED,
-            tally_names.DECIDED,
-            tally_names.DECIDED_FOR_BUYER,
-            tally_names.TO_DECISION,
-        ],
+    for name, week, n in team_tallies(
+        names=[tally_names.OPENED, tally_names.ESCALATED, tally_names.DECIDED, tally_names.DECIDED_FOR_BUYER],
         since=since,
         until=this_week,
         team=True,
-    ).values_list("name", "period", "bucket", "n"):
-        if name == tally_names.TO_DECISION:
-            to_decision[bucket] += n
-        else:
-            per_week[name][week] += n
+    ).values_list("name", "period", "n"):
+        per_week[name][week] += n
+    to_decision = medians(
+        team_tallies(names=[tally_names.TO_DECISION], since=since, until=this_week, team=True)
+    )
     week_rows = [
         WeekRow(
             week=week,
@@ -468,7 +465,7 @@ def team_statistics(*, now: datetime) -> TeamStatistics:
         weeks=list(reversed(week_rows)),
         decided=sum(row.decided for row in week_rows),
         decided_for_buyer=sum(row.decided_for_buyer for row in week_rows),
-        median_time_to_decision=median(to_decision),
+        median_time_to_decision=to_decision.get(tally_names.TEAM),
         sellers=sellers_by_dispute_rate(until=this_week),
         **queue,
     )

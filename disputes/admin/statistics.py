@@ -17,7 +17,7 @@ from disputes import tallies
 from disputes.admin.selectors import STATISTICS_WEEKS, WeekRow, team_tallies
 from disputes.models import Dispute
 from portal.accounts.models import User
-from portal.tallies.services import median, week_of
+from portal.tallies.services import medians, week_of
 
 
 # --- durations -------------------------------------------------------------------------------------
@@ -46,8 +46,8 @@ class MediatorFigures:
     open_cases: int = 0
     #: Tally name -> the window's total.
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    #: The window's times from escalation to decision, as a histogram.
-    to_decision: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    #: The median time from escalation to decision over the window, none without decisions.
+    to_decision: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ MEDIATOR_COLUMNS: list[Column] = [
     Column(
         MEDIAN,
         _("Median time from escalation to decision"),
-        lambda figures: duration_text(median(figures.to_decision)),
+        lambda figures: duration_text(figures.to_decision),
     ),
 ]
 
@@ -93,16 +93,17 @@ def mediator_rows(*, since: datetime, columns: list[Column] | None = None) -> li
     rows, however many decisions they hold), the cases held now, and the mediators."""
     columns = MEDIATOR_COLUMNS if columns is None else columns
     figures: dict[int, MediatorFigures] = defaultdict(MediatorFigures)
-    for name, mediator_id, bucket, n in team_tallies(
-        names=[tallies.DECIDED, tallies.DECIDED_FOR_BUYER, tallies.TO_DECISION],
-        since=week_of(since),
-        until=week_of(since) + timedelta(weeks=STATISTICS_WEEKS - 1),
-        team=False,
-    ).values_list("name", "subject", "bucket", "n"):
-        if name == tallies.TO_DECISION:
-            figures[mediator_id].to_decision[bucket] += n
-        else:
-            figures[mediator_id].counts[name] += n
+    weeks = {
+        "since": week_of(since),
+        "until": week_of(since) + timedelta(weeks=STATISTICS_WEEKS - 1),
+        "team": False,
+    }
+    for name, mediator_id, n in team_tallies(
+        names=[tallies.DECIDED, tallies.DECIDED_FOR_BUYER], **weeks
+    ).values_list("name", "subject", "n"):
+        figures[mediator_id].counts[name] += n
+    for mediator_id, took in medians(team_tallies(names=[tallies.TO_DECISION], **weeks)).items():
+        figures[mediator_id].to_decision = took
     for mediator_id, held in (
         Dispute.objects.filter(state__in=Dispute.MEDIATION_STATES, assigned_mediator__isnull=False)
         .values("assigned_mediator")

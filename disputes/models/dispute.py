@@ -27,6 +27,7 @@ OPEN_STATE_VALUES = [
 ]
 ENFORCED_STATE_VALUES = [state for state in OPEN_STATE_VALUES if state != "in_mediation"]
 CLOSED_STATE_VALUES = ["resolved_buyer", "resolved_seller", "withdrawn"]
+MEDIATION_STATE_VALUES = ["in_mediation", "evidence_requested"]
 
 
 class Dispute(DisputeDeadline, ConcurrentTransitionMixin, models.Model):
@@ -198,6 +199,15 @@ class Dispute(DisputeDeadline, ConcurrentTransitionMixin, models.Model):
                 condition=Q(state__in=OPEN_STATE_VALUES),
             ),
             models.Index(fields=["state", "deadline_at", "escalated_at"], name="dispute_queue_idx"),
+            # The cases in mediation now, as the statistics count them (how many, overdue,
+            # unassigned, held by each mediator): from this index alone, not from every open
+            # dispute's row.
+            models.Index(
+                fields=["assigned_mediator", "deadline_at"],
+                include=["id"],
+                name="dispute_mediation_idx",
+                condition=Q(state__in=MEDIATION_STATE_VALUES),
+            ),
             # The inboxes' "Closed" view, most recently closed first, a keyset page at a time.
             models.Index(
                 fields=["buyer", "-closed_at", "-id"],

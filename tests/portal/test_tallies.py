@@ -19,6 +19,7 @@ from portal.tallies.services import (
     add,
     duration_bucket,
     median,
+    medians,
     week_of,
     windows_holding,
 )
@@ -117,3 +118,35 @@ def test_past_the_days_limit_the_median_is_in_whole_days():
 
 def test_an_empty_histogram_has_no_median():
     assert median({}) is None and median({5: 0}) is None
+
+
+@pytest.mark.django_db
+@settings(max_examples=60, deadline=None)
+@given(
+    st.dictionaries(
+        st.integers(min_value=1, max_value=4),  # subjects
+        st.lists(
+            st.tuples(st.integers(0, 2), st.sampled_from([0, 5, 59, 60, 120, 1440, 2880]), st.integers(1, 4)),
+            min_size=1,
+            max_size=8,
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_the_database_reads_each_subjects_median_from_its_middle_buckets_as_median_does(histograms):
+    # Rows of several weeks (the same bucket in several weeks adds up) and several subjects.
+    Tally.objects.filter(name="t.took").delete()
+    summed: dict[int, dict[int, int]] = {}
+    for subject, rows in histograms.items():
+        summed[subject] = {}
+        for week, bucket, n in rows:
+            add([Increment("t.took", subject, MONDAY + timedelta(weeks=week), bucket, n)])
+            summed[subject][bucket] = summed[subject].get(bucket, 0) + n
+    with CaptureQueriesContext(connection) as captured:
+        found = medians(
+            Tally.objects.filter(name="t.took", period__range=(MONDAY, MONDAY + timedelta(weeks=2)))
+        )
+
+    assert len(captured.captured_queries) == 1
+    assert found == {subject: median(histogram) for subject, histogram in summed.items()}
