@@ -175,19 +175,26 @@ def post_mediator_message(*, order: Order, mediator: User, body: str, now: datet
     return _append(order=order, sender=mediator, party=Party.MEDIATOR, body=body, now=now)
 
 
-def _advance_read_state(*, conversation: Conversation, user: User, to: datetime) -> ConversationReadState:
+def _advance_read_state(*, conversation: Conversation, user: User, to: datetime) -> datetime:
+    """Move ``user``'s read position in ``conversation`` forward to ``to``, never back, and say
+    where it stands: one conditional UPDATE (atomic by itself), and an INSERT the first time."""
+    mine = ConversationReadState.objects.filter(conversation=conversation, user=user)
+    if mine.filter(last_read_at__lt=to).update(last_read_at=to):
+        return to
     state, created = ConversationReadState.objects.get_or_create(
         conversation=conversation, user=user, defaults={"last_read_at": to}
     )
-    if not created and state.last_read_at < to:
-        state.last_read_at = to
-        state.save(update_fields=["last_read_at"])
-    return state
+    if not created and state.last_read_at < to and mine.filter(last_read_at__lt=to).update(last_read_at=to):
+        return to  # another request created it a moment earlier
+    return state.last_read_at
 
 
-@transaction.atomic
-def mark_conversation_read(*, conversation: Conversation, user: User, now: datetime) -> ConversationReadState:
-    """Everything in the conversation up to ``now`` counts as read by ``user`` (a read receipt).
+def mark_conversation_read(*, conversation: Conversation, user: User, now: datetime) -> datetime:
+    """Everything in the conversation up to ``now`` counts as read by ``user`` (a read receipt);
+    returns how far ``user`` has now read (a late receipt never moves it back).
+
+    No transaction of its own: the common case is one UPDATE, and opening a conversation runs
+    this on every view, where BEGIN and COMMIT would be two more round trips (issue 17).
 
     :raises NotAParticipant: ``user`` is neither the order's buyer nor its seller
     """

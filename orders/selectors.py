@@ -40,7 +40,9 @@ SELLER_TABS: dict[str, tuple[str, list[str]]] = {
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=12, decimal_places=2))
 
 
-def _list_queryset() -> QuerySet[Order]:
+def _list_queryset(related: str) -> QuerySet[Order]:
+    """An orders list's rows with ``related`` joined: the one other party a row names (the
+    buyer's list shows the store, the store's list the buyer)."""
     # A correlated subquery, not a join + GROUP BY: the page's 20 rows are sorted and cut first,
     # and the paginator's count() drops the unused subquery and counts from the index alone.
     item_count = querying.aggregate_per_row(
@@ -48,21 +50,21 @@ def _list_queryset() -> QuerySet[Order]:
     )
     first_image = LineItem.objects.filter(order=OuterRef("pk")).exclude(image_url="").order_by("id")
     return (
-        Order.objects.select_related("store", "buyer", "shipment")
+        Order.objects.select_related(related)
         .annotate(item_count=item_count, first_image_url=Subquery(first_image.values("image_url")[:1]))
         .order_by("-paid_at", "-id")
     )
 
 
 def orders_for_buyer(*, buyer: User, status: str | None) -> QuerySet[Order]:
-    orders = _list_queryset().filter(buyer=buyer)
+    orders = _list_queryset("store").filter(buyer=buyer)
     if status in BUYER_FILTERS:
         orders = orders.filter(state__in=BUYER_FILTERS[status][1])
     return orders
 
 
 def orders_for_store(*, store: Store, tab: str) -> QuerySet[Order]:
-    orders = _list_queryset().filter(store=store, state__in=SELLER_TABS[tab][1])
+    orders = _list_queryset("buyer").filter(store=store, state__in=SELLER_TABS[tab][1])
     if tab == "to_ship":
         # Most urgent first: the order closest to its handling deadline.
         orders = orders.order_by("handling_due_at", "id")

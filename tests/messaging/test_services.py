@@ -305,9 +305,37 @@ def test_a_late_read_receipt_never_moves_the_read_position_back(order, buyer, se
     conversation = send(order, buyer, "One").conversation
     services.mark_conversation_read(conversation=conversation, user=seller, now=now + timedelta(hours=1))
 
-    state = services.mark_conversation_read(conversation=conversation, user=seller, now=now)
+    read_up_to = services.mark_conversation_read(conversation=conversation, user=seller, now=now)
 
-    assert state.last_read_at == now + timedelta(hours=1)
+    assert read_up_to == now + timedelta(hours=1)
+    assert selectors.last_read_at(conversation=conversation, user=seller) == now + timedelta(hours=1)
+
+
+@pytest.mark.django_db
+def test_opening_a_conversation_again_moves_the_read_position_in_one_statement(
+    order, buyer, seller, now, send, django_assert_num_queries
+):
+    conversation = send(order, buyer, "One").conversation
+    services.mark_conversation_read(conversation=conversation, user=seller, now=now + timedelta(hours=1))
+
+    with django_assert_num_queries(1):
+        read_up_to = services.mark_conversation_read(
+            conversation=conversation, user=seller, now=now + timedelta(hours=2)
+        )
+
+    assert read_up_to == now + timedelta(hours=2)
+    assert selectors.last_read_at(conversation=conversation, user=seller) == now + timedelta(hours=2)
+
+
+@pytest.mark.django_db
+def test_the_first_read_receipt_is_written(order, buyer, seller, now, send):
+    conversation = send(order, buyer, "One").conversation
+    assert selectors.last_read_at(conversation=conversation, user=seller) is None
+
+    read_up_to = services.mark_conversation_read(conversation=conversation, user=seller, now=now)
+
+    assert read_up_to == now
+    assert selectors.last_read_at(conversation=conversation, user=seller) == now
 
 
 @pytest.mark.django_db
