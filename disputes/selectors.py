@@ -76,10 +76,10 @@ def dispute_for_page(dispute: Dispute) -> Dispute:
             "line_rulings", queryset=LineRuling.objects.select_related("line_item").order_by("line_item_id")
         ),
     )
-    # What a closed dispute's page asks of its order ("can the buyer open another?") is loaded in
-    # every state, so the page costs the same queries whatever its state.
+    # What a closed dispute's page asks of its order ("can the buyer open another?") came with the
+    # dispute from the gatekeeper (what it refunded, whether it has an open dispute), so the page
+    # costs the same queries whatever its state.
     dispute.order.buyer = dispute.buyer
-    prefetch_related_objects([dispute.order], "disputes")
     return dispute
 
 
