@@ -899,3 +899,27 @@ def test_a_closed_disputes_page_says_whether_the_order_has_another_open_dispute(
     services.withdraw_dispute(dispute=second, buyer=buyer, now=t0 + timedelta(hours=3))
 
     assert "You can open another dispute on this order" in another()
+
+
+def test_the_order_page_after_a_dispute_reads_the_buyers_standing_afresh(
+    client, buyer, seller, dispute, clock, t0, mediator
+):
+    services.withdraw_dispute(dispute=dispute, buyer=buyer, now=t0 + timedelta(hours=1))
+    login(client, buyer)
+    order_page = reverse("orders:detail", args=[dispute.order.number])
+
+    def another() -> str:
+        html = client.get(order_page).content.decode()
+        return re.search(r'data-testid="another-dispute">(.*?)</p>', html, re.S).group(1)
+
+    assert "You can open another dispute until" in another()
+
+    services.set_buyer_blacklisted(
+        buyer=buyer, mediator=mediator, blacklisted=True, reason="Fake claims", now=t0
+    )
+
+    assert "You cannot open another dispute on this order." in another() and "Fake claims" in another()
+
+    services.set_buyer_blacklisted(buyer=buyer, mediator=mediator, blacklisted=False, reason="Appeal", now=t0)
+
+    assert "You can open another dispute until" in another()
