@@ -108,11 +108,13 @@ class AnotherDispute:
     why_not: str = ""
 
 
-def another_dispute(order: Order, now: datetime, *, standing=UNKNOWN) -> AnotherDispute:
+def another_dispute(order: Order, now: datetime, *, standing=UNKNOWN, open_dispute=UNKNOWN) -> AnotherDispute:
     """Ask the opening rule (``permissions.check_can_open``) about the order's buyer now
-    (``standing``: the buyer's, if the caller loaded it)."""
+    (``standing``: the buyer's, ``open_dispute``: whether the order has one, if the caller knows)."""
     try:
-        window = check_can_open(order=order, buyer=order.buyer, now=now, standing=standing)
+        window = check_can_open(
+            order=order, buyer=order.buyer, now=now, standing=standing, open_dispute=open_dispute
+        )
     except DisputeError as refusal:
         return AnotherDispute(possible=False, why_not=str(refusal))
     return _within(order, window.closes_at)
@@ -162,8 +164,14 @@ def next_steps(dispute: Dispute, user: User, now: datetime) -> NextSteps | None:
         closed_because=closed_because,
         message_url=reverse("messaging:conversation", args=[order.number]),
         message_text=_("Message the seller") if viewer_is_buyer else _("Message the buyer"),
-        # The standing the gatekeeper joined with the dispute for this request.
-        another=another_dispute(order, now, standing=getattr(dispute.buyer, "standing", None)),
+        # The standing, and whether the order has an open dispute, that the gatekeeper read with the
+        # dispute for this request.
+        another=another_dispute(
+            order,
+            now,
+            standing=getattr(dispute.buyer, "standing", None),
+            open_dispute=getattr(dispute, "order_has_open_dispute", UNKNOWN),
+        ),
         open_url=reverse("disputes:open", args=[order.number]) if viewer_is_buyer else "",
     )
 

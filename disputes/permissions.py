@@ -4,6 +4,7 @@ and who may open a dispute on an order, and when."""
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -43,8 +44,14 @@ def get_dispute_for_user(user: User, pk: int) -> Dispute:
             "appeal__first_mediator",
             "appeal__decided_by",
         )
-        # What the order refunded so far, for "can another dispute be opened?" on a closed one.
-        .annotate(order_refunded_so_far=refunded_sum("order_id"))
+        # What the order refunded so far, and whether it has an open dispute (this one or another),
+        # for "can another dispute be opened?" on a closed one.
+        .annotate(
+            order_refunded_so_far=refunded_sum("order_id"),
+            order_has_open_dispute=Exists(
+                Dispute.objects.filter(order=OuterRef("order_id"), state__in=Dispute.OPEN_STATES)
+            ),
+        )
         .filter(pk=pk)
         .first()
     )
@@ -151,12 +158,19 @@ UNKNOWN = object()
 
 
 def check_can_open(
-    *, order: Order, buyer: User, now: datetime, standing: BuyerStanding | object | None = UNKNOWN
+    *,
+    order: Order,
+    buyer: User,
+    now: datetime,
+    standing: BuyerStanding | object | None = UNKNOWN,
+    open_dispute: bool | object = UNKNOWN,
 ) -> DisputeWindow:
     """Refuse if this buyer cannot open any dispute on this order right now.
 
     ``standing`` is the buyer's standing when the caller loaded it in this request (the dispute
     page's gatekeeper joins it; ``None``: the buyer has none); by default it is read here.
+    ``open_dispute`` says whether the order has an open dispute, when the caller asked already (the
+    dispute page's gatekeeper does); by default the order's disputes are read here.
 
     :raises BuyerBlacklisted: a mediator blacklisted the buyer
     :raises DisputeAlreadyOpen: the order already has an open dispute
@@ -171,8 +185,10 @@ def check_can_open(
             % {"reason": standing.blacklist_reason or _("none")},
             field=None,
         )
-    # ``all()``, not a filtered query: the order page has them prefetched already.
-    if order.on_hold or any(dispute.is_open for dispute in order.disputes.all()):
+    if open_dispute is UNKNOWN:
+        # ``all()``, not a filtered query: the order page has them prefetched already.
+        open_dispute = any(dispute.is_open for dispute in order.disputes.all())
+    if order.on_hold or open_dispute:
         raise DisputeAlreadyOpen(_("This order already has an open dispute."))
     window = dispute_window(order)
     if order.state == Order.State.PAID:

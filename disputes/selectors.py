@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from disputes import automatic, page_wording
 from disputes.errors import DisputeError
 from disputes.models import Dispute, DisputedItem, DisputeEvent, Evidence, LineRuling, Party, Proposal
-from disputes.permissions import check_can_open, dispute_window
+from disputes.permissions import UNKNOWN, check_can_open, dispute_window
 from orders.models import Carrier, Order, Store
 from portal import formatting
 from portal.accounts.models import User
@@ -76,10 +76,10 @@ def dispute_for_page(dispute: Dispute) -> Dispute:
             "line_rulings", queryset=LineRuling.objects.select_related("line_item").order_by("line_item_id")
         ),
     )
-    # What a closed dispute's page asks of its order ("can the buyer open another?") is loaded in
-    # every state, so the page costs the same queries whatever its state.
+    # What a closed dispute's page asks of its order ("can the buyer open another?") came with the
+    # dispute from the gatekeeper (what it refunded, whether it has an open dispute), so the page
+    # costs the same queries whatever its state.
     dispute.order.buyer = dispute.buyer
-    prefetch_related_objects([dispute.order], "disputes")
     return dispute
 
 
@@ -318,11 +318,17 @@ def open_dispute_on(order: Order) -> Dispute | None:
 def dispute_panel_for_order(*, order: Order, user: User, now: datetime) -> dict:
     """What the order page shows about disputes for this viewer: the current or past disputes,
     and whether (and from when) the buyer may open one."""
-    # Prefetched, so check_can_open() below reads the same rows instead of asking again.
+    # Prefetched, so check_can_open() below reads the same rows instead of asking again; with the
+    # buyer's standing (the order's buyer's, on every dispute), which it would read otherwise.
     prefetch_related_objects(
-        [order], Prefetch("disputes", queryset=Dispute.objects.order_by("-opened_at", "-id"))
+        [order],
+        Prefetch(
+            "disputes",
+            queryset=Dispute.objects.select_related("buyer__standing").order_by("-opened_at", "-id"),
+        ),
     )
     disputes = list(order.disputes.all())
+    standing = getattr(disputes[0].buyer, "standing", None) if disputes else UNKNOWN
     current = next((d for d in disputes if d.is_open), None)
     panel = {
         "current": current,
@@ -336,10 +342,10 @@ def dispute_panel_for_order(*, order: Order, user: User, now: datetime) -> dict:
         return panel
     if order.buyer_id != user.pk:
         if panel["past"]:
-            panel["another"] = page_wording.another_dispute(order, now)
+            panel["another"] = page_wording.another_dispute(order, now, standing=standing)
         return panel
     try:
-        window = check_can_open(order=order, buyer=user, now=now)
+        window = check_can_open(order=order, buyer=user, now=now, standing=standing)
     except DisputeError as refusal:
         panel["why_not"] = str(refusal)
     else:

@@ -801,9 +801,9 @@ def test_the_closed_inbox_pages_from_the_newest_closed_to_the_oldest(client, buy
 #: Today 7-8 queries for an inbox and 9 for a dispute page rendered afresh (3 when it comes from
 #: the cache, see test_page_cache.py); the budgets leave a little room.
 INBOX_BUDGET = 10
-#: 13 in every state (issue 17): the appeal, the buyer's standing and the order's other disputes
-#: are loaded with the page whether or not a closed dispute's "what now" needs them.
-PAGE_BUDGET = 13
+#: 12 in every state (issue 17): the appeal, the buyer's standing and whether the order has an
+#: open dispute are loaded with the page whether or not a closed dispute's "what now" needs them.
+PAGE_BUDGET = 12
 
 
 def queries(client, url: str, budget: int, django_assert_max_num_queries) -> int:
@@ -876,3 +876,50 @@ def test_the_dispute_page_takes_the_same_queries_in_every_state(
         Dispute.State.RESOLVED_BUYER,
     }
     assert len(set(counts.values())) == 1, counts
+
+
+def test_a_closed_disputes_page_says_whether_the_order_has_another_open_dispute(
+    client, buyer, dispute, clock, t0
+):
+    services.withdraw_dispute(dispute=dispute, buyer=buyer, now=t0 + timedelta(hours=1))
+    login(client, buyer)
+
+    def another() -> str:
+        html = client.get(detail(dispute)).content.decode()
+        return re.search(r'data-testid="another-dispute">(.*?)</li>', html, re.S).group(1)
+
+    assert "You can open another dispute on this order" in another()
+
+    second = open_dispute_for(dispute.order, at=t0 + timedelta(hours=2), amount=Decimal("20.00"))
+
+    assert (
+        "You cannot open another dispute on this order. This order already has an open dispute." in another()
+    )
+
+    services.withdraw_dispute(dispute=second, buyer=buyer, now=t0 + timedelta(hours=3))
+
+    assert "You can open another dispute on this order" in another()
+
+
+def test_the_order_page_after_a_dispute_reads_the_buyers_standing_afresh(
+    client, buyer, seller, dispute, clock, t0, mediator
+):
+    services.withdraw_dispute(dispute=dispute, buyer=buyer, now=t0 + timedelta(hours=1))
+    login(client, buyer)
+    order_page = reverse("orders:detail", args=[dispute.order.number])
+
+    def another() -> str:
+        html = client.get(order_page).content.decode()
+        return re.search(r'data-testid="another-dispute">(.*?)</p>', html, re.S).group(1)
+
+    assert "You can open another dispute until" in another()
+
+    services.set_buyer_blacklisted(
+        buyer=buyer, mediator=mediator, blacklisted=True, reason="Fake claims", now=t0
+    )
+
+    assert "You cannot open another dispute on this order." in another() and "Fake claims" in another()
+
+    services.set_buyer_blacklisted(buyer=buyer, mediator=mediator, blacklisted=False, reason="Appeal", now=t0)
+
+    assert "You can open another dispute until" in another()
