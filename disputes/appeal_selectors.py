@@ -1,19 +1,17 @@
 """Reads about appeals: when a decision can be appealed, what a party's page shows of it, and
 the mediators' appeal figures for the statistics page."""
 
-from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from disputes import policy, tallies
+from disputes import policy
 from disputes.models import Appeal, Dispute, DisputeEvent, Party
 from portal import formatting
 from portal.accounts.models import User
-from portal.tallies.models import Tally
-from portal.tallies.services import week_of
 
 
 def mediator_decision_at(dispute: Dispute) -> datetime | None:
@@ -82,26 +80,25 @@ class MediatorAppealRow:
         return round(100 * self.reversed / self.decided, 1) if self.decided else None
 
 
-def appeal_statistics(*, since: datetime) -> list[MediatorAppealRow]:
+def appeal_statistics(
+    *, since: datetime, decided: Mapping[int, int], people: Mapping[int, User] | None = None
+) -> list[MediatorAppealRow]:
     """Per mediator, since ``since`` (the start of the statistics page's first week, never the
-    whole history): their decisions, how many were appealed and how many an appeal changed
-    (either way), busiest first. Two queries: the decisions are the weekly tallies the mediators'
-    table reads too (``disputes.tallies``), the appeals are few."""
+    whole history): their ``decided`` decisions (the weeks' tallies the mediators' table reads,
+    ``team_statistics``), how many were appealed and how many an appeal changed (either way),
+    busiest first. One query for the appeals, which are few; ``people`` are the mediators the
+    page already loaded (any other is looked up)."""
     reversed_outcomes = [Appeal.Outcome.FOR_BUYER, Appeal.Outcome.FOR_SELLER]
-    decided: dict[int, int] = defaultdict(int)
-    for mediator_id, n in (
-        Tally.objects.filter(name=tallies.DECIDED, period__gte=week_of(since))
-        .exclude(subject=tallies.TEAM)
-        .values_list("subject", "n")
-    ):
-        decided[mediator_id] += n
     appeals = {
         row["first_mediator"]: row
         for row in Appeal.objects.filter(first_decided_at__gte=since)
         .values("first_mediator")
         .annotate(appealed=Count("id"), reversed=Count("id", filter=Q(outcome__in=reversed_outcomes)))
     }
-    mediators = User.objects.in_bulk(set(decided) | set(appeals))
+    wanted = {pk for pk, n in decided.items() if n} | set(appeals)
+    mediators = {pk: person for pk, person in (people or {}).items() if pk in wanted}
+    if wanted - set(mediators):
+        mediators.update(User.objects.in_bulk(wanted - set(mediators)))
     rows = [
         MediatorAppealRow(
             mediator=mediators[pk],

@@ -34,6 +34,7 @@ from disputes.admin.statistics import MEDIATOR_COLUMNS, decisions_chart, duratio
 from disputes.appeal_selectors import appeal_statistics
 from disputes.models import Dispute, Party
 from disputes.roles import DECIDE, MEDIATE, REQUEST_EVIDENCE
+from disputes.tallies import DECIDED
 from portal.admin_site import ReadOnlyAdminMixin
 from portal.confirmation import is_confirmed
 from portal.paging import CappedPaginator
@@ -347,6 +348,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         stats = admin_selectors.team_statistics(now=timezone.now())
+        mediators = mediator_rows(stats)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Mediation statistics"),
@@ -356,8 +358,12 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "sellers": [(row, duration_text(row.median_first_response)) for row in stats.sellers],
             "chart": decisions_chart(stats.weeks),
             "mediator_columns": MEDIATOR_COLUMNS,
-            "mediators": mediator_rows(since=stats.since),
+            "mediators": mediators,
             "queue_url": reverse("admin:disputes_dispute_changelist"),
-            "appeal_rows": appeal_statistics(since=stats.since),
+            "appeal_rows": appeal_statistics(
+                since=stats.since,
+                decided={pk: counts[DECIDED] for pk, counts in stats.mediator_counts.items()},
+                people={row.mediator.pk: row.mediator for row in mediators},
+            ),
         }
         return TemplateResponse(request, "admin/disputes/dispute/statistics.html", context)

@@ -333,6 +333,11 @@ class TeamStatistics:
     overdue: int
     unassigned: int
     sellers: list[SellerRow]
+    #: Each mediator's figures (``disputes.admin.statistics.mediator_rows`` lays them out): the
+    #: weeks' tallies by name, the median time to decision, the cases in mediation held now.
+    mediator_counts: dict[int, dict[str, int]] = field(default_factory=dict)
+    mediator_to_decision: dict[int, timedelta] = field(default_factory=dict)
+    mediator_held: dict[int, int] = field(default_factory=dict)
     reference_share: Decimal = BUYER_SHARE_REFERENCE
 
     @property
@@ -361,13 +366,6 @@ class TeamStatistics:
 def _week_start(moment: datetime) -> date:
     """The Monday of ``moment``'s week, in UTC: the weeks the tallies are kept by."""
     return week_of(moment)
-
-
-def team_tallies(*, names: list[str], since: date, until: date, team: bool) -> QuerySet[Tally]:
-    """The weekly tallies ``names`` from ``since`` to ``until`` (Mondays): the team's, or with
-    ``team=False`` each mediator's."""
-    subject = Q(subject=tally_names.TEAM) if team else ~Q(subject=tally_names.TEAM)
-    return Tally.objects.filter(subject, name__in=names, period__range=(since, until))
 
 
 def sellers_by_dispute_rate(*, until: date, limit: int = RANKED_SELLERS) -> list[SellerRow]:
@@ -424,27 +422,34 @@ def sellers_by_dispute_rate(*, until: date, limit: int = RANKED_SELLERS) -> list
 
 
 def team_statistics(*, now: datetime) -> TeamStatistics:
-    """The team's numbers over the last ``STATISTICS_WEEKS`` weeks (this one included), and the
-    queue now.
+    """The team's numbers over the last ``STATISTICS_WEEKS`` weeks (this one included), each
+    mediator's, and the queue now.
 
-    The weeks' figures are tallies the services keep as they act (``disputes.tallies``): the
-    page reads a few rows per week, however many cases the weeks hold. The median comes from a
-    histogram of the times to decision, at the resolution the page shows, read by the database
-    down to its middle bucket (``tallies.medians``).
+    The weeks' figures are tallies the services keep as they act (``disputes.tallies``), read in
+    one query for the team and every mediator: a few rows per week and person, however many
+    cases the weeks hold. The medians come from histograms of the times to decision, at the
+    resolution the page shows, read by the database down to their middle buckets
+    (``tallies.medians``), the team's and every mediator's in one query. The queue now is one
+    count per mediator, from the cases' own index.
     """
     this_week = _week_start(now)
     since = this_week - timedelta(weeks=STATISTICS_WEEKS - 1)
+    weeks = Tally.objects.filter(period__range=(since, this_week))
     per_week: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    for name, week, n in team_tallies(
-        names=[tally_names.OPENED, tally_names.ESCALATED, tally_names.DECIDED, tally_names.DECIDED_FOR_BUYER],
-        since=since,
-        until=this_week,
-        team=True,
-    ).values_list("name", "period", "n"):
-        per_week[name][week] += n
-    to_decision = medians(
-        team_tallies(names=[tally_names.TO_DECISION], since=since, until=this_week, team=True)
-    )
+    per_mediator: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for name, subject, week, n in weeks.filter(
+        name__in=[
+            tally_names.OPENED,
+            tally_names.ESCALATED,
+            tally_names.DECIDED,
+            tally_names.DECIDED_FOR_BUYER,
+        ]
+    ).values_list("name", "subject", "period", "n"):
+        if subject == tally_names.TEAM:
+            per_week[name][week] += n
+        else:
+            per_mediator[subject][name] += n
+    to_decision = medians(weeks.filter(name=tally_names.TO_DECISION))
     week_rows = [
         WeekRow(
             week=week,
@@ -455,17 +460,25 @@ def team_statistics(*, now: datetime) -> TeamStatistics:
         )
         for week in (since + timedelta(weeks=index) for index in range(STATISTICS_WEEKS))
     ]
-    queue = Dispute.objects.filter(state__in=Dispute.MEDIATION_STATES).aggregate(
-        in_mediation=Count("pk"),
-        overdue=Count("pk", filter=Q(deadline_at__lt=now)),
-        unassigned=Count("pk", filter=Q(assigned_mediator__isnull=True)),
-    )
+    held = {
+        mediator: (n, overdue)
+        for mediator, n, overdue in Dispute.objects.filter(state__in=Dispute.MEDIATION_STATES)
+        .values("assigned_mediator")
+        .annotate(n=Count("pk"), overdue=Count("pk", filter=Q(deadline_at__lt=now)))
+        .values_list("assigned_mediator", "n", "overdue")
+        .order_by()
+    }
     return TeamStatistics(
         since=datetime.combine(since, time.min, tzinfo=UTC),
         weeks=list(reversed(week_rows)),
         decided=sum(row.decided for row in week_rows),
         decided_for_buyer=sum(row.decided_for_buyer for row in week_rows),
-        median_time_to_decision=to_decision.get(tally_names.TEAM),
+        median_time_to_decision=to_decision.pop(tally_names.TEAM, None),
+        in_mediation=sum(n for n, _overdue in held.values()),
+        overdue=sum(overdue for _n, overdue in held.values()),
+        unassigned=held.get(None, (0, 0))[0],
         sellers=sellers_by_dispute_rate(until=this_week),
-        **queue,
+        mediator_counts=per_mediator,
+        mediator_to_decision=to_decision,
+        mediator_held={mediator: n for mediator, (n, _overdue) in held.items() if mediator is not None},
     )

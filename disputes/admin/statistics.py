@@ -5,19 +5,16 @@ chart of decisions per week, and durations as a mediator reads them."""
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from django.db.models import Count
 from django.utils import formats
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from disputes import tallies
-from disputes.admin.selectors import STATISTICS_WEEKS, WeekRow, team_tallies
-from disputes.models import Dispute
+from disputes.admin.selectors import TeamStatistics, WeekRow
 from portal.accounts.models import User
-from portal.tallies.services import medians, week_of
 
 
 # --- durations -------------------------------------------------------------------------------------
@@ -87,30 +84,17 @@ class MediatorRow:
     cells: list
 
 
-def mediator_rows(*, since: datetime, columns: list[Column] | None = None) -> list[MediatorRow]:
-    """Every mediator who decided a case since ``since`` or holds one in mediation now, with
-    ``columns``' figures, by username: the weeks' tallies of every mediator (weeks x mediators
-    rows, however many decisions they hold), the cases held now, and the mediators."""
+def mediator_rows(stats: TeamStatistics, *, columns: list[Column] | None = None) -> list[MediatorRow]:
+    """Every mediator who decided a case in the statistics' weeks or holds one in mediation now,
+    with ``columns``' figures (read by ``team_statistics``), by username: one query, for the
+    mediators themselves."""
     columns = MEDIATOR_COLUMNS if columns is None else columns
     figures: dict[int, MediatorFigures] = defaultdict(MediatorFigures)
-    weeks = {
-        "since": week_of(since),
-        "until": week_of(since) + timedelta(weeks=STATISTICS_WEEKS - 1),
-        "team": False,
-    }
-    for name, mediator_id, n in team_tallies(
-        names=[tallies.DECIDED, tallies.DECIDED_FOR_BUYER], **weeks
-    ).values_list("name", "subject", "n"):
-        figures[mediator_id].counts[name] += n
-    for mediator_id, took in medians(team_tallies(names=[tallies.TO_DECISION], **weeks)).items():
+    for mediator_id, counts in stats.mediator_counts.items():
+        figures[mediator_id].counts.update(counts)
+    for mediator_id, took in stats.mediator_to_decision.items():
         figures[mediator_id].to_decision = took
-    for mediator_id, held in (
-        Dispute.objects.filter(state__in=Dispute.MEDIATION_STATES, assigned_mediator__isnull=False)
-        .values("assigned_mediator")
-        .annotate(n=Count("pk"))
-        .values_list("assigned_mediator", "n")
-        .order_by()
-    ):
+    for mediator_id, held in stats.mediator_held.items():
         figures[mediator_id].open_cases = held
     mediators = User.objects.filter(pk__in=list(figures)).order_by("username")
     return [

@@ -69,9 +69,7 @@ def test_the_mediators_table_counts_each_mediators_decisions_open_cases_and_medi
     store = StoreFactory()
     held = case(store, escalated_at=T - DAY)
     services.assign_to_mediator(dispute=held, mediator=mediator, now=T)
-    since = team_statistics(now=T).since
-
-    rows = {row.mediator.username: row.cells for row in mediator_rows(since=since)}
+    rows = {row.mediator.username: row.cells for row in mediator_rows(team_statistics(now=T))}
 
     assert [column.key for column in MEDIATOR_COLUMNS] == [
         "open_cases",

@@ -100,7 +100,7 @@ def test_the_statistics_page_costs_the_same_queries_with_more_cases_and_mediator
     client.force_login(mediator)
 
     def count() -> int:
-        with django_assert_max_num_queries(16), CaptureQueriesContext(connection) as queries:
+        with django_assert_max_num_queries(11), CaptureQueriesContext(connection) as queries:
             assert client.get(STATS).status_code == 200
         return len(queries)
 

@@ -1,7 +1,7 @@
 """Appeals (issue 16, item 1): once, within 30 days, with new evidence, decided for good by a
 different mediator; money already refunded never comes back from the buyer."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,7 +13,6 @@ from disputes.models import Appeal, AppealClawback, AppealEvent, Dispute, Eviden
 from orders.models import Refund
 from portal import deadlines
 from portal.outbox.models import OutboxMessage
-from portal.tallies.services import week_of
 from tests.factories import evidence_files, mediator_user, open_dispute_for, ship
 
 pytestmark = pytest.mark.django_db
@@ -454,7 +453,9 @@ def test_filing_answering_and_deciding_queue_notifications(answered, second_medi
 def test_the_statistics_count_each_mediators_decisions_appealed_and_changed(
     answered, mediator, second_mediator, decided_at
 ):
+    from disputes.admin.selectors import STATISTICS_WEEKS, team_statistics
     from disputes.appeal_selectors import appeal_statistics
+    from disputes.tallies import DECIDED
 
     services.decide_appeal(
         appeal=answered,
@@ -465,10 +466,14 @@ def test_the_statistics_count_each_mediators_decisions_appealed_and_changed(
         now=decided_at + 3 * DAY,
     )
 
-    # The page's weeks start on a Monday (UTC), and so does what it passes.
-    first_week = datetime.combine(week_of(decided_at), time(), tzinfo=UTC)
-    rows = {row.mediator: row for row in appeal_statistics(since=first_week)}
-    later = {row.mediator for row in appeal_statistics(since=first_week + 7 * DAY)}
+    def rows_on(day):
+        # As the statistics page reads them: each mediator's decisions from the weeks' tallies.
+        stats = team_statistics(now=day)
+        decided = {pk: counts[DECIDED] for pk, counts in stats.mediator_counts.items()}
+        return {row.mediator: row for row in appeal_statistics(since=stats.since, decided=decided)}
+
+    rows = rows_on(decided_at + 3 * DAY)
+    later = rows_on(decided_at + 7 * STATISTICS_WEEKS * DAY)
     assert (rows[mediator].decided, rows[mediator].appealed, rows[mediator].reversed) == (1, 1, 1)
     assert (rows[mediator].appealed_percent, rows[mediator].reversed_percent) == (100.0, 100.0)
     assert second_mediator not in rows

@@ -249,9 +249,7 @@ def figures_from_tallies(now):
         "escalated": sum(week.escalated for week in stats.weeks),
         "decided": (stats.decided, stats.decided_for_buyer),
         "median": stats.median_time_to_decision,
-        "mediators": {
-            row.mediator.pk: row.cells[1:] for row in mediator_rows(since=stats.since) if row.cells[1]
-        },
+        "mediators": {row.mediator.pk: row.cells[1:] for row in mediator_rows(stats) if row.cells[1]},
         "stores": {
             row.store.pk: (
                 row.orders,
