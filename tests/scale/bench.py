@@ -618,9 +618,10 @@ def wrk(url: str, cookie: str, *, seconds: float, script: Path | None = None) ->
         ["wrk", "-t1", "-c4", f"-d{seconds:g}s", "--latency", *options, url],
         capture_output=True,
         text=True,
-        check=True,
     )
     out = result.stdout
+    if result.returncode:
+        raise RuntimeError(f"wrk {url} {script or ''} failed ({result.returncode}):\n{out}{result.stderr}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"{url}: {errors.group(1)} responses were not 2xx/3xx:\n{out}")
