@@ -6,9 +6,9 @@ view and the template; no network), so "server time" is what Django itself spend
 come from one extra request under ``CaptureQueriesContext``, for a large and a small account,
 so a count that grows with data shows up as two different numbers. The sweep is timed on an
 empty scratch database and on the loaded one with the same number of due deadlines. Requests
-per second come from ``wrk`` against gunicorn (2 workers): a weighted mix of every page (buyers,
-sellers and mediators in ``MIX_WEIGHTS``' proportions), the flat mix (one view of every page in
-turn) and a bare view, in alternating rounds of the same run.
+per second come from ``wrk`` against gunicorn (the README's 2 x cores + 1 workers): a weighted
+mix of every page (buyers, sellers and mediators in ``MIX_WEIGHTS``' proportions), the flat mix
+(one view of every page in turn) and a bare view, in alternating rounds of the same run.
 """
 
 import json
@@ -51,6 +51,9 @@ from tests.scale.pages import Catalogue, Page
 from tests.scale.seed import ScaleSeeder
 from tests.scale.uploads import lines as upload_lines
 from tests.scale.uploads import measure_uploads
+
+#: The README's production rule: 2 x cores + 1 sync workers per host.
+WEB_WORKERS = 2 * (os.cpu_count() or 1) + 1
 
 TARGETS = {
     "max_queries_per_page": 12,
@@ -186,7 +189,7 @@ class Benchmark:
             self.say("Uploads: a 12 MP phone photo, checked and re-encoded ...")
             report.uploads = measure_uploads()
         if "web" in self.parts:
-            self.say("Web: gunicorn (2 workers) and wrk, a mixed workload and a bare view ...")
+            self.say(f"Web: gunicorn ({WEB_WORKERS} workers) and wrk, a mixed workload and a bare view ...")
             report.web = self.measure_web(pages)
         report.machine["load_after"] = os.getloadavg()
         return report
@@ -314,7 +317,7 @@ class Benchmark:
         flat_rps = statistics.median(r["flat"]["rps"] for r in rounds)
         shares = ", ".join(f"{who} {weight}" for who, weight in MIX_WEIGHTS.items())
         return {
-            "server": "gunicorn, 2 sync workers, settings portal.settings.bench (DEBUG off)",
+            "server": f"gunicorn, {WEB_WORKERS} sync workers, settings portal.settings.bench (DEBUG off)",
             "load": f"wrk -t1 -c4 -d{self.wrk_seconds:g}s, {self.wrk_rounds} alternating round(s)",
             "weights": dict(MIX_WEIGHTS),
             "mixed": f"per {sum(MIX_WEIGHTS.values())} requests {shares}: {len(weighted_views)} requests "
@@ -563,7 +566,8 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn() -> Iterator[str]:
-    """gunicorn with 2 workers on a free loopback port, stopped (by its pid) afterwards."""
+    """gunicorn with the README's workers per host on a free loopback port, stopped (by its pid)
+    afterwards."""
     port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.bench"}
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, once the server has stopped
@@ -574,7 +578,7 @@ def gunicorn() -> Iterator[str]:
             "gunicorn",
             "portal.wsgi:application",
             "--workers",
-            "2",
+            str(WEB_WORKERS),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
