@@ -45,24 +45,34 @@ def saved_together(rows: Sequence[Model]) -> Iterator[None]:
         yield
         return
     fields = [field for field in type(rows[0])._meta.concrete_fields if not field.primary_key]
-    before = [[_copied(getattr(row, field.attname)) for field in fields] for row in rows]
+    before = [{field.attname: _copied(getattr(row, field.attname)) for field in fields} for row in rows]
     yield
     changed = [
         field
-        for index, field in enumerate(fields)
-        if any(getattr(row, field.attname) != values[index] for row, values in zip(rows, before, strict=True))
+        for field in fields
+        if any(
+            getattr(row, field.attname) != was[field.attname] for row, was in zip(rows, before, strict=True)
+        )
     ]
-    if not changed:
-        return
-    states = [index for index, field in enumerate(fields) if isinstance(field, FSMFieldMixin)]
-    was = Q()
+    if changed:
+        _update(rows, changed, _as_they_were(rows, before, fields))
+
+
+def _as_they_were(rows: list[Model], before: list[dict], fields: list[Field]) -> Q:
+    """The rows, each with the state(s) it had when the block began."""
+    states = [field.attname for field in fields if isinstance(field, FSMFieldMixin)]
     by_state: dict[tuple, list] = defaultdict(list)
-    for row, values in zip(rows, before, strict=True):
-        by_state[tuple((fields[index].attname, values[index]) for index in states)].append(row.pk)
+    for row, was in zip(rows, before, strict=True):
+        by_state[tuple((name, was[name]) for name in states)].append(row.pk)
+    condition = Q()
     for state, pks in by_state.items():
-        was |= Q(pk__in=pks, **dict(state))
+        condition |= Q(pk__in=pks, **dict(state))
+    return condition
+
+
+def _update(rows: list[Model], changed: list[Field], as_they_were: Q) -> None:
     model = type(rows[0])
-    updated = model._base_manager.filter(was).update(
+    updated = model._base_manager.filter(as_they_were).update(
         **{field.attname: _value(field, rows) for field in changed}
     )
     expected = len({row.pk for row in rows})
