@@ -341,6 +341,11 @@ class TeamStatistics:
     reference_share: Decimal = BUYER_SHARE_REFERENCE
 
     @property
+    def first_week(self) -> date:
+        """The Monday the page's weeks start on (in UTC, as the tallies keep them)."""
+        return self.since.astimezone(UTC).date()
+
+    @property
     def buyer_share(self) -> float | None:
         return self.decided_for_buyer / self.decided if self.decided else None
 
