@@ -368,11 +368,6 @@ class TeamStatistics:
         return None if share is None else share >= self.reference_share
 
 
-def _week_start(moment: datetime) -> date:
-    """The Monday of ``moment``'s week, in UTC: the weeks the tallies are kept by."""
-    return week_of(moment)
-
-
 def sellers_by_dispute_rate(*, until: date, limit: int = RANKED_SELLERS) -> list[SellerRow]:
     """Stores with the most disputes per order among the orders paid and the disputes opened in
     the ``WINDOW_WEEKS`` weeks ending with ``until``'s, with how many of those disputes are closed
@@ -437,7 +432,7 @@ def team_statistics(*, now: datetime) -> TeamStatistics:
     (``tallies.medians``), the team's and every mediator's in one query. The queue now is one
     count per mediator, from the cases' own index.
     """
-    this_week = _week_start(now)
+    this_week = week_of(now)  # a Monday in UTC, as the tallies keep their weeks
     since = this_week - timedelta(weeks=STATISTICS_WEEKS - 1)
     weeks = Tally.objects.filter(period__range=(since, this_week))
     per_week: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
