@@ -8,7 +8,17 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from tests.scale.bench import MIX_WEIGHTS, TARGETS, Benchmark, PageResult, Report, percentile, table, weighted
+from tests.scale.bench import (
+    MIX_WEIGHTS,
+    TARGETS,
+    Benchmark,
+    PageResult,
+    Report,
+    lua_rotation,
+    percentile,
+    table,
+    weighted,
+)
 from tests.scale.growth import growth
 from tests.scale.growth import lines as growth_lines
 from tests.scale.pages import Page
@@ -169,3 +179,18 @@ def test_the_weighted_mix_keeps_every_view_in_the_audiences_proportions():
     console = [url for _viewer, url in order if audience[url] == "mediators"]
     assert console[:4] == ["/admin_a/0", "/admin_b/0", "/admin_a/1", "/admin_b/1"]
     assert len(console) == 8
+
+
+def test_a_rotation_begins_where_the_previous_run_stopped():
+    """Each wrk run of a round starts at the view after the last one served, never at the first
+    again, so no timed response repeats one an earlier round served."""
+    views = [(f"/page/{n}", f"sessionid=s{n}") for n in range(5)]
+
+    script = lua_rotation(views, start=3)
+
+    # wrk calls request() for each request; it advances ``i`` (1-based) before reading views[i].
+    first = int(script.split("local i = ", 1)[1].split("\n", 1)[0]) % len(views) + 1
+    assert script.count('{"/page/') == 5
+    assert f'{{"/page/{first - 1}", "sessionid=s{first - 1}"}}' in script
+    assert first - 1 == 3
+    assert "local i = 0" in lua_rotation(views)

@@ -290,26 +290,33 @@ class Benchmark:
                 views.append((url, cookies[user.pk]))
             return views
 
-        weighted_views, flat_views = with_cookies(weighted(pages)), with_cookies(mixed(pages))
+        workloads = {"mixed": with_cookies(weighted(pages)), "flat": with_cookies(mixed(pages))}
+        weighted_views, flat_views = workloads["mixed"], workloads["flat"]
+        # Where each workload's rotation has got to: every wrk run starts at the view after the last
+        # one served, so a later round (or the warm-up) never repeats a response already served.
+        served = dict.fromkeys(workloads, 0)
         with tempfile.TemporaryDirectory(prefix="portal-bench-wrk-") as folder:
-            scripts = {"mixed": Path(folder) / "weighted.lua", "flat": Path(folder) / "flat.lua"}
-            scripts["mixed"].write_text(lua_rotation(weighted_views))
-            scripts["flat"].write_text(lua_rotation(flat_views))
+
+            def run(name: str, base: str, seconds: float) -> dict:
+                views = workloads[name]
+                script = Path(folder) / f"{name}.lua"
+                script.write_text(lua_rotation(views, start=served[name] % len(views)))
+                result = wrk(base + "/", "", seconds=seconds, script=script)
+                served[name] += result["requests"]
+                return result
+
             with gunicorn() as base:
                 wait_for(base + flat_views[0][0], flat_views[0][1])
                 bare_url = base + "/__bench__/bare/"
                 warm = min(2.0, self.wrk_seconds)
                 wrk(bare_url, flat_views[0][1], seconds=warm)  # warm both workers
-                wrk(base + "/", "", seconds=warm, script=scripts["flat"])
+                run("flat", base, warm)
                 rounds = []
                 for _round in range(self.wrk_rounds):
                     rounds.append(
                         {
                             "bare": wrk(bare_url, flat_views[0][1], seconds=self.wrk_seconds),
-                            **{
-                                name: wrk(base + "/", "", seconds=self.wrk_seconds, script=script)
-                                for name, script in scripts.items()
-                            },
+                            **{name: run(name, base, self.wrk_seconds) for name in workloads},
                         }
                     )
         bare = statistics.median(r["bare"]["rps"] for r in rounds)
@@ -372,11 +379,12 @@ def weighted(pages: list[Page], weights: dict[str, int] = MIX_WEIGHTS) -> list[t
     return order
 
 
-def lua_rotation(views: list[tuple[str, str]]) -> str:
-    """A wrk script that requests ``views`` (path, session cookie) one after the other."""
+def lua_rotation(views: list[tuple[str, str]], start: int = 0) -> str:
+    """A wrk script that requests ``views`` (path, session cookie) one after the other, beginning
+    with ``views[start]`` (and round again from the first after the last)."""
     rows = ",\n".join(f"  {{{json.dumps(path)}, {json.dumps(cookie)}}}" for path, cookie in views)
     return (
-        f"local views = {{\n{rows}\n}}\nlocal i = 0\n"
+        f"local views = {{\n{rows}\n}}\nlocal i = {start}\n"
         "request = function()\n"
         "  i = i % #views + 1\n"
         '  return wrk.format("GET", views[i][1], {["Cookie"] = views[i][2]})\n'
@@ -630,8 +638,9 @@ def wrk(url: str, cookie: str, *, seconds: float, script: Path | None = None) ->
     if errors:
         raise RuntimeError(f"{url}: {errors.group(1)} responses were not 2xx/3xx:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, flags=re.MULTILINE))
-    return {"rps": rps, "p50": latency.get("50"), "p99": latency.get("99")}
+    return {"rps": rps, "requests": requests, "p50": latency.get("50"), "p99": latency.get("99")}
 
 
 # --- output -------------------------------------------------------------------------------------
