@@ -22,7 +22,7 @@ from portal.accounts.roles import MEDIATORS_GROUP
 from portal.paging import CappedPaginator
 
 #: Rows per page of the site's lists (``orders.views.PAGE_SIZE``), of the mediation queue, the
-#: refund ledger and the conversations, and of the console's other lists (Django's default).
+#: refund ledger, the stores and the conversations, and of the console's orders (Django's default).
 SITE_PAGE_SIZE = 20
 QUEUE_PAGE_SIZE = 50
 ADMIN_PAGE_SIZE = 100
@@ -297,7 +297,7 @@ class Catalogue:
                 [
                     "",
                     "accepts_returns__exact=1",
-                    *pages_of(Store.objects.all(), self.views),
+                    *pages_of(Store.objects.all(), self.views, per_page=QUEUE_PAGE_SIZE),
                     *[
                         f"q={name[:4]}"
                         for name in Store.objects.order_by("-id").values_list("name", flat=True)[:20]
