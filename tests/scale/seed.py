@@ -43,7 +43,7 @@ from portal.accounts.models import User
 from portal.accounts.roles import MEDIATORS_GROUP
 from tests.scale.disputes import DisputeLife, SampleFile
 from tests.scale.orders import OrderLife
-from tests.scale.writer import IdRange, Sender, TableWriter, indexes_deferred, reset_sequences
+from tests.scale.writer import IdRange, Sender, TableWriter, analyze, indexes_deferred, reset_sequences
 
 PASSWORD = "scale-pass-2026"
 #: From this many orders on, a PostgreSQL load rebuilds plain indexes afterwards instead of
@@ -255,16 +255,18 @@ class ScaleSeeder:
                 # Each order is governed by its store's policy, copied as checkout would have.
                 terms = backfill_return_terms(at=self.now)
                 self.report.rows["return_terms"] = self.report.rows.get("return_terms", 0) + terms
-                # The statistics' tallies, counted from what was written as the services count.
-                rebuild_every_tally()
                 self.progress("  rows written; building indexes" if deferred else "  rows written")
         finally:
             if self.sender is not None:
                 self.sender.close()
         reset_sequences(writer.model for writer in self.writers.values())
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        # The statistics' tallies, counted from what was written as the services count, once the
+        # indexes are back and the planner has statistics for the new rows (ANALYZE counts this
+        # transaction's own rows): before, a correlated lookup of each decision's escalation read
+        # every dispute event once per decision, and a 1M seed never finished counting.
+        analyze()
+        rebuild_every_tally()
+        analyze()
 
     def _writers(self) -> dict[str, TableWriter]:
         w = self.batch_size

@@ -235,3 +235,11 @@ def reset_sequences(model_list: Iterable[type[models.Model]]) -> None:
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)
+
+
+def analyze() -> None:
+    """Give PostgreSQL's planner statistics for the rows just written (inside the loading
+    transaction too: ANALYZE counts its own transaction's rows). Nothing to do on SQLite."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
