@@ -211,3 +211,15 @@ def test_a_filtered_page_of_the_orders_list_is_read_from_an_index_without_a_sort
     assert "Sort" not in plan and ("order_state_recent_idx" in plan or "order_on_hold_recent_idx" in plan), (
         plan
     )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner settings")
+def test_every_postgresql_connection_plans_for_memory_and_without_jit():
+    # Set by the settings on every connection, so a deployment's server defaults cannot undo
+    # them: a search that found one order read the whole orders table with the default cost.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        [(cost,)] = cursor.fetchall()
+        cursor.execute("SHOW jit")
+        [(jit,)] = cursor.fetchall()
+    assert (float(cost), jit) == (1.1, "off")
