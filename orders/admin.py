@@ -236,7 +236,8 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "order", "dispute_reference", "money", "reason", "status", "failure_reason"]
     list_filter = ["status", "reason", CurrencyFilter]
     list_select_related = ["order", "dispute"]
-    search_fields = ["order__number__startswith", "provider_reference__exact"]
+    # The search itself is ``get_search_results``; this only turns the search box on.
+    search_fields = ["provider_reference"]
     search_help_text = _("The start of the order number (as written), or the provider's refund reference.")
     show_full_result_count = False
     paginator = CappedPaginator
@@ -262,6 +263,10 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_ordering(self, request: HttpRequest) -> list[str]:
         return ["-created_at", "-id"]
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Refund], search_term: str):
+        term = search_term.strip()
+        return (admin_search.search_refunds(queryset, term) if term else queryset), False
 
     @admin.display(description=_("amount"), ordering="amount")
     def money(self, refund: Refund) -> str:

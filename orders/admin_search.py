@@ -5,7 +5,7 @@ would read every row of the list's table instead."""
 
 from django.db.models import Q, QuerySet
 
-from orders.models import Order, Store
+from orders.models import Order, Refund, Store
 from portal.accounts.models import User
 
 
@@ -51,5 +51,21 @@ def search_orders(queryset: QuerySet[Order], term: str) -> QuerySet[Order]:
             Order.objects.filter(order_number_prefix(term)).values("pk"),
             Order.objects.filter(buyer__in=people_matching(term)).values("pk"),
             Order.objects.filter(store__in=stores_matching(term)).values("pk"),
+        ],
+    )
+
+
+def search_refunds(queryset: QuerySet[Refund], term: str) -> QuerySet[Refund]:
+    """Refunds by their order's number (its start, as written) or the provider's reference (exact).
+
+    The two as branches, not one ``OR``: the order number is on the joined order, so PostgreSQL
+    read every refund with its order (370 ms at 1M orders, for a search that matched nothing)."""
+    return keep_matching(
+        queryset,
+        [
+            Refund.objects.filter(
+                order__in=Order.objects.filter(number__startswith=term).values("pk")
+            ).values("pk"),
+            Refund.objects.filter(provider_reference=term).values("pk"),
         ],
     )

@@ -106,12 +106,20 @@ def test_stores_are_found_by_name_or_owner_prefix(mediator_client):
         assert gadgets.name.replace("'", "&#x27;") in html and "Other shop" not in html, term
 
 
-def test_the_refund_ledger_searches_by_order_number_prefix(mediator_client, refund_for):
-    first, second = refund_for(OrderFactory()), refund_for(OrderFactory())
+def test_the_refund_ledger_searches_by_order_number_prefix_or_provider_reference(mediator_client, refund_for):
+    first, second, third = refund_for(OrderFactory()), refund_for(OrderFactory()), refund_for(OrderFactory())
+    Refund.objects.filter(pk=third.pk).update(provider_reference="re_3Px8")
 
-    html = mediator_client.get(REFUNDS, {"q": first.order.number}).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        html = mediator_client.get(REFUNDS, {"q": first.order.number}).content.decode()
+    # Each kind of match its own indexed query in a UNION: an OR across the refund and its joined
+    # order read every refund with its order. (Read before the next request clears the log.)
+    searched = [q["sql"] for q in queries if "UNION" in q["sql"]]
+    by_reference = mediator_client.get(REFUNDS, {"q": "re_3Px8"}).content.decode()
 
     assert first.order.number in html and second.order.number not in html
+    assert third.order.number in by_reference and first.order.number not in by_reference
+    assert searched and not [sql for sql in searched if " OR " in sql], searched
 
 
 @pytest.fixture
