@@ -8,6 +8,7 @@ from django.utils.translation import ngettext_lazy
 
 from portal.accounts.forms import UniqueEmailMixin
 from portal.accounts.models import User
+from portal.paging import CappedPaginator
 
 
 class PortalUserCreationForm(UniqueEmailMixin, AdminUserCreationForm):
@@ -41,4 +42,12 @@ class PortalUserAdmin(UserAdmin):
     )
     list_display = ("username", "email", "first_name", "last_name", "is_staff", "language", "time_zone")
     list_filter = ("is_staff", "is_superuser", "is_active", "groups", "language")
+    # The start of a username or e-mail, in any case: the expression indexes on UPPER(username)
+    # and UPPER(email) serve it. Django's own (a word anywhere in four columns) read every account:
+    # 74 ms for a search that matched nothing among 52,000.
+    search_fields = ("username__istartswith", "email__istartswith")
+    search_help_text = _("The start of the username or e-mail.")
     show_full_result_count = False
+    paginator = CappedPaginator
+    # Rendering the rows is most of a list's time (issue 17): 50 a page, as the queue.
+    list_per_page = 50

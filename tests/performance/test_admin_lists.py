@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 ORDERS = reverse("admin:orders_order_changelist")
 STORES = reverse("admin:orders_store_changelist")
 REFUNDS = reverse("admin:orders_refund_changelist")
+USERS = reverse("admin:accounts_user_changelist")
 
 
 def numbers(response) -> list[str]:
@@ -104,6 +105,20 @@ def test_stores_are_found_by_name_or_owner_prefix(mediator_client):
     for term in ("sam's g", "SAM_S"):
         html = mediator_client.get(STORES, {"q": term}).content.decode()
         assert gadgets.name.replace("'", "&#x27;") in html and "Other shop" not in html, term
+
+
+def test_accounts_are_found_by_the_start_of_a_username_or_e_mail_in_any_case(mediator_client):
+    UserFactory(username="marta_k", email="m.k@example.org", first_name="Marta")
+    UserFactory(username="olga", email="marta.olga@example.org")
+    UserFactory(username="zoe", email="zoe@example.org", last_name="Martaeva")
+
+    with CaptureQueriesContext(connection) as queries:
+        by_start = mediator_client.get(USERS, {"q": "MARTA"}).content.decode()
+    # Both prefixes on the table itself (their expression indexes), never a contains-search.
+    searched = [q["sql"] for q in queries if "accounts_user" in q["sql"] and "LIKE" in q["sql"]]
+
+    assert "marta_k" in by_start and "marta.olga@example.org" in by_start and "zoe" not in by_start
+    assert searched and not [sql for sql in searched if "%MARTA%" in sql or "%marta%" in sql], searched
 
 
 def test_the_refund_ledger_searches_by_order_number_prefix_or_provider_reference(mediator_client, refund_for):
