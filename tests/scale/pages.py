@@ -13,7 +13,7 @@ from math import ceil
 from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 
-from disputes.models import Dispute
+from disputes.models import Appeal, BuyerStanding, Dispute
 from disputes.selectors import INBOX_FILTERS
 from messaging.models import Conversation
 from orders.models import Order, Refund, Store
@@ -21,8 +21,9 @@ from portal.accounts.models import User
 from portal.accounts.roles import MEDIATORS_GROUP
 from portal.paging import CappedPaginator
 
-#: Rows per page of the site's lists (``orders.views.PAGE_SIZE``), of the mediation queue, the
-#: refund ledger, the stores and the conversations, and of the console's orders (Django's default).
+#: Rows per page of the site's lists (``orders.views.PAGE_SIZE``), of the console's lists (the
+#: queue, the refund ledger, stores, conversations, accounts, standings), and of its orders
+#: (Django's default).
 SITE_PAGE_SIZE = 20
 QUEUE_PAGE_SIZE = 50
 ADMIN_PAGE_SIZE = 100
@@ -231,6 +232,7 @@ class Catalogue:
         queue = reverse("admin:disputes_dispute_changelist")
         orders = reverse("admin:orders_order_changelist")
         conversations = reverse("admin:messaging_conversation_changelist")
+        standings = reverse("admin:disputes_buyerstanding_changelist")
         filters = [
             "",
             "overdue=yes",
@@ -327,6 +329,49 @@ class Catalogue:
                 "Admin: conversations search",
                 conversations,
                 [f"q={row[3]}" for row in self.disputes],
+            ),
+            self.console(
+                "admin_users",
+                "Admin: accounts, pages and filters",
+                reverse("admin:accounts_user_changelist"),
+                [
+                    "",
+                    "is_staff__exact=0",
+                    "is_active__exact=1",
+                    "language__exact=ru",
+                    *pages_of(User.objects.all(), self.views, per_page=QUEUE_PAGE_SIZE),
+                ],
+            ),
+            self.console(
+                "admin_users_search",
+                "Admin: accounts search",
+                reverse("admin:accounts_user_changelist"),
+                [f"q={self.users[row[1]].username[:-1]}" for row in self.disputes[::2]]
+                + [f"q={self.users[row[2]].email[:-13]}" for row in self.disputes[1::2]]
+                + [f"q=nobody-{n}" for n in range(10)],
+            ),
+            self.console(
+                "admin_standings",
+                "Admin: buyer standings, pages and filters",
+                standings,
+                [
+                    "",
+                    "flagged__exact=1",
+                    "blacklisted__exact=1",
+                    *pages_of(BuyerStanding.objects.all(), self.views, per_page=QUEUE_PAGE_SIZE),
+                ],
+            ),
+            self.console(
+                "admin_standings_search",
+                "Admin: buyer standings search",
+                standings,
+                [f"q={self.users[row[1]].username[:-1]}" for row in self.disputes],
+            ),
+            self.console(
+                "admin_appeals",
+                "Admin: appeals",
+                reverse("admin:disputes_appeal_changelist"),
+                ["", *[f"state={state}" for state in Appeal.State.values]],
             ),
             Page(
                 "admin_case",
