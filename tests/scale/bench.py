@@ -654,19 +654,20 @@ def mark(ok: bool) -> str:
 
 
 def table(report: Report) -> list[str]:
+    width = max([34] + [len(f"{page['label']} ({page['requests']}) ") for page in report.pages])
     lines = [
         f"Benchmark ({report.mode}) on {report.database['vendor']} {report.database['version']}, "
         f"{report.machine['cpus']} CPUs, load {report.machine['load_before'][0]:.1f}: "
         f"{report.dataset['orders']:,} orders, {report.dataset['disputes']:,} disputes",
         "",
-        f"{'page (distinct first views)':<34}{'queries (last/first)':>21}{'p50 ms':>9}{'p95 ms':>9}"
+        f"{'page (distinct first views)':<{width}}{'queries (last/first)':>21}{'p50 ms':>9}{'p95 ms':>9}"
         f"{'target':>9}  result",
     ]
     for page in report.pages:
         result = PageResult(**page)
         small = "-" if result.queries_small is None else str(result.queries_small)
         lines.append(
-            f"{result.label + f' ({result.requests})':<34}{small + ' / ' + str(result.queries):>21}"
+            f"{result.label + f' ({result.requests})':<{width}}{small + ' / ' + str(result.queries):>21}"
             f"{result.p50_ms:>9.1f}{result.p95_ms:>9.1f}{'≤' + format(result.target_p95_ms, 'g'):>9}"
             f"  {mark(result.ok)}"
         )

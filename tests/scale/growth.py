@@ -46,17 +46,18 @@ def lines(table: dict) -> list[str]:
     if not table or not table.get("pages"):
         return []
     small, large = table["from"].get("orders", 0), table["to"].get("orders", 0)
+    width = max([34] + [len(row["label"]) + 1 for row in table["pages"].values()])
     out = [
         "",
         f"Growth from {small:,} to {large:,} orders (p50 ratio; the target is ≤{GROWTH_TARGET}x, "
         "and the same queries):",
-        f"{'page':<34}{'p50 ms':>17}{'growth':>8}{'p95 ms':>17}{'queries':>10}  result",
+        f"{'page':<{width}}{'p50 ms':>17}{'growth':>8}{'p95 ms':>17}{'queries':>10}  result",
     ]
     for row in table["pages"].values():
         (p50_a, p50_b), (p95_a, p95_b), (q_a, q_b) = row["p50_ms"], row["p95_ms"], row["queries"]
         ok = row["p50_growth"] <= GROWTH_TARGET and q_a == q_b
         out.append(
-            f"{row['label']:<34}{f'{p50_a:.1f} → {p50_b:.1f}':>17}{row['p50_growth']:>7.2f}x"
+            f"{row['label']:<{width}}{f'{p50_a:.1f} → {p50_b:.1f}':>17}{row['p50_growth']:>7.2f}x"
             f"{f'{p95_a:.1f} → {p95_b:.1f}':>17}{f'{q_a} → {q_b}':>10}  {'ok' if ok else 'MISSED'}"
         )
     return out
