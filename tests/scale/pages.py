@@ -232,7 +232,6 @@ class Catalogue:
         queue = reverse("admin:disputes_dispute_changelist")
         orders = reverse("admin:orders_order_changelist")
         conversations = reverse("admin:messaging_conversation_changelist")
-        standings = reverse("admin:disputes_buyerstanding_changelist")
         filters = [
             "",
             "overdue=yes",
@@ -330,10 +329,33 @@ class Catalogue:
                 conversations,
                 [f"q={row[3]}" for row in self.disputes],
             ),
+            *self.account_pages(),
+            Page(
+                "admin_case",
+                "Admin: case page",
+                "recent disputes",
+                [(m, reverse("admin:disputes_dispute_change", args=[row[0]])) for row in self.disputes],
+                ADMIN_TARGET_MS,
+            ),
+            Page(
+                "admin_statistics",
+                "Admin: statistics",
+                "the one page (no cache: each view computes it)",
+                [(m, reverse("admin:disputes_dispute_statistics"))] * min(self.views + 1, 21),
+                ADMIN_TARGET_MS,
+            ),
+        ]
+
+    def account_pages(self) -> list[Page]:
+        """The console's lists of people: accounts, buyer standings (each pages and filters, and
+        search apart) and appeals."""
+        users = reverse("admin:accounts_user_changelist")
+        standings = reverse("admin:disputes_buyerstanding_changelist")
+        return [
             self.console(
                 "admin_users",
                 "Admin: accounts, pages and filters",
-                reverse("admin:accounts_user_changelist"),
+                users,
                 [
                     "",
                     "is_staff__exact=0",
@@ -345,7 +367,7 @@ class Catalogue:
             self.console(
                 "admin_users_search",
                 "Admin: accounts search",
-                reverse("admin:accounts_user_changelist"),
+                users,
                 [f"q={self.users[row[1]].username[:-1]}" for row in self.disputes[::2]]
                 + [f"q={self.users[row[2]].email[:-13]}" for row in self.disputes[1::2]]
                 + [f"q=nobody-{n}" for n in range(10)],
@@ -372,20 +394,6 @@ class Catalogue:
                 "Admin: appeals",
                 reverse("admin:disputes_appeal_changelist"),
                 ["", *[f"state={state}" for state in Appeal.State.values]],
-            ),
-            Page(
-                "admin_case",
-                "Admin: case page",
-                "recent disputes",
-                [(m, reverse("admin:disputes_dispute_change", args=[row[0]])) for row in self.disputes],
-                ADMIN_TARGET_MS,
-            ),
-            Page(
-                "admin_statistics",
-                "Admin: statistics",
-                "the one page (no cache: each view computes it)",
-                [(m, reverse("admin:disputes_dispute_statistics"))] * min(self.views + 1, 21),
-                ADMIN_TARGET_MS,
             ),
         ]
 
