@@ -18,7 +18,7 @@ from orders import admin_search, roles, selectors, services
 from orders.admin_filters import CurrencyFilter, DestinationCountryFilter
 from orders.models import FreeReturnCountry, LineItem, Order, OrderEvent, Refund, ReturnTerms, Shipment, Store
 from portal.admin_site import ReadOnlyAdminMixin
-from portal.paging import CappedPaginator
+from portal.paging import CONSOLE_PAGE_SIZE, CappedPaginator
 
 
 class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -241,8 +241,7 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_help_text = _("The start of the order number (as written), or the provider's refund reference.")
     show_full_result_count = False
     paginator = CappedPaginator
-    # Rendering the rows is most of the page's time (issue 17): 50 a page, as the queue.
-    list_per_page = 50
+    list_per_page = CONSOLE_PAGE_SIZE
     fields = [
         "order",
         "dispute",
@@ -296,8 +295,7 @@ class StoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_help_text = _("The start of the store's name, or of its owner's username or e-mail.")
     show_full_result_count = False
     paginator = CappedPaginator
-    # Rendering the rows is most of the page's time (issue 17): 50 a page, as the queue.
-    list_per_page = 50
+    list_per_page = CONSOLE_PAGE_SIZE
     fields = [
         "name",
         "owner",

@@ -21,6 +21,9 @@ from django.utils.functional import cached_property
 
 #: The most rows an admin changelist counts (and pages through) before it says "more than".
 COUNT_CAP: int = getattr(settings, "PORTAL_ADMIN_COUNT_CAP", 10_000)
+#: Rows a page of the console's long lists shows (their ``list_per_page``): rendering the rows is
+#: most of such a page's time (issue 17), and 50 is a screenful or two to work through.
+CONSOLE_PAGE_SIZE = 50
 
 
 class CappedPaginator(Paginator):

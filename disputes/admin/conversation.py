@@ -20,7 +20,7 @@ from messaging import policy, roles, services
 from messaging.models import Conversation, Message, MessageAttachment
 from portal import querying
 from portal.admin_site import ReadOnlyAdminMixin
-from portal.paging import CappedPaginator
+from portal.paging import CONSOLE_PAGE_SIZE, CappedPaginator
 
 
 class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -66,8 +66,7 @@ class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_help_text = _("The start of the order number, as written (AE-1…).")
     show_full_result_count = False
     paginator = CappedPaginator
-    # Rendering the rows is most of the page's time (issue 17): 50 a page, as the queue.
-    list_per_page = 50
+    list_per_page = CONSOLE_PAGE_SIZE
     fields = ["order", "created_at", "last_message_at"]
     readonly_fields = fields
     inlines = [MessageInline]

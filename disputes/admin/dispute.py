@@ -37,7 +37,7 @@ from disputes.roles import DECIDE, MEDIATE, REQUEST_EVIDENCE
 from disputes.tallies import DECIDED
 from portal.admin_site import ReadOnlyAdminMixin
 from portal.confirmation import is_confirmed
-from portal.paging import CappedPaginator
+from portal.paging import CONSOLE_PAGE_SIZE, CappedPaginator
 
 
 @admin.register(Dispute)
@@ -74,7 +74,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     show_full_result_count = False
     paginator = CappedPaginator
-    list_per_page = 50
+    list_per_page = CONSOLE_PAGE_SIZE
     actions = ["assign_to_me"]
     fields = ["state"]
     change_form_template = "admin/disputes/dispute/change_form.html"

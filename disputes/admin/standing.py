@@ -18,7 +18,7 @@ from disputes.models import BuyerStanding, BuyerStandingChange
 from disputes.roles import BLACKLIST, VIEW_STANDING
 from portal.accounts.models import User
 from portal.admin_site import ReadOnlyAdminMixin
-from portal.paging import CappedPaginator
+from portal.paging import CONSOLE_PAGE_SIZE, CappedPaginator
 
 
 class BuyerStandingChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -69,8 +69,7 @@ class BuyerStandingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_help_text = gettext_lazy("The start of the buyer's username or e-mail.")
     show_full_result_count = False
     paginator = CappedPaginator
-    # Rendering the rows is most of a list's time (issue 17): 50 a page, as the queue.
-    list_per_page = 50
+    list_per_page = CONSOLE_PAGE_SIZE
     fields = [
         "buyer",
         "flagged",

@@ -8,7 +8,7 @@ from django.utils.translation import ngettext_lazy
 
 from portal.accounts.forms import UniqueEmailMixin
 from portal.accounts.models import User
-from portal.paging import CappedPaginator
+from portal.paging import CONSOLE_PAGE_SIZE, CappedPaginator
 
 
 class PortalUserCreationForm(UniqueEmailMixin, AdminUserCreationForm):
@@ -49,5 +49,4 @@ class PortalUserAdmin(UserAdmin):
     search_help_text = _("The start of the username or e-mail.")
     show_full_result_count = False
     paginator = CappedPaginator
-    # Rendering the rows is most of a list's time (issue 17): 50 a page, as the queue.
-    list_per_page = 50
+    list_per_page = CONSOLE_PAGE_SIZE

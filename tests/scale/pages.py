@@ -19,13 +19,11 @@ from messaging.models import Conversation
 from orders.models import Order, Refund, Store
 from portal.accounts.models import User
 from portal.accounts.roles import MEDIATORS_GROUP
-from portal.paging import CappedPaginator
+from portal.paging import CONSOLE_PAGE_SIZE, CappedPaginator
 
-#: Rows per page of the site's lists (``orders.views.PAGE_SIZE``), of the console's lists (the
-#: queue, the refund ledger, stores, conversations, accounts, standings), and of its orders
-#: (Django's default).
+#: Rows per page of the site's lists (``orders.views.PAGE_SIZE``) and of the console's orders
+#: (Django's default); the console's long lists show ``CONSOLE_PAGE_SIZE``.
 SITE_PAGE_SIZE = 20
-QUEUE_PAGE_SIZE = 50
 ADMIN_PAGE_SIZE = 100
 #: The issue's targets (p95, ms): every buyer and seller page, every console page.
 SITE_TARGET_MS = 50
@@ -250,7 +248,7 @@ class Catalogue:
         ]
         states = ["all", "closed", "open", *Dispute.State.values]
         wide = [f"state={state}" for state in states] + [
-            f"state=all&{page}" for page in pages_of(Dispute.objects.all(), self.views, QUEUE_PAGE_SIZE)
+            f"state=all&{page}" for page in pages_of(Dispute.objects.all(), self.views, CONSOLE_PAGE_SIZE)
         ]
         terms = [f"D-{row[0]}" for row in self.disputes[::3]] + [str(row[0]) for row in self.disputes[1::3]]
         terms += [row[3] for row in self.disputes[2::3]] + [row[3][:-2] for row in self.disputes[::5]]
@@ -289,7 +287,7 @@ class Catalogue:
                     "status__exact=failed",
                     "status__exact=paid",
                     "currency=EUR",
-                    *pages_of(Refund.objects.all(), self.views, per_page=QUEUE_PAGE_SIZE),
+                    *pages_of(Refund.objects.all(), self.views, per_page=CONSOLE_PAGE_SIZE),
                 ],
             ),
             self.console(
@@ -299,7 +297,7 @@ class Catalogue:
                 [
                     "",
                     "accepts_returns__exact=1",
-                    *pages_of(Store.objects.all(), self.views, per_page=QUEUE_PAGE_SIZE),
+                    *pages_of(Store.objects.all(), self.views, per_page=CONSOLE_PAGE_SIZE),
                     *[
                         f"q={name[:4]}"
                         for name in Store.objects.order_by("-id").values_list("name", flat=True)[:20]
@@ -319,7 +317,7 @@ class Catalogue:
                     *pages_of(
                         Conversation.objects.filter(Exists(Dispute.objects.filter(order=OuterRef("order")))),
                         self.views,
-                        per_page=QUEUE_PAGE_SIZE,
+                        per_page=CONSOLE_PAGE_SIZE,
                     ),
                 ],
             ),
@@ -361,7 +359,7 @@ class Catalogue:
                     "is_staff__exact=0",
                     "is_active__exact=1",
                     "language__exact=ru",
-                    *pages_of(User.objects.all(), self.views, per_page=QUEUE_PAGE_SIZE),
+                    *pages_of(User.objects.all(), self.views, per_page=CONSOLE_PAGE_SIZE),
                 ],
             ),
             self.console(
@@ -380,7 +378,7 @@ class Catalogue:
                     "",
                     "flagged__exact=1",
                     "blacklisted__exact=1",
-                    *pages_of(BuyerStanding.objects.all(), self.views, per_page=QUEUE_PAGE_SIZE),
+                    *pages_of(BuyerStanding.objects.all(), self.views, per_page=CONSOLE_PAGE_SIZE),
                 ],
             ),
             self.console(
