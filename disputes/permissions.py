@@ -17,6 +17,7 @@ from disputes.roles import is_dispute_buyer as is_dispute_buyer  # the pages ask
 from orders.models import Order
 from orders.selectors import refunded_total
 from orders.services import refunded_sum
+from portal import querying
 from portal.accounts.models import User
 from portal.accounts.roles import is_mediator
 
@@ -29,9 +30,11 @@ def can_view_dispute(dispute: Dispute, user: User) -> bool:
 def get_dispute_for_user(user: User, pk: int) -> Dispute:
     """The dispute if ``user`` may see it; 404 otherwise."""
     # Joined here once for every dispute page and action: the page prefetches onto this instance.
-    dispute = (
-        # The buyer's standing and the appeal (both one-to-one, often absent) are joined too, so
-        # a closed or appealed dispute's page costs the queries of an open one (issue 17).
+    # The buyer's standing and the appeal (both one-to-one, often absent) are joined too, so a
+    # closed or appealed dispute's page costs the queries of an open one; the mediators who decided
+    # are not, as only the dossier names them (``dossier_for``) and PostgreSQL plans every join
+    # here on every view of every dispute page (issue 17).
+    dispute = querying.unique_row(
         Dispute.objects.select_related(
             "order",
             "order__shipment",
@@ -39,10 +42,7 @@ def get_dispute_for_user(user: User, pk: int) -> Dispute:
             "store__owner",
             "buyer",
             "buyer__standing",
-            "decided_by",
             "appeal",
-            "appeal__first_mediator",
-            "appeal__decided_by",
         )
         # What the order refunded so far, and whether it has an open dispute (this one or another),
         # for "can another dispute be opened?" on a closed one.
@@ -53,7 +53,6 @@ def get_dispute_for_user(user: User, pk: int) -> Dispute:
             ),
         )
         .filter(pk=pk)
-        .first()
     )
     if dispute is None or not can_view_dispute(dispute, user):
         raise Http404("No such dispute.")
@@ -63,7 +62,9 @@ def get_dispute_for_user(user: User, pk: int) -> Dispute:
 
 def get_evidence_for_user(user: User, public_id) -> Evidence:
     """Evidence only ever reaches the dispute's buyer, its seller and mediators; 404 otherwise."""
-    evidence = Evidence.objects.select_related("dispute__store").filter(public_id=public_id).first()
+    evidence = querying.unique_row(
+        Evidence.objects.select_related("dispute__store").filter(public_id=public_id)
+    )
     if evidence is None or not can_view_dispute(evidence.dispute, user):
         raise Http404("No such file.")
     return evidence

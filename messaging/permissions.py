@@ -8,6 +8,7 @@ from django.http import Http404
 from messaging.models import Conversation, MessageAttachment
 from orders.models import Order
 from orders.permissions import get_order_for_user, is_order_buyer, is_order_seller
+from portal import querying
 from portal.accounts.models import User
 from portal.accounts.roles import is_mediator
 
@@ -32,7 +33,7 @@ def get_conversation_for_user(user: User, order_number: str) -> Conversation:
     first message creates it.
     """
     order = get_order_for_user(user, order_number)
-    conversation = Conversation.objects.filter(order=order).first()
+    conversation = querying.unique_row(Conversation.objects.filter(order=order))
     if conversation is None:
         return Conversation(order=order, buyer_id=order.buyer_id, store_id=order.store_id)
     conversation.order = order
@@ -42,12 +43,10 @@ def get_conversation_for_user(user: User, order_number: str) -> Conversation:
 def get_attachment_for_user(user: User, public_id: UUID) -> MessageAttachment:
     """A processed photo, for the order's buyer or seller, or a mediator once the order is
     disputed; 404 otherwise."""
-    attachment = (
+    attachment = querying.unique_row(
         MessageAttachment.objects.select_related(
             "message__conversation__order__store", "message__conversation__order__buyer"
-        )
-        .filter(public_id=public_id, status=MessageAttachment.Status.READY)
-        .first()
+        ).filter(public_id=public_id, status=MessageAttachment.Status.READY)
     )
     if attachment is None or not can_read_conversation(attachment.message.conversation.order, user):
         raise Http404("No such photo.")

@@ -8,6 +8,7 @@ from django.http import Http404
 from orders import policy
 from orders.models import Order, Store
 from orders.roles import is_order_buyer, is_order_seller
+from portal import querying
 from portal.accounts.models import User
 
 
@@ -24,10 +25,10 @@ def is_seller(user: User | AnonymousUser) -> bool:
 
 def get_order_for_user(user: User, number: str) -> Order:
     """The order with this number if ``user`` is its buyer or its seller; 404 otherwise."""
-    order = (
-        Order.objects.select_related("store", "store__owner", "buyer", "shipment", "return_terms")
-        .filter(number=number)
-        .first()
+    order = querying.unique_row(
+        Order.objects.select_related("store", "store__owner", "buyer", "shipment", "return_terms").filter(
+            number=number
+        )
     )
     if order is None or not (is_order_buyer(order, user) or is_order_seller(order, user)):
         raise Http404("No such order.")
