@@ -19,8 +19,12 @@ from django.db.models import F, OrderBy, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-#: The most rows an admin changelist counts (and pages through) before it says "more than".
-COUNT_CAP: int = getattr(settings, "PORTAL_ADMIN_COUNT_CAP", 10_000)
+#: The most rows an admin changelist counts (and pages through) before it says "more than": 20
+#: pages of 50, more than a mediator reads down a list before searching or filtering it. A count
+#: visits every row it counts, and at 1M orders the capped lists (the queue in mediation, its
+#: filters, the conversations of disputed orders) hold thousands: at 10,000 the conversations'
+#: count alone walked 10,001 of them, checking each for a dispute (issue 17).
+COUNT_CAP: int = getattr(settings, "PORTAL_ADMIN_COUNT_CAP", 1_000)
 #: Rows a page of the console's long lists shows (their ``list_per_page``): rendering the rows is
 #: most of such a page's time (issue 17), and 50 is a screenful or two to work through.
 CONSOLE_PAGE_SIZE = 50

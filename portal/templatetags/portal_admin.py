@@ -37,6 +37,6 @@ def result_count(cl: ChangeList) -> str:
     else:
         counted = label % {"count": count}
     if getattr(cl.paginator, "capped", False):
-        # The count stopped at the cap (``portal.paging.CappedPaginator``): "more than 10000 disputes".
+        # The count stopped at the cap (``portal.paging.CappedPaginator``): "more than 1000 disputes".
         return gettext("more than %(counted)s") % {"counted": counted}
     return counted
