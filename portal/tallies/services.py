@@ -173,14 +173,18 @@ def medians(rows: QuerySet[Tally]) -> dict[int, timedelta]:
     some weeks), worked out by the database: the buckets are summed over the weeks and counted
     up in order, and only the one or two buckets holding each subject's middle position(s) are
     read, however many buckets the weeks hold (a year of decisions fills hundreds per mediator).
-    A subject without rows has no entry."""
+    A subject without rows has no entry.
+
+    Each bucket's sum is an ``integer`` (a bucket holds far fewer than 2**31 decisions): the sum
+    of ``bigint`` counts is a ``numeric``, and the running sums over the 23,100 rows of 12 weeks at 1M
+    orders took 43–49 ms in ``numeric`` arithmetic against 36–38 in integers (issue 17)."""
     inner, params = rows.order_by().values_list("subject", "bucket", "n").query.sql_with_params()
     sql = (
         "SELECT subject, bucket, n, cum, total FROM ("
         " SELECT subject, bucket, n,"
         " SUM(n) OVER (PARTITION BY subject ORDER BY bucket) AS cum,"
         " SUM(n) OVER (PARTITION BY subject) AS total"
-        f" FROM (SELECT h.subject, h.bucket, SUM(h.n) AS n FROM ({inner}) h"
+        f" FROM (SELECT h.subject, h.bucket, CAST(SUM(h.n) AS integer) AS n FROM ({inner}) h"
         " GROUP BY h.subject, h.bucket) summed"
         ") counted WHERE cum > (total - 1) / 2 AND cum - n <= total / 2"
     )
