@@ -177,7 +177,7 @@ def medians(rows: QuerySet[Tally]) -> dict[int, timedelta]:
 
     Each bucket's sum is an ``integer`` (a bucket holds far fewer than 2**31 decisions): the sum
     of ``bigint`` counts is a ``numeric``, and the running sums over the 23,100 rows of 12 weeks at 1M
-    orders took 43–49 ms in ``numeric`` arithmetic against 36–38 in integers (issue 17)."""
+    orders took 43-49 ms in ``numeric`` arithmetic against 36-38 in integers (issue 17)."""
     inner, params = rows.order_by().values_list("subject", "bucket", "n").query.sql_with_params()
     sql = (
         "SELECT subject, bucket, n, cum, total FROM ("
