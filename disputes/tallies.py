@@ -33,8 +33,11 @@ OPENED = "disputes.opened"
 ESCALATED = "disputes.escalated"
 DECIDED = "disputes.decided"
 DECIDED_FOR_BUYER = "disputes.decided_for_buyer"
-#: A histogram (``tallies.duration_bucket``) of the time from escalation to decision.
-TO_DECISION = "disputes.to_decision"
+#: A histogram (``tallies.duration_bucket``) of the time from escalation to decision, per
+#: subject (TEAM or a mediator) and rolling window of the decision's week: the statistics' medians
+#: read one window's histograms, not twelve weeks' to be summed (at 1M orders 7,300 rows against
+#: 23,100, issue 17).
+TO_DECISION = "disputes.to_decision.window"
 #: Per store: disputes opened in the window ending with the period's week.
 STORE_OPENED = "disputes.store_opened.window"
 #: Per store and week opened: closed (without mediation), and the seller's first-response time.
@@ -90,7 +93,7 @@ def _counted(event: DisputeEvent, dispute: Dispute) -> list[Increment]:
             ]
             if dispute.escalated_at is not None:
                 took = duration_bucket(event.created_at - dispute.escalated_at)
-                added.append(Increment(TO_DECISION, subject, week, took))
+                added += tallies.in_windows(TO_DECISION, subject, event.created_at, bucket=took)
     elif event.type in _SELLER_ANSWERS and dispute.seller_first_response_at == event.created_at:
         # The transition keeps the first answer's time: this answer is the first. (A second
         # answer at the very same instant as the first would count again; actions cannot.)
@@ -188,4 +191,6 @@ def _count_decisions(proposal_model, event_model, counts: Counter) -> None:
             counts[DECIDED, subject, week, 0] += 1
             counts[DECIDED_FOR_BUYER, subject, week, 0] += int(amount > 0)
             if escalated_at is not None:
-                counts[TO_DECISION, subject, week, duration_bucket(decided_at - escalated_at)] += 1
+                took = duration_bucket(decided_at - escalated_at)
+                for last in tallies.windows_holding(week):
+                    counts[TO_DECISION, subject, last, took] += 1

@@ -427,8 +427,9 @@ def team_statistics(*, now: datetime) -> TeamStatistics:
     The weeks' figures are tallies the services keep as they act (``disputes.tallies``), read in
     one query for the team and every mediator: a few rows per week and person, however many
     cases the weeks hold. The medians come from histograms of the times to decision, at the
-    resolution the page shows, read by the database down to their middle buckets
-    (``tallies.medians``), the team's and every mediator's in one query. The queue now is one
+    resolution the page shows, kept per rolling window of the weeks shown, read by the database
+    down to their middle buckets (``tallies.medians``), the team's and every mediator's in one
+    query. The queue now is one
     count per mediator, from the cases' own index.
     """
     this_week = week_of(now)  # a Monday in UTC, as the tallies keep their weeks
@@ -448,7 +449,7 @@ def team_statistics(*, now: datetime) -> TeamStatistics:
             per_week[name][week] += n
         else:
             per_mediator[subject][name] += n
-    to_decision = medians(weeks.filter(name=tally_names.TO_DECISION))
+    to_decision = medians(Tally.objects.filter(name=tally_names.TO_DECISION, period=this_week))
     week_rows = [
         WeekRow(
             week=week,

@@ -43,9 +43,10 @@ def windows_holding(week: date) -> list[date]:
     return [week + timedelta(weeks=ahead) for ahead in range(WINDOW_WEEKS)]
 
 
-def in_windows(name: str, subject: int, moment: datetime, n: int = 1) -> list[Increment]:
-    """``n`` more in every rolling window holding ``moment``'s week."""
-    return [Increment(name, subject, last, 0, n) for last in windows_holding(week_of(moment))]
+def in_windows(name: str, subject: int, moment: datetime, n: int = 1, *, bucket: int = 0) -> list[Increment]:
+    """``n`` more (in ``bucket``, for a histogram) in every rolling window holding ``moment``'s
+    week."""
+    return [Increment(name, subject, last, bucket, n) for last in windows_holding(week_of(moment))]
 
 
 def add(increments: Iterable[Increment]) -> None:
@@ -176,8 +177,9 @@ def medians(rows: QuerySet[Tally]) -> dict[int, timedelta]:
     A subject without rows has no entry.
 
     Each bucket's sum is an ``integer`` (a bucket holds far fewer than 2**31 decisions): the sum
-    of ``bigint`` counts is a ``numeric``, and the running sums over the 23,100 rows of 12 weeks at 1M
-    orders took 43-49 ms in ``numeric`` arithmetic against 36-38 in integers (issue 17)."""
+    of ``bigint`` counts is a ``numeric``, and the running sums over 12 weeks' 23,100 rows at 1M
+    orders took 43-49 ms in ``numeric`` arithmetic against 36-38 in integers (issue 17). A
+    histogram kept per rolling window (``in_windows``) gives this one window's rows instead."""
     inner, params = rows.order_by().values_list("subject", "bucket", "n").query.sql_with_params()
     sql = (
         "SELECT subject, bucket, n, cum, total FROM ("

@@ -4,8 +4,10 @@ number of statements."""
 
 from datetime import timedelta
 from decimal import Decimal
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -318,3 +320,19 @@ def test_rebuilding_the_tallies_from_the_history_gives_the_tallies_the_services_
     tallies.rebuild_every_tally()
 
     assert sorted(Tally.objects.values_list("name", "subject", "period", "bucket", "n")) == kept
+
+
+def test_the_migration_to_windows_replaces_the_weekly_times_to_decision(realistic):
+    """0017 drops the weekly histograms of the times to decision and keeps them per window, as
+    the services now add them: the figures read the same after it."""
+    kept = sorted(Tally.objects.values_list("name", "subject", "period", "bucket", "n"))
+    _since, figures = figures_from_tallies(T)
+    assert figures["median"] is not None
+    Tally.objects.filter(name=tallies.TO_DECISION).delete()
+    Tally.objects.create(name="disputes.to_decision", subject=tallies.TEAM, period=T.date(), bucket=60, n=3)
+
+    import_module("disputes.migrations.0017_to_decision_windows").fill(django_apps, None)
+
+    assert not Tally.objects.filter(name="disputes.to_decision").exists()
+    assert sorted(Tally.objects.values_list("name", "subject", "period", "bucket", "n")) == kept
+    assert figures_from_tallies(T)[1] == figures
