@@ -5,10 +5,11 @@ names no app: disputes registers the queue's new, overdue and evidence-requested
 records are written by services, never by the admin's own forms (:class:`ReadOnlyAdminMixin`).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -68,3 +69,30 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+class ListColumnsChangeList(ChangeList):
+    """A change list whose rows load only their admin's ``list_columns``."""
+
+    def get_queryset(self, request: HttpRequest, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        return queryset.only(*self.model_admin.list_columns)
+
+
+class ListColumnsMixin:
+    """The change list reads only the columns its rows show, ``list_columns`` (``only()`` paths,
+    the foreign keys that ``list_select_related`` follows among them), not every column of the
+    row and of each joined one.
+
+    A page of 50 rows joined to five tables is 300 rows, and every column read is a value to
+    parse: at 10k orders, the queue's page loaded its 50 disputes in 28 ms with every column
+    (most of it the dozens of timestamps of each order and account), 17 ms with these (issue
+    17). A column missing from the list is read by a query of its own for each row, which the
+    lists' query-count tests catch; the actions get the same rows and reload what they change
+    (every service locks the row it changes).
+    """
+
+    list_columns: Sequence[str] = ()
+
+    def get_changelist(self, request: HttpRequest, **kwargs):
+        return ListColumnsChangeList if self.list_columns else super().get_changelist(request, **kwargs)

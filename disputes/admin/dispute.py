@@ -35,13 +35,13 @@ from disputes.appeal_selectors import appeal_statistics
 from disputes.models import Dispute, Party
 from disputes.roles import DECIDE, MEDIATE, REQUEST_EVIDENCE
 from disputes.tallies import DECIDED
-from portal.admin_site import ReadOnlyAdminMixin
+from portal.admin_site import ListColumnsMixin, ReadOnlyAdminMixin
 from portal.confirmation import is_confirmed
 from portal.paging import CONSOLE_PAGE_SIZE, CappedPaginator
 
 
 @admin.register(Dispute)
-class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DisputeAdmin(ListColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     result_count_label = ngettext_lazy("%(count)d dispute", "%(count)d disputes", "count")
     list_display = [
         "order_number",
@@ -66,6 +66,22 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         filters.AssignedFilter,
     ]
     list_select_related = ["order", "buyer", "store", "store__owner", "assigned_mediator"]
+    # The state fields are read by django-fsm as each row is made.
+    list_columns = [
+        "order__number",
+        "order__state",
+        "buyer__username",
+        "store__name",
+        "store__owner__username",
+        "requested_amount",
+        "currency",
+        "reason",
+        "state",
+        "deadline_at",
+        "assigned_mediator__username",
+        "assigned_mediator__first_name",
+        "assigned_mediator__last_name",
+    ]
     # The search itself is ``get_search_results``; this only turns the search box on.
     search_fields = ["order__number"]
     search_help_text = gettext_lazy(

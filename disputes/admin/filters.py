@@ -4,13 +4,13 @@ from decimal import Decimal, InvalidOperation
 from itertools import pairwise
 
 from django.contrib import admin
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from disputes import policy
-from disputes.models import Dispute
+from disputes.models import BuyerStanding, Dispute
 from orders import admin_filters as orders_filters
 
 S = Dispute.State
@@ -150,7 +150,9 @@ class FlaggedBuyerFilter(YesNoFilter):
     parameter_name = "flagged"
 
     def condition(self, request: HttpRequest) -> Q:
-        return Q(buyer__standing__flagged=True)
+        # EXISTS, so the flagged standings are read once and matched to the cases, instead of
+        # each case's buyer and standing being looked up (at 1M orders, 3,300 in mediation).
+        return Q(Exists(BuyerStanding.objects.filter(buyer_id=OuterRef("buyer_id"), flagged=True)))
 
 
 class OverdueFilter(YesNoFilter):

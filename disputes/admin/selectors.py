@@ -24,7 +24,7 @@ from django.db.models.functions import Cast, Coalesce, Least, NullIf, RowNumber
 
 from disputes import services
 from disputes import tallies as tally_names
-from disputes.models import Dispute, DisputedItem, DisputeEvent, Evidence, Party, Proposal
+from disputes.models import BuyerStanding, Dispute, DisputedItem, DisputeEvent, Evidence, Party, Proposal
 from messaging.models import Conversation, Message, MessageAttachment
 from orders import tallies as order_tallies
 from orders.models import LineItem, Order, Refund, Store
@@ -46,14 +46,20 @@ HISTORY_ROWS = 10
 
 # --- the queue ------------------------------------------------------------------------------------
 def annotate_queue(queryset: QuerySet[Dispute], *, now: datetime) -> QuerySet[Dispute]:
-    """Each dispute with ``is_overdue``, ``buyer_flagged`` and ``buyer_blacklisted``, in one query."""
+    """Each dispute with ``is_overdue``, ``buyer_flagged`` and ``buyer_blacklisted``, in one query.
+
+    The buyer's standing is read per row shown, not joined: a join to the buyer would be made
+    for every case a list counts or sorts as well (at 1M orders, 3,300 in mediation)."""
+    standing = BuyerStanding.objects.filter(buyer_id=OuterRef("buyer_id"))
     return queryset.annotate(
         is_overdue=Case(
             When(deadline_at__lt=now, then=Value(True)), default=Value(False), output_field=BooleanField()
         ),
-        buyer_flagged=Coalesce(F("buyer__standing__flagged"), Value(False), output_field=BooleanField()),
+        buyer_flagged=Coalesce(
+            Subquery(standing.values("flagged")[:1]), Value(False), output_field=BooleanField()
+        ),
         buyer_blacklisted=Coalesce(
-            F("buyer__standing__blacklisted"), Value(False), output_field=BooleanField()
+            Subquery(standing.values("blacklisted")[:1]), Value(False), output_field=BooleanField()
         ),
     )
 

@@ -200,11 +200,13 @@ class Dispute(DisputeDeadline, ConcurrentTransitionMixin, models.Model):
             ),
             models.Index(fields=["state", "deadline_at", "escalated_at"], name="dispute_queue_idx"),
             # The cases in mediation now, as the statistics count them (how many, overdue,
-            # unassigned, held by each mediator): from this index alone, not from every open
-            # dispute's row.
+            # unassigned, held by each mediator), and as the queue's filters count and sort
+            # them (by reason, amount asked, buyer, assignment, deadline, escalation): from this
+            # index alone, not from every case's row (at 1M orders the queue's count by reason
+            # read 2,200 pages for its 3,300 cases: 6 ms, 1 from here; issue 17).
             models.Index(
                 fields=["assigned_mediator", "deadline_at"],
-                include=["id"],
+                include=["id", "escalated_at", "reason", "currency", "requested_amount", "buyer", "order"],
                 name="dispute_mediation_idx",
                 condition=Q(state__in=MEDIATION_STATE_VALUES),
             ),
