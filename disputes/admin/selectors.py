@@ -25,6 +25,7 @@ from django.db.models.functions import Cast, Coalesce, Least, NullIf, RowNumber
 from disputes import services
 from disputes import tallies as tally_names
 from disputes.models import BuyerStanding, Dispute, DisputedItem, DisputeEvent, Evidence, Party, Proposal
+from disputes.models.dispute import CLOSED_STATE_VALUES
 from messaging.models import Conversation, Message, MessageAttachment
 from orders import tallies as order_tallies
 from orders.models import LineItem, Order, Refund, Store
@@ -68,9 +69,14 @@ def queue_ordering(state: str = "mediation") -> list:
     """The queue (``state`` "mediation"): overdue first, then the oldest escalation. Any wider view
     (all open, all closed, one state, all): the soonest deadline first, so the overdue still come
     first, then those without a deadline, newest first, the order ``dispute_deadline_order_idx``
-    holds, so a page of a large list is read from the index rather than sorted."""
+    holds, so a page of a large list is read from the index rather than sorted. A closed dispute
+    has no deadline, so the closed views are newest first, in the primary key's order: through
+    the deadlines' index a page of them skipped every open dispute first (27,000 at 1M orders:
+    42 ms)."""
     if state == "mediation":
         return [F("is_overdue").desc(), F("escalated_at").asc(nulls_last=True), "id"]
+    if state == "closed" or state in CLOSED_STATE_VALUES:
+        return [F("id").desc()]
     return [F("deadline_at").asc(nulls_last=True), F("id").desc()]
 
 

@@ -258,3 +258,22 @@ def test_the_queue_costs_the_same_number_of_queries_for_1_and_50_disputes(
 
     assert len(rows(response)) == count
     assert Dispute.objects.filter(state__in=Dispute.MEDIATION_STATES).count() == count
+
+
+@pytest.mark.parametrize("state", ["closed", "resolved_seller"])
+def test_the_closed_views_list_the_newest_dispute_first(mediator_client, mediator, t0, state):
+    older, newer = make_case(t0), make_case(t0 + DAY)
+    for case in (newer, older):  # decided newest first, so the decisions' order is not the answer
+        services.decide_dispute(
+            dispute=case,
+            mediator=mediator,
+            decision=services.Decision.REJECT,
+            amount=None,
+            note="No proof of the defect.",
+            now=t0 + 2 * DAY,
+        )
+
+    response = mediator_client.get(QUEUE, {"state": state})
+
+    assert response.status_code == 200
+    assert rows(response) == [newer.order.number, older.order.number]
