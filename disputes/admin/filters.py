@@ -60,10 +60,11 @@ class QueueStateFilter(admin.SimpleListFilter):
 
 
 class DestinationCountryFilter(orders_filters.DestinationCountryFilter):
-    """The order's destination country, from a fixed list (never ``DISTINCT`` over the orders)."""
+    """The order's destination country, from a fixed list (never ``DISTINCT`` over the orders),
+    read from the dispute's copy of it."""
 
     parameter_name = "order__ship_to_country"
-    field_path = "order__ship_to_country"
+    field_path = "ship_to_country"
 
 
 class AmountBandFilter(admin.SimpleListFilter):

@@ -198,6 +198,7 @@ def open_dispute(*, order: Order, buyer: User, claim: DisputeClaim, now: datetim
         item_received=claim.item_received,
         description=claim.description.strip(),
         currency=order.currency,
+        ship_to_country=order.ship_to_country,
         max_refund=ceiling,
         requested_amount=amount,
         requested_return=claim.with_return,

@@ -3,8 +3,10 @@
 import re
 from datetime import timedelta
 from decimal import Decimal
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -277,3 +279,13 @@ def test_the_closed_views_list_the_newest_dispute_first(mediator_client, mediato
 
     assert response.status_code == 200
     assert rows(response) == [newer.order.number, older.order.number]
+
+
+def test_the_migration_gives_each_dispute_its_orders_destination(t0):
+    to_france, to_russia = make_case(t0, country="FR"), make_case(t0, country="RU")
+    Dispute.objects.update(ship_to_country="")
+
+    import_module("disputes.migrations.0019_dispute_destination_country").copy_destinations(django_apps, None)
+
+    assert Dispute.objects.get(pk=to_france.pk).ship_to_country == "FR"
+    assert Dispute.objects.get(pk=to_russia.pk).ship_to_country == "RU"

@@ -55,6 +55,7 @@ def test_opening_holds_the_order_and_starts_the_sellers_clock(order, now):
     assert dispute.state == Dispute.State.AWAITING_SELLER
     assert dispute.requested_amount == Decimal("25.00") and dispute.max_refund == Decimal("60.00")
     assert dispute.description == "Never came."
+    assert (dispute.currency, dispute.ship_to_country) == (order.currency, order.ship_to_country) != ("", "")
     assert dispute.deadline_at == at + timedelta(days=15) and dispute.deadline_party == "seller"
     assert list(dispute.items.order_by("line_item_id").values_list("quantity", flat=True)) == [1, 2]
     request = dispute.proposals.get()

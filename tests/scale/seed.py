@@ -570,6 +570,7 @@ class ScaleSeeder:
             item_received=received,
             description=DESCRIPTIONS.get(reason, DEFAULT_DESCRIPTION),
             currency=life.currency,
+            ship_to_country=life.ship_to_country,
             max_refund=max_refund,
             requested_amount=max_refund,
             requested_return=reason == R.CHANGED_MIND or (received and rng.random() < 0.35),
