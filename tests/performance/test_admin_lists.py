@@ -203,14 +203,12 @@ def test_the_refund_ledger_costs_the_same_for_1_or_60_refunds_and_joins_only_the
     count, first, _sql = page({})
     second_count, second, sql = page({"p": 2})
 
-    # A list of pages reads its page's ids, then their rows: one query more than a single page.
-    assert count == second_count == with_one + 1
+    assert count == second_count == with_one
     assert len(first) == 50 and len(second) == 10 and not set(first) & set(second)
     # The OFFSET skips ids in the ordering's index; only the page's rows are joined to their order.
     [statement] = [statement for statement in sql if "OFFSET" in statement]
-    assert statement.startswith('SELECT "orders_refund"."id"') and "orders_order" not in statement, statement
-    [rows] = [statement for statement in sql if "orders_order" in statement]
-    assert "OFFSET" not in rows and "LIMIT" not in rows, rows
+    skipped = re.search(r"IN \((SELECT .*? OFFSET 50)\)", statement)
+    assert skipped and "orders_order" not in skipped.group(1), statement
     assert {refund.order.number for refund in refunds} | {only.order.number} == set(first) | set(second)
 
 
