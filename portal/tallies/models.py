@@ -24,8 +24,8 @@ class Tally(models.Model):
             # Every subject's rows of some weeks (the mediators, the stores of one window): the
             # unique index would read each subject's whole history to find them. In subject and
             # bucket order, with the count, so a window's histograms are summed as the index
-            # lists them and the stores' rates are read from it alone (at 1M orders the
-            # statistics' medians took 19 ms, now 14, and the stores' ranking 14, now 7; issue 17).
+            # lists them, from it alone (issue 17: at 1M orders the statistics' medians took 19
+            # ms, now 14).
             models.Index(
                 fields=["name", "period", "subject", "bucket"], include=["n"], name="tally_period_idx"
             ),
