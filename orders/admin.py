@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from orders import admin_search, roles, selectors, services
 from orders.admin_filters import CurrencyFilter, DestinationCountryFilter
 from orders.models import FreeReturnCountry, LineItem, Order, OrderEvent, Refund, ReturnTerms, Shipment, Store
-from portal.admin_site import ReadOnlyAdminMixin
+from portal.admin_site import ListColumnsMixin, ReadOnlyAdminMixin
 from portal.paging import CONSOLE_PAGE_SIZE, CappedPaginator
 
 
@@ -107,7 +107,7 @@ class RecordDeliveryForm(forms.Form):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OrderAdmin(ListColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     result_count_label = ngettext_lazy("%(count)d order", "%(count)d orders", "count")
     list_display = [
         "number",
@@ -127,6 +127,19 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "on_hold",
     ]
     list_select_related = ["buyer", "store"]
+    # The state field is read by django-fsm as each row is made; an account shows its full name.
+    list_columns = [
+        "number",
+        "state",
+        "total_paid",
+        "currency",
+        "ship_to_country",
+        "paid_at",
+        "buyer__username",
+        "buyer__first_name",
+        "buyer__last_name",
+        "store__name",
+    ]
     # The search itself is ``get_search_results``; this only turns the search box on.
     search_fields = ["number"]
     search_help_text = _(
@@ -229,13 +242,24 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RefundAdmin(ListColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     result_count_label = ngettext_lazy("%(count)d refund", "%(count)d refunds", "count")
     """The refund ledger: filter on "Failed" to find refunds the provider refused."""
 
     list_display = ["created_at", "order", "dispute_reference", "money", "reason", "status", "failure_reason"]
     list_filter = ["status", "reason", CurrencyFilter]
     list_select_related = ["order", "dispute"]
+    list_columns = [
+        "created_at",
+        "amount",
+        "currency",
+        "reason",
+        "status",
+        "failure_reason",
+        "order__number",
+        "order__state",
+        "dispute__state",
+    ]
     # The search itself is ``get_search_results``; this only turns the search box on.
     search_fields = ["provider_reference"]
     search_help_text = _("The start of the order number (as written), or the provider's refund reference.")

@@ -19,7 +19,7 @@ from disputes.models import Dispute
 from messaging import policy, roles, services
 from messaging.models import Conversation, Message, MessageAttachment
 from portal import querying
-from portal.admin_site import ReadOnlyAdminMixin
+from portal.admin_site import ListColumnsMixin, ReadOnlyAdminMixin
 from portal.paging import CONSOLE_PAGE_SIZE, CappedPaginator
 
 
@@ -57,10 +57,11 @@ class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ConversationAdmin(ListColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     result_count_label = ngettext_lazy("%(count)d conversation", "%(count)d conversations", "count")
     list_display = ["order", "last_message_at", "message_count"]
     list_select_related = ["order"]
+    list_columns = ["last_message_at", "order__number", "order__state"]
     # The start of the order number, as written: the number's own index serves it.
     search_fields = ["order__number__startswith"]
     search_help_text = _("The start of the order number, as written (AE-1…).")
