@@ -33,3 +33,7 @@ THUMBNAIL_SIDE: int = _setting("THUMBNAIL_SIDE", 320)
 INBOX_PAGE_SIZE: int = _setting("INBOX_PAGE_SIZE", 20)
 #: Characters of the latest message shown in the inbox.
 PREVIEW_LENGTH: int = _setting("PREVIEW_LENGTH", 140)
+#: The navigation bar's badge counts unread messages up to this many and shows "99+" beyond: a
+#: seller of a large store can have thousands, and counting them all on every page grows with
+#: the store's history (issue 17).
+UNREAD_BADGE_CAP: int = _setting("UNREAD_BADGE_CAP", 99)

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce, Substr
 
 from messaging import policy
 from messaging.models import Conversation, ConversationReadState, Message, MessageAttachment
-from portal import querying
+from portal import paging, querying
 from portal.accounts.models import User
 
 #: "Never read": earlier than any message.
@@ -89,10 +89,24 @@ def unread_messages(user: User) -> QuerySet[Message]:
 
 
 def unread_total(user: User) -> int:
-    """How many :func:`unread_messages` ``user`` has (the navigation bar's badge)."""
+    """How many :func:`unread_messages` ``user`` has."""
     if not user.is_authenticated:
         return 0
     return unread_messages(user).count()
+
+
+def unread_badge(user: User) -> str:
+    """The navigation bar's badge: how many :func:`unread_messages` ``user`` has, counting at
+    most ``policy.UNREAD_BADGE_CAP`` of them ("99+" beyond), or "" for none.
+
+    The count stops at the cap: a seller of 22,000 orders with 1,337 unread messages in 1,485
+    conversations had them all counted on every page (23 ms at 1M orders; issue 17)."""
+    if not user.is_authenticated:
+        return ""
+    count, more = paging.capped_count(unread_messages(user), cap=policy.UNREAD_BADGE_CAP)
+    if more:
+        return f"{count}+"
+    return str(count) if count else ""
 
 
 def last_read_at(*, conversation: Conversation, user: User) -> datetime | None:

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from messaging import selectors, services
+from messaging import policy, selectors, services
 from messaging.models import Party
 from tests.factories import OrderFactory, StoreFactory
 from tests.messaging.conftest import photo
@@ -106,3 +106,36 @@ def test_the_conversation_page_costs_the_same_number_of_queries_however_long_the
         response = client.get(reverse("messaging:conversation", args=[order.number]))
 
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_badge_counts_unread_messages_up_to_the_cap_then_says_more(
+    order, buyer, seller, now, send, monkeypatch
+):
+    monkeypatch.setattr(policy, "UNREAD_BADGE_CAP", 2)
+    assert selectors.unread_badge(buyer) == ""
+
+    send(order, seller, "One")
+    send(order, seller, "Two", after=timedelta(minutes=1))
+    assert selectors.unread_badge(buyer) == "2"
+
+    send(order, seller, "Three", after=timedelta(minutes=2))
+    assert selectors.unread_badge(buyer) == "2+"
+    assert selectors.unread_total(buyer) == 3
+
+
+@pytest.mark.django_db
+def test_a_conversation_read_after_its_last_message_counts_again_with_the_next_one(
+    order, buyer, seller, now, send
+):
+    second = OrderFactory(buyer=buyer, store=order.store)
+    send(order, seller, "Old news")
+    send(second, seller, "Still unread")
+    conversation = send(order, seller, "Read too", after=timedelta(minutes=1)).conversation
+    services.mark_conversation_read(conversation=conversation, user=buyer, now=now + timedelta(minutes=2))
+    assert (selectors.unread_total(buyer), selectors.unread_badge(buyer)) == (1, "1")
+
+    send(order, seller, "New", after=timedelta(minutes=3))
+
+    assert (selectors.unread_total(buyer), selectors.unread_badge(buyer)) == (2, "2")
+    assert selectors.unread_badge(seller) == ""
