@@ -441,8 +441,7 @@ def team_statistics(*, now: datetime) -> TeamStatistics:
     cases the weeks hold. The medians come from histograms of the times to decision, at the
     resolution the page shows, kept per rolling window of the weeks shown, read by the database
     down to their middle buckets (``tallies.medians``), the team's and every mediator's in one
-    query. The queue now is one
-    count per mediator, from the cases' own index.
+    query. The queue now is one count per mediator, from the cases' own index.
     """
     this_week = week_of(now)  # a Monday in UTC, as the tallies keep their weeks
     since = this_week - timedelta(weeks=STATISTICS_WEEKS - 1)

@@ -285,7 +285,7 @@ def test_the_migration_gives_each_dispute_its_orders_destination(t0):
     to_france, to_russia = make_case(t0, country="FR"), make_case(t0, country="RU")
     Dispute.objects.update(ship_to_country="")
 
-    import_module("disputes.migrations.0019_dispute_destination_country").copy_destinations(django_apps, None)
+    import_module("disputes.migrations.0018_dispute_destination_country").copy_destinations(django_apps, None)
 
     assert Dispute.objects.get(pk=to_france.pk).ship_to_country == "FR"
     assert Dispute.objects.get(pk=to_russia.pk).ship_to_country == "RU"

@@ -14,10 +14,11 @@ def copy_destinations(apps, schema_editor):
 
 class Migration(migrations.Migration):
     """Each dispute keeps its order's destination country (fixed at checkout), as it keeps its
-    currency: the queue's filter by destination reads it from the mediation index."""
+    currency; the mediation index holds it and the other columns the queue's filters and sort
+    read, so they count and sort the cases in mediation from the index alone."""
 
     dependencies = [
-        ("disputes", "0018_mediation_index_covers_the_queue"),
+        ("disputes", "0017_to_decision_windows"),
         ("orders", "0014_console_filter_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
