@@ -26,14 +26,14 @@ run: install messages
 	$(PY) manage.py runall
 
 ## make test: install what the tests need, lint, check the import layers (pyproject.toml) and that no
-## function is above radon grade C, and run the whole suite (each reports, then it fails)
+## function is above radon grade C, and run the whole suite on every core (each reports, then it fails)
 test: install messages
 	@status=0; \
 	echo "$(PY) -m ruff check ."; $(PY) -m ruff check . || status=1; \
 	echo "$(PY) -m ruff format --check ."; $(PY) -m ruff format --check . || status=1; \
 	echo "$(VENV)/bin/lint-imports --no-cache"; $(VENV)/bin/lint-imports --no-cache || status=1; \
 	echo "$(COMPLEXITY)"; complex=$$($(COMPLEXITY)) && test -z "$$complex" || { echo "$$complex"; status=1; }; \
-	echo "$(PY) -m pytest"; $(PY) -m pytest || status=$$?; \
+	echo "$(PY) -m pytest -n auto"; $(PY) -m pytest -n auto || status=$$?; \
 	exit $$status
 
 ## Compile translations when there are any; without gettext's msgfmt the pages stay in English.
