@@ -88,13 +88,6 @@ def unread_messages(user: User) -> QuerySet[Message]:
     )
 
 
-def unread_total(user: User) -> int:
-    """How many :func:`unread_messages` ``user`` has."""
-    if not user.is_authenticated:
-        return 0
-    return unread_messages(user).count()
-
-
 def unread_badge(user: User) -> str:
     """The navigation bar's badge: how many :func:`unread_messages` ``user`` has, counting at
     most ``policy.UNREAD_BADGE_CAP`` of them ("99+" beyond), or "" for none.
