@@ -10,7 +10,6 @@ from django.db.models import (
     Case,
     Count,
     F,
-    FloatField,
     OuterRef,
     Prefetch,
     Q,
@@ -20,7 +19,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Cast, Coalesce, Least, NullIf, RowNumber
+from django.db.models.functions import Coalesce, Least, RowNumber
 
 from disputes import services
 from disputes import tallies as tally_names
@@ -32,7 +31,7 @@ from orders.models import LineItem, Order, Refund, Store
 from portal import querying
 from portal.accounts.models import User
 from portal.tallies.models import Tally
-from portal.tallies.services import WINDOW_WEEKS, median, medians, week_of
+from portal.tallies.services import WINDOW_WEEKS, highest_ratios, median, medians, week_of
 
 S = Dispute.State
 
@@ -388,20 +387,7 @@ def sellers_by_dispute_rate(*, until: date, limit: int = RANKED_SELLERS) -> list
     that had a dispute in it (and the row of its orders paid), then the ranked stores' weeks.
     """
     since = until - timedelta(weeks=WINDOW_WEEKS - 1)
-    orders_paid = Tally.objects.filter(
-        name=order_tallies.PAID, period=until, subject=OuterRef("subject")
-    ).values("n")[:1]
-    # A store without orders paid in the window (its disputes are about older ones) has no rate:
-    # NULLIF gives it none, and the ranking leaves it out. The orders' row is looked up once per
-    # store, in the ranking's select list (a filter on it would look it up a second time).
-    rated = (
-        Tally.objects.filter(name=tally_names.STORE_OPENED, period=until, n__gt=0)
-        .annotate(orders=Subquery(orders_paid))
-        .annotate(rate=Cast("n", FloatField()) / NullIf(Cast("orders", FloatField()), 0.0))
-        .order_by(F("rate").desc(nulls_last=True), "-n", "subject")
-        .values_list("subject", "n", "orders", "rate")[:limit]
-    )
-    ranked = [row for row in rated if row[3] is not None]
+    ranked = highest_ratios(tally_names.STORE_OPENED, order_tallies.PAID, until, limit=limit)
     stores = Store.objects.select_related("owner").in_bulk([row[0] for row in ranked])
     counts: dict[tuple[str, int], int] = defaultdict(int)
     responses: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
@@ -460,7 +446,7 @@ def team_statistics(*, now: datetime) -> TeamStatistics:
             per_week[name][week] += n
         else:
             per_mediator[subject][name] += n
-    to_decision = medians(Tally.objects.filter(name=tally_names.TO_DECISION, period=this_week))
+    to_decision = medians(tally_names.TO_DECISION, this_week)
     week_rows = [
         WeekRow(
             week=week,

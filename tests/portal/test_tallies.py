@@ -18,6 +18,7 @@ from portal.tallies.services import (
     Increment,
     add,
     duration_bucket,
+    highest_ratios,
     median,
     medians,
     week_of,
@@ -135,18 +136,48 @@ def test_an_empty_histogram_has_no_median():
     )
 )
 def test_the_database_reads_each_subjects_median_from_its_middle_buckets_as_median_does(histograms):
-    # Rows of several weeks (the same bucket in several weeks adds up) and several subjects.
+    # One window's histograms of several subjects, each added to in several steps (the same
+    # bucket added to again adds up), and other windows' rows, which the window's medians ignore.
     Tally.objects.filter(name="t.took").delete()
     summed: dict[int, dict[int, int]] = {}
     for subject, rows in histograms.items():
         summed[subject] = {}
         for week, bucket, n in rows:
-            add([Increment("t.took", subject, MONDAY + timedelta(weeks=week), bucket, n)])
+            add([Increment("t.took", subject, MONDAY, bucket, n)])
+            add([Increment("t.took", subject, MONDAY + timedelta(weeks=week + 1), bucket + 7, n)])
             summed[subject][bucket] = summed[subject].get(bucket, 0) + n
+    add([Increment("t.took", 99, MONDAY - timedelta(weeks=1), 30)])
     with CaptureQueriesContext(connection) as captured:
-        found = medians(
-            Tally.objects.filter(name="t.took", period__range=(MONDAY, MONDAY + timedelta(weeks=2)))
-        )
+        found = medians("t.took", MONDAY)
 
     assert len(captured.captured_queries) == 1
     assert found == {subject: median(histogram) for subject, histogram in summed.items()}
+
+
+@pytest.mark.django_db
+def test_the_highest_ratios_rank_one_windows_counts_per_anothers_and_leave_out_subjects_without_any():
+    week = MONDAY
+    add(
+        [
+            *(
+                Increment("t.disputes", subject, week, 0, n)
+                for subject, n in [(1, 2), (2, 4), (3, 1), (4, 3), (5, 5), (8, 3)]
+            ),
+            # Subject 4 has no orders in the window, subject 5 none at all: no ratio.
+            *(
+                Increment("t.orders", subject, week, 0, n)
+                for subject, n in [(1, 10), (2, 20), (3, 5), (4, 0), (8, 5)]
+            ),
+            # Other windows and subjects without disputes are not ranked.
+            Increment("t.disputes", 6, week - timedelta(weeks=1), 0, 9),
+            Increment("t.orders", 6, week, 0, 1),
+            Increment("t.orders", 7, week, 0, 1),
+        ]
+    )
+
+    ranked = highest_ratios("t.disputes", "t.orders", week, limit=10)
+
+    # The highest first; three at 0.2, the larger count first, then by subject.
+    assert [row[:3] for row in ranked] == [(8, 3, 5), (2, 4, 20), (1, 2, 10), (3, 1, 5)]
+    assert [row[3] for row in ranked] == pytest.approx([0.6, 0.2, 0.2, 0.2])
+    assert highest_ratios("t.disputes", "t.orders", week, limit=2) == ranked[:2]
