@@ -10,11 +10,13 @@ from dataclasses import dataclass
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.roles import is_mediator
+from portal.paging import CappedPaginator
 
 
 @dataclass(frozen=True)
@@ -96,3 +98,14 @@ class ListColumnsMixin:
 
     def get_changelist(self, request: HttpRequest, **kwargs):
         return ListColumnsChangeList if self.list_columns else super().get_changelist(request, **kwargs)
+
+    def get_paginator(self, request: HttpRequest, queryset: QuerySet, per_page: int, *args, **kwargs):
+        """A capped list's page is read by id from the admin's rows with the list's joins, columns
+        and ordering, not its filters (``CappedPaginator.rows``). (Django pages an object's history,
+        its log entries, with this paginator too.)"""
+        paginator = super().get_paginator(request, queryset, per_page, *args, **kwargs)
+        if self.list_columns and queryset.model is self.model and isinstance(paginator, CappedPaginator):
+            rows = self.get_queryset(request).order_by(*queryset.query.order_by)
+            rows.query.select_related = queryset.query.select_related
+            paginator.rows = rows.only(*self.list_columns)
+        return paginator

@@ -15,7 +15,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import F, OrderBy, Q
+from django.db.models import F, OrderBy, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -34,6 +34,10 @@ class CappedPaginator(Paginator):
     """A paginator that counts at most ``cap`` rows; ``capped`` tells whether there were more."""
 
     cap = COUNT_CAP
+    #: Where a page's rows are read from by id (``ListColumnsMixin`` sets it): the list's rows,
+    #: joins and ordering without its filters, which the ids have passed already. ``None``: the
+    #: listed queryset itself.
+    rows: QuerySet | None = None
 
     @cached_property
     def _capped_count(self) -> int:
@@ -51,14 +55,17 @@ class CappedPaginator(Paginator):
     def page(self, number) -> Page:
         """The page's rows in one query of two steps: its ids from the ordering's index alone (the
         ``OFFSET`` skips index entries, not joined rows with their per-row subqueries), then those
-        rows with their joins and annotations."""
+        rows with their joins and annotations, from ``rows`` when set: repeating a filter's
+        conditions around the ids doubled the work of planning the query (at 1M orders, 10 ms
+        against 3 for a page of the queue's flagged buyers, issue 17)."""
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
         ids = self.object_list.values_list("pk", flat=True)[bottom:top]
-        return self._get_page(list(self.object_list.filter(pk__in=ids)), number, self)
+        rows = self.object_list if self.rows is None else self.rows
+        return self._get_page(list(rows.filter(pk__in=ids)), number, self)
 
 
 #: Rows a site list counts before it says "more than": enough for any honest reading of a tab.

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from messaging.models import Conversation, Message
+from orders.admin import OrderAdmin
 from orders.models import Refund
 from portal.paging import CappedPaginator
 from tests.disputes.test_admin_queue import make_case
@@ -210,6 +211,30 @@ def test_the_refund_ledger_costs_the_same_for_1_or_60_refunds_and_joins_only_the
     skipped = re.search(r"IN \((SELECT .*? OFFSET 50)\)", statement)
     assert skipped and "orders_order" not in skipped.group(1), statement
     assert {refund.order.number for refund in refunds} | {only.order.number} == set(first) | set(second)
+
+
+def test_a_filtered_lists_pages_read_their_rows_by_id_without_repeating_the_filter(
+    mediator_client, monkeypatch
+):
+    monkeypatch.setattr(OrderAdmin, "list_per_page", 20)
+    held = {OrderFactory(on_hold=True).number for _ in range(25)}
+    OrderFactory.create_batch(3)
+
+    def page(params: dict) -> tuple[list[str], str]:
+        with CaptureQueriesContext(connection) as queries:
+            response = mediator_client.get(ORDERS, {"on_hold__exact": "1", **params})
+        [statement] = [q["sql"] for q in queries if "ORDER BY" in q["sql"] and "orders_order" in q["sql"]]
+        return numbers(response), statement
+
+    first, first_sql = page({})
+    second, second_sql = page({"p": 2})
+
+    assert len(first) == 20 and len(second) == 5 and set(first) | set(second) == held
+    # The filter narrows the ids; the page's rows are then read by id alone (planning the filter's
+    # conditions twice doubled the cost of planning a page, issue 17).
+    for statement in (first_sql, second_sql):
+        assert statement.count('"on_hold"') == 1, statement
+        assert re.search(r"WHERE \(?\"orders_order\"\.\"id\" IN \(SELECT", statement), statement
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is PostgreSQL's")
