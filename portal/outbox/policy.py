@@ -27,6 +27,13 @@ MAX_DISPATCHES: int = _setting("MAX_DISPATCHES", 30)
 CLAIM_LEASE: timedelta = _setting("CLAIM_LEASE", timedelta(minutes=10))
 #: Done messages are deleted by the sweep this long after they were done.
 KEEP_DONE: timedelta = _setting("KEEP_DONE", timedelta(days=7))
+#: Jobs of one task handed to the broker in one message at most. A transaction of the sweep
+#: writes dozens (a refund to pay for each dispute the clock closed), and a send costs the sender
+#: about as much as writing the job's row. A worker runs a message's jobs one after the other, so
+#: this many of the slowest job (a payment provider's 20-second timeout) must fit in Celery's
+#: task time limit (``CELERY_TASK_TIME_LIMIT``, 300 s); the rest of a transaction's jobs go in
+#: further messages, to other worker processes.
+JOBS_PER_SEND: int = _setting("JOBS_PER_SEND", 10)
 #: Messages the sweep sends again, or deletes, per transaction.
 SWEEP_BATCH_SIZE: int = _setting("SWEEP_BATCH_SIZE", 500)
 

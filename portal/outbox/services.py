@@ -37,7 +37,8 @@ def enqueue_after_commit(task: Task, **kwargs) -> OutboxMessage:
 
 def enqueue_many_after_commit(task: Task, jobs: list[dict]) -> list[OutboxMessage]:
     """:func:`enqueue_after_commit` for several jobs of one task: one INSERT for all of them,
-    and one broker connection to send them after the commit (the sweep writes hundreds).
+    and one broker connection to send them after the commit, several jobs to a broker message
+    (the sweep writes hundreds).
 
     :raises TypeError: ``task`` is not an outbox task, or a job's kwargs are not JSON
     """
@@ -68,34 +69,44 @@ def _send_first(task: Task, message_ids: list[int]) -> None:
 
 
 def _send_all(jobs: list[tuple[Task, int]]) -> list[int]:
-    """Hand the messages to the broker over one connection; return the ids of those it never
-    took: once it cannot be reached, the rest wait for the sweep instead of each trying again."""
+    """Hand the messages to the broker over one connection, up to ``JOBS_PER_SEND`` of a task
+    in one broker message; return the ids of those it never took: once it cannot be reached, the
+    rest wait for the sweep instead of each trying again."""
+    per_task: dict[Task, list[int]] = {}
+    for task, message_id in jobs:
+        per_task.setdefault(task, []).append(message_id)
+    sends = [
+        (task, ids[start : start + policy.JOBS_PER_SEND])
+        for task, ids in per_task.items()
+        for start in range(0, len(ids), policy.JOBS_PER_SEND)
+    ]
     with ExitStack() as stack:
         producers = {}
-        for index, (task, message_id) in enumerate(jobs):
+        for index, (task, message_ids) in enumerate(sends):
             if task.app not in producers:
                 producers[task.app] = stack.enter_context(task.app.producer_or_acquire())
-            if not _send(task, message_id, producers[task.app]):
-                return [pk for _task, pk in jobs[index:]]
+            if not _send(task, message_ids, producers[task.app]):
+                return [pk for _task, ids in sends[index:] for pk in ids]
     return []
 
 
-def _send(task: Task, message_id: int, producer) -> bool:
-    """Hand the message to the broker; False when the broker could not be reached."""
+def _send(task: Task, message_ids: list[int], producer) -> bool:
+    """Hand one broker message with the outbox messages' ids to the broker; False when the
+    broker could not be reached."""
     try:
-        task.apply_async(kwargs={"outbox_id": message_id}, producer=producer)
+        task.apply_async(kwargs={"outbox_ids": message_ids}, producer=producer)
     except OperationalError as error:
         logger.warning(
-            "outbox message %s (%s) not sent, the broker is unreachable (%s); the sweep sends it later",
-            message_id,
+            "outbox messages %s (%s) not sent, the broker is unreachable (%s); the sweep sends them later",
+            message_ids,
             task.name,
             error,
         )
         return False
     except Exception:
-        # The broker took it but something else failed (in eager mode: the job itself, already
-        # recorded on the message); the sweep sends it again if it is not done.
-        logger.exception("outbox message %s (%s) failed as it was sent", message_id, task.name)
+        # The broker took it but something else failed (in eager mode: a job itself, already
+        # recorded on its message); the sweep sends again what is not done.
+        logger.exception("outbox messages %s (%s) failed as they were sent", message_ids, task.name)
     return True
 
 

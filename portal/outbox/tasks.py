@@ -45,25 +45,43 @@ def release(message: OutboxMessage, *, error: BaseException) -> None:
 
 
 class OutboxTask(Task):
-    """A Celery task whose messages carry only ``outbox_id``: the job's arguments are read from
-    its outbox row, claimed for this run, and the row is marked done when the job returns.
+    """A Celery task whose messages carry only outbox ids: the job's arguments are read from its
+    outbox row, claimed for this run, and the row is marked done when the job returns.
 
-    The claim is its own short transaction and the job runs outside it (a refund's call to the
+    One broker message may carry several jobs of the task (``outbox_ids``, written together by
+    one transaction; :data:`~portal.outbox.policy.JOBS_PER_SEND`): they run one after the other,
+    each claimed, done or failed on its own, as if each had come in a message of its own. The
+    claim is its own short transaction and the job runs outside it (a refund's call to the
     payment provider must never happen inside a transaction or under a row lock). A job that
-    raises leaves the message pending, with its error, for the sweep to send again; a message
-    that is done, or that another worker claimed less than a lease ago, is skipped. Called
-    without ``outbox_id`` (a test, the shell) the task simply runs.
+    raises leaves its message pending, with its error, for the sweep to send again, and the
+    message's other jobs still run; a message that is done, or that another worker claimed less
+    than a lease ago, is skipped. Called without ids (a test, the shell) the task simply runs.
     """
 
-    # The message's arguments are not the job's: ``outbox_id`` stands for them.
+    # The message's arguments are not the job's: the outbox ids stand for them.
     typing = False
 
-    def __call__(self, *args, outbox_id: int | None = None, **kwargs):
-        if outbox_id is None:
+    def __call__(self, *args, outbox_ids: list[int] = (), outbox_id: int | None = None, **kwargs):
+        # ``outbox_id``: a message sent before a message could carry several jobs.
+        ids = [*outbox_ids, *([] if outbox_id is None else [outbox_id])]
+        if not ids:
             return super().__call__(*args, **kwargs)
-        message = claim(outbox_id, now=timezone.now())
+        results, failures = [], []
+        for message_id in ids:
+            try:
+                results.append(self._run_message(message_id))
+            except Exception as error:
+                if failures:  # Celery reports the first; the others are logged here
+                    logger.exception("outbox message %s (%s) failed", message_id, self.name)
+                failures.append(error)
+        if failures:
+            raise failures[0]
+        return results[0] if len(results) == 1 else results
+
+    def _run_message(self, message_id: int):
+        message = claim(message_id, now=timezone.now())
         if message is None:
-            logger.info("outbox message %s: done, given up or being run elsewhere; skipped", outbox_id)
+            logger.info("outbox message %s: done, given up or being run elsewhere; skipped", message_id)
             return None
         try:
             # Celery's tracer has already pushed this task's request: run the body as it would.

@@ -52,7 +52,7 @@ def queued(monkeypatch):
     ids = []
 
     def send(*, kwargs, **options):
-        ids.append(OutboxMessage.objects.get(pk=kwargs["outbox_id"]).kwargs["evidence_id"])
+        ids.extend(m.kwargs["evidence_id"] for m in OutboxMessage.objects.filter(pk__in=kwargs["outbox_ids"]))
 
     monkeypatch.setattr(tasks.process_evidence, "apply_async", send)
     return ids

@@ -88,7 +88,8 @@ def test_a_broker_that_cannot_be_reached_leaves_the_job_pending_and_the_change_s
     assert message.done_at is None and message.next_dispatch_at > message.created_at
     # A send the broker never took is not counted against the message.
     assert message.dispatch_count == 0
-    assert f"outbox message {message.pk} ({remember.name}) not sent, the broker is unreachable" in caplog.text
+    unreachable = f"outbox messages [{message.pk}] ({remember.name}) not sent, the broker is unreachable"
+    assert unreachable in caplog.text
 
 
 def test_only_an_outbox_task_can_be_enqueued():

@@ -85,6 +85,57 @@ def test_a_message_runs_once_and_a_repeated_delivery_of_it_does_nothing(written)
     assert runs == [1]
 
 
+def test_a_transactions_jobs_go_to_the_broker_a_few_to_a_message_and_each_runs_once(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    sent: list[list[int]] = []
+    send = OutboxTask.apply_async
+
+    def count(self, *, kwargs, **options):
+        sent.append(kwargs["outbox_ids"])
+        return send(self, kwargs=kwargs, **options)
+
+    monkeypatch.setattr(OutboxTask, "apply_async", count)
+    monkeypatch.setattr(policy, "JOBS_PER_SEND", 10)
+    with django_capture_on_commit_callbacks(execute=True):
+        messages = services.enqueue_many_after_commit(record, [{"n": n} for n in range(25)])
+        services.enqueue_after_commit(flaky, n=99)
+
+    ids = [message.pk for message in messages]
+    flaky_id = OutboxMessage.objects.get(task=flaky.name).pk
+    assert sorted(sent, key=len) == [[flaky_id], ids[20:], ids[:10], ids[10:20]]
+    assert runs == [*range(25), 99]
+    assert OutboxMessage.objects.filter(done_at=T0).count() == 26
+
+
+def test_a_failing_job_leaves_the_other_jobs_of_its_broker_message_done(written, clock):
+    failures_left["n"] = 1
+    first, second = services.enqueue_many_after_commit(flaky, [{"n": 1}, {"n": 2}])
+
+    with pytest.raises(ConnectionRefusedError):
+        flaky.apply(kwargs={"outbox_ids": [first.pk, second.pk]}, throw=True)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert runs == [2]
+    assert first.done_at is None and first.claimed_at is None
+    assert first.last_error == "ConnectionRefusedError: mail server down"
+    assert second.done_at == T0 and second.last_error == ""
+    # The sweep sends the failed one again, on its own, when its wait is over.
+    clock(first.next_dispatch_at)
+    assert services.redispatch_due(now=first.next_dispatch_at) == 1
+    assert runs == [2, 1]
+
+
+def test_a_message_sent_before_messages_carried_several_jobs_still_runs(broker_down):
+    message = services.enqueue_after_commit(record, n=5)
+
+    record.apply(kwargs={"outbox_id": message.pk})
+
+    message.refresh_from_db()
+    assert runs == [5] and message.done_at == T0
+
+
 def test_a_message_claimed_by_a_live_worker_is_left_to_it(written, broker_down, clock):
     message = written(record, n=1)
     assert claim(message.pk, now=T0) is not None
@@ -294,7 +345,7 @@ def test_two_sweeps_at_once_send_each_due_message_once(monkeypatch, broker_down,
     def send(self, *, kwargs, **options):
         time.sleep(0.01)  # hold the sweep's batch long enough for the other to meet it
         with lock:
-            sent.append(kwargs["outbox_id"])
+            sent.extend(kwargs["outbox_ids"])
 
     monkeypatch.setattr(OutboxTask, "apply_async", send)
     monkeypatch.setattr(policy, "SWEEP_BATCH_SIZE", 5)
