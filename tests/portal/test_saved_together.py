@@ -76,3 +76,16 @@ def test_nothing_is_written_when_the_block_fails_or_changes_nothing():
             pass
     assert captured.captured_queries == []
     assert not Order.objects.get(pk=orders[0].pk).on_hold
+
+
+def test_rows_that_share_a_value_are_named_together_in_its_case():
+    orders = _orders(40)
+    amounts = [Decimal("10.00"), Decimal("20.00"), None]
+    with CaptureQueriesContext(connection) as captured, saved_together(orders):
+        for n, order in enumerate(orders):
+            order.settled_amount = amounts[n % 3]
+
+    (query,) = captured.captured_queries
+    assert query["sql"].count(" THEN ") == 3  # one WHEN per distinct value, not one per row
+    rows = dict(Order.objects.filter(pk__in=[o.pk for o in orders]).values_list("pk", "settled_amount"))
+    assert [rows[o.pk] for o in orders] == [amounts[n % 3] for n in range(40)]
