@@ -139,7 +139,7 @@ class PerRow(Expression):
             try:
                 # The type too: 1, 1.0 and True are equal, and a field's values are one type.
                 group = groups.setdefault((type(prepared), prepared), ([], prepared))
-            except TypeError:  # an unhashable value (a JSON document) is a group of its own
+            except TypeError:  # an unhashable value (an array) is a group of its own
                 group = groups.setdefault(object(), ([], prepared))
             group[0].append(pk.get_db_prep_value(key, connection))
         return list(groups.values())

@@ -30,10 +30,12 @@ KEEP_DONE: timedelta = _setting("KEEP_DONE", timedelta(days=7))
 #: Jobs of one task handed to the broker in one message at most. A transaction of the sweep
 #: writes dozens (a refund to pay for each dispute the clock closed), and a send costs the sender
 #: about as much as writing the job's row. A worker runs a message's jobs one after the other, so
-#: this many of the slowest job (a payment provider's 20-second timeout) must fit in Celery's
-#: task time limit (``CELERY_TASK_TIME_LIMIT``, 300 s); the rest of a transaction's jobs go in
-#: further messages, to other worker processes.
-JOBS_PER_SEND: int = _setting("JOBS_PER_SEND", 10)
+#: this many of the slowest job must fit in Celery's task time limit (``CELERY_TASK_TIME_LIMIT``,
+#: 300 s): a refund while the payment provider does not answer is two 20-second requests
+#: (``STRIPE_TIMEOUT_SECONDS``, ``STRIPE_MAX_NETWORK_RETRIES``) and the client's pause between
+#: them, about 41 s, five of them 205 s. The rest of a transaction's jobs go in further
+#: messages, to other worker processes.
+JOBS_PER_SEND: int = _setting("JOBS_PER_SEND", 5)
 #: Messages the sweep sends again, or deletes, per transaction.
 SWEEP_BATCH_SIZE: int = _setting("SWEEP_BATCH_SIZE", 500)
 

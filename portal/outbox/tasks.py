@@ -2,6 +2,7 @@
 claims that make each job run once. :mod:`portal.outbox.services` writes and sends the jobs."""
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from celery import Task
@@ -48,8 +49,10 @@ class OutboxTask(Task):
     """A Celery task whose messages carry only outbox ids: the job's arguments are read from its
     outbox row, claimed for this run, and the row is marked done when the job returns.
 
-    One broker message may carry several jobs of the task (``outbox_ids``, written together by
-    one transaction; :data:`~portal.outbox.policy.JOBS_PER_SEND`): they run one after the other,
+    One broker message may carry several jobs of the task (``outbox_ids``: jobs a transaction
+    wrote or the sweep found due together, :data:`~portal.outbox.policy.JOBS_PER_SEND` at most;
+    a worker older than that change cannot run them, so deploy the workers first): they run one
+    after the other,
     each claimed, done or failed on its own, as if each had come in a message of its own. The
     claim is its own short transaction and the job runs outside it (a refund's call to the
     payment provider must never happen inside a transaction or under a row lock). A job that
@@ -61,7 +64,7 @@ class OutboxTask(Task):
     # The message's arguments are not the job's: the outbox ids stand for them.
     typing = False
 
-    def __call__(self, *args, outbox_ids: list[int] = (), outbox_id: int | None = None, **kwargs):
+    def __call__(self, *args, outbox_ids: Sequence[int] = (), outbox_id: int | None = None, **kwargs):
         # ``outbox_id``: a message sent before a message could carry several jobs.
         ids = [*outbox_ids, *([] if outbox_id is None else [outbox_id])]
         if not ids:
