@@ -40,6 +40,13 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(verbose_name=_("created at"))
     #: Orders the inbox: the newest conversation first.
     last_message_at = models.DateTimeField(db_index=True, verbose_name=_("last message at"))
+    #: How many messages each side has not read yet, kept by :mod:`messaging.unread` with every
+    #: message and read receipt, so the navigation bar's badge reads a few rows of an index instead
+    #: of every message a store was ever sent (issue 17).
+    buyer_unread = models.PositiveIntegerField(default=0, db_default=0, verbose_name=_("unread by the buyer"))
+    seller_unread = models.PositiveIntegerField(
+        default=0, db_default=0, verbose_name=_("unread by the seller")
+    )
 
     class Meta:
         verbose_name = _("conversation")
@@ -47,6 +54,13 @@ class Conversation(models.Model):
         indexes = [
             models.Index(fields=["buyer", "-last_message_at"], name="conversation_buyer_idx"),
             models.Index(fields=["store", "-last_message_at"], name="conversation_store_idx"),
+            # Only the conversations with something unread: what the badge reads.
+            models.Index(
+                fields=["buyer"], condition=Q(buyer_unread__gt=0), name="conversation_buyer_unread_idx"
+            ),
+            models.Index(
+                fields=["store"], condition=Q(seller_unread__gt=0), name="conversation_seller_unread_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
 
-from messaging import policy, roles, tasks
+from messaging import policy, roles, tasks, unread
 from messaging.models import Conversation, ConversationReadState, Message, MessageAttachment, Party
 from orders.models import Order
 from portal import ratelimit, uploads
@@ -115,6 +115,8 @@ def _append(*, order: Order, sender: User, party: str, body: str, now: datetime)
     if party != Party.MEDIATOR:
         # The sender has read everything up to their own message.
         _advance_read_state(conversation=conversation, user=sender, to=now)
+    # The row is this transaction's since its INSERT or UPDATE above.
+    unread.recount(Conversation.objects.filter(pk=conversation.pk))
     enqueue_after_commit(tasks.notify_new_message, message_id=message.pk)
     return message
 
@@ -189,15 +191,23 @@ def _advance_read_state(*, conversation: Conversation, user: User, to: datetime)
     return state.last_read_at
 
 
+@transaction.atomic
 def mark_conversation_read(*, conversation: Conversation, user: User, now: datetime) -> datetime:
     """Everything in the conversation up to ``now`` counts as read by ``user`` (a read receipt);
     returns how far ``user`` has now read (a late receipt never moves it back).
 
-    No transaction of its own: the common case is one UPDATE, and opening a conversation runs
-    this on every view, where BEGIN and COMMIT would be two more round trips (issue 17).
+    The conversation's row is locked first, as a sender's is, so the side's unread count is
+    counted again after any message committed before it (:mod:`messaging.unread`). When neither
+    side has anything unread, the receipt's one UPDATE is all: a receipt that moves forward only
+    leaves fewer messages after it.
 
     :raises NotAParticipant: ``user`` is neither the order's buyer nor its seller
     """
     if roles.party_of(conversation.order, user) is None:
         raise NotAParticipant(_("Only the buyer and the seller of this order have read receipts here."))
-    return _advance_read_state(conversation=conversation, user=user, to=now)
+    row = Conversation.objects.filter(pk=conversation.pk)
+    anything_unread = any(row.select_for_update().values_list("buyer_unread", "seller_unread").get())
+    read_up_to = _advance_read_state(conversation=conversation, user=user, to=now)
+    if anything_unread:
+        unread.recount(row)
+    return read_up_to

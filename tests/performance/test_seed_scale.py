@@ -14,6 +14,7 @@ from django.db.models import Sum
 
 from disputes.models import Dispute, DisputeEvent
 from messaging.models import Conversation
+from messaging.selectors import unread_messages
 from orders.models import Order, Refund
 from portal import deadlines
 from tests.disputes.test_statistics_tallies import figures_from_rows, figures_from_tallies
@@ -121,3 +122,17 @@ def test_the_statistics_tallies_say_what_the_seeded_rows_say(seeded):
 
     assert from_tallies == figures_from_rows(since)
     assert from_tallies["opened"] and from_tallies["decided"][0]
+
+
+def test_each_conversation_keeps_what_its_buyer_and_seller_have_not_read(seeded):
+    conversations = list(Conversation.objects.select_related("buyer", "store__owner"))
+    kept = {c.pk: (c.buyer_unread, c.seller_unread) for c in conversations}
+    defined = {
+        c.pk: tuple(
+            unread_messages(person).filter(conversation=c).count() for person in (c.buyer, c.store.owner)
+        )
+        for c in conversations
+    }
+
+    assert kept == defined
+    assert any(buyer or seller for buyer, seller in kept.values())

@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from disputes import policy as dispute_policy
 from disputes.models import BuyerStanding, Dispute, DisputedItem, DisputeEvent, Evidence, Proposal
 from disputes.tallies import rebuild_every_tally
+from messaging import unread
 from messaging.models import Conversation, ConversationReadState, Message
 from orders.models import (
     Carrier,
@@ -266,6 +267,8 @@ class ScaleSeeder:
         # every dispute event once per decision, and a 1M seed never finished counting.
         analyze()
         rebuild_every_tally()
+        # Each conversation's unread counts, as sending and reading keep them.
+        unread.recount(Conversation.objects.all())
         analyze()
 
     def _writers(self) -> dict[str, TableWriter]:
