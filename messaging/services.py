@@ -94,8 +94,9 @@ def _count_message(*, sender: User, now: datetime) -> None:
 
 
 def _append(*, order: Order, sender: User, party: str, body: str, now: datetime) -> Message:
-    """Add a message to the order's conversation, starting the conversation if it is the first."""
-    conversation, created = Conversation.objects.get_or_create(
+    """Add a message to the order's conversation, starting the conversation if it is the first.
+    The conversation's row is not locked yet: :func:`_deliver` does that, last."""
+    conversation, _created = Conversation.objects.get_or_create(
         order=order,
         defaults={
             "buyer_id": order.buyer_id,
@@ -104,21 +105,29 @@ def _append(*, order: Order, sender: User, party: str, body: str, now: datetime)
             "last_message_at": now,
         },
     )
-    if not created:
-        # Greatest keeps the inbox order right when two senders commit out of order.
-        Conversation.objects.filter(pk=conversation.pk).update(
-            last_message_at=Greatest(F("last_message_at"), now)
-        )
-    message = Message.objects.create(
+    return Message.objects.create(
         conversation=conversation, sender=sender, sender_party=party, body=body, created_at=now
     )
-    if party != Party.MEDIATOR:
-        # The sender has read everything up to their own message.
-        _advance_read_state(conversation=conversation, user=sender, to=now)
-    # The row is this transaction's since its INSERT or UPDATE above.
+
+
+def _deliver(message: Message, *, now: datetime) -> None:
+    """The last step of sending ``message``: its conversation moves up the inbox, the sender has
+    read everything up to it, both sides' unread counts are counted again, and the other side is
+    told after commit.
+
+    The conversation's row is locked here (by its UPDATE) and not before, so a reader of the
+    conversation never waits for a photo to be stored; the counts are taken in a statement after
+    the lock, and so see every message and receipt committed before it (:mod:`messaging.unread`).
+    """
+    conversation = message.conversation
+    # Greatest keeps the inbox order right when two senders commit out of order.
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_message_at=Greatest(F("last_message_at"), now)
+    )
+    if message.sender_party != Party.MEDIATOR:
+        _advance_read_state(conversation=conversation, user=message.sender, to=now)
     unread.recount(Conversation.objects.filter(pk=conversation.pk))
     enqueue_after_commit(tasks.notify_new_message, message_id=message.pk)
-    return message
 
 
 @transaction.atomic
@@ -158,6 +167,7 @@ def send_message(
         attachment.file.save(f"photo.{attachment.extension}", photo, save=False)
         attachment.save()
         enqueue_after_commit(tasks.process_attachment, attachment_id=attachment.pk)
+    _deliver(message, now=now)
     return message
 
 
@@ -174,7 +184,9 @@ def post_mediator_message(*, order: Order, mediator: User, body: str, now: datet
     if not order.disputes.exists():
         raise OrderNotDisputed(_("Mediators only write in conversations of disputed orders."))
     body = _clean_body(body, has_photos=False)
-    return _append(order=order, sender=mediator, party=Party.MEDIATOR, body=body, now=now)
+    message = _append(order=order, sender=mediator, party=Party.MEDIATOR, body=body, now=now)
+    _deliver(message, now=now)
+    return message
 
 
 def _advance_read_state(*, conversation: Conversation, user: User, to: datetime) -> datetime:
@@ -196,18 +208,19 @@ def mark_conversation_read(*, conversation: Conversation, user: User, now: datet
     """Everything in the conversation up to ``now`` counts as read by ``user`` (a read receipt);
     returns how far ``user`` has now read (a late receipt never moves it back).
 
-    The conversation's row is locked first, as a sender's is, so the side's unread count is
-    counted again after any message committed before it (:mod:`messaging.unread`). When neither
-    side has anything unread, the receipt's one UPDATE is all: a receipt that moves forward only
-    leaves fewer messages after it.
+    The conversation's row is locked first, as a sender's is, and the reader's unread count is
+    counted again after the receipt moves, so it sees every message committed before the lock
+    (:mod:`messaging.unread`). With nothing unread there is nothing to count again: a receipt
+    that moves forward only leaves fewer messages after it.
 
     :raises NotAParticipant: ``user`` is neither the order's buyer nor its seller
     """
-    if roles.party_of(conversation.order, user) is None:
+    order = conversation.order
+    if roles.party_of(order, user) is None:
         raise NotAParticipant(_("Only the buyer and the seller of this order have read receipts here."))
     row = Conversation.objects.filter(pk=conversation.pk)
-    anything_unread = any(row.select_for_update().values_list("buyer_unread", "seller_unread").get())
+    buyer_unread, seller_unread = row.select_for_update().values_list("buyer_unread", "seller_unread").get()
     read_up_to = _advance_read_state(conversation=conversation, user=user, to=now)
-    if anything_unread:
+    if (buyer_unread and order.buyer_id == user.pk) or (seller_unread and order.store.owner_id == user.pk):
         unread.recount(row)
     return read_up_to

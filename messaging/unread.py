@@ -10,7 +10,12 @@ ever sent (9-14 ms at a million orders for the largest sellers; issue 17).
 The numbers are counted again from the messages and the receipts, never added to, whenever a
 message is added or a receipt moves, and always with the conversation's row locked by that
 transaction, so each commit leaves them equal to the definition: a sender and a reader of the
-same conversation take turns, and whoever counts last sees the other's row.
+same conversation take turns, and whoever counts last sees the other's row. A message's row may
+be written before the lock (a sender stores its photos first); its sender counts after.
+
+Anything that writes messages or receipts, or gives a store to another owner, outside these
+services must count again afterwards: ``manage.py recount_unread`` does it for every
+conversation, in batches, locking each batch's rows as the services do.
 """
 
 from datetime import UTC, datetime

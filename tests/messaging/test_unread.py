@@ -4,13 +4,17 @@ after every message and every read receipt they equal the definition,
 
 from datetime import timedelta
 from importlib import import_module
+from io import StringIO
 
 import pytest
 from django.apps import apps as django_apps
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from messaging import policy, selectors, services
 from messaging.models import Conversation
-from tests.factories import OrderFactory, StoreFactory
+from tests.factories import OrderFactory, StoreFactory, open_dispute_for, ship
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +118,41 @@ def test_the_migration_counts_every_conversation_from_its_messages_and_receipts(
     import_module("messaging.migrations.0006_conversation_unread_counts").count_unread(django_apps, None)
 
     assert {c.pk: kept(c) for c in (first, second)} == expected == {first.pk: (1, 0), second.pk: (0, 1)}
+
+
+def test_a_seller_who_bought_from_their_own_store_counts_each_message_once(store, seller, mediator, now):
+    own = OrderFactory(buyer=seller, store=store)
+    services.send_message(order=own, sender=seller, body="A note to self", photos=[], now=now)
+    ship(own, at=now + timedelta(days=1))
+    open_dispute_for(own, at=now + timedelta(days=8))
+    services.post_mediator_message(order=own, mediator=mediator, body="Hello", now=now + timedelta(days=9))
+
+    assert selectors.unread_messages(seller).count() == 1
+    assert selectors.unread_badge(seller) == "1"
+
+
+def test_the_badge_reads_no_more_conversations_than_the_cap_needs(
+    order, buyer, seller, store, send, monkeypatch
+):
+    monkeypatch.setattr(policy, "UNREAD_BADGE_CAP", 2)
+    for n in range(5):
+        send(OrderFactory(buyer=buyer, store=store), seller, f"Message {n}")
+
+    with CaptureQueriesContext(connection) as queries:
+        assert selectors.unread_badge(buyer) == "2+"
+
+    [badge] = queries.captured_queries
+    assert badge["sql"].rstrip().endswith("LIMIT 3")
+
+
+def test_the_recount_command_puts_every_conversations_counts_right(order, buyer, seller, send):
+    first = send(order, seller, "One").conversation
+    second = send(OrderFactory(buyer=buyer), buyer, "Two").conversation
+    send(OrderFactory(buyer=seller), seller, "Three")
+    Conversation.objects.update(buyer_unread=5, seller_unread=0)
+    out = StringIO()
+
+    call_command("recount_unread", batch=2, stdout=out)
+
+    assert [kept(c) for c in (first, second)] == [defined(c) for c in (first, second)] == [(1, 0), (0, 1)]
+    assert out.getvalue() == "Counted the unread messages of 3 conversations again.\n"
