@@ -12,26 +12,13 @@ from django.db.models import (
     Subquery,
     When,
 )
-from django.db.models.functions import Coalesce, Substr
+from django.db.models.functions import Substr
 
-from messaging import policy
+from messaging import policy, unread
 from messaging.models import Conversation, ConversationReadState, Message, MessageAttachment
-from messaging.unread import NEVER
 from orders.models import Store
 from portal import querying
 from portal.accounts.models import User
-
-
-def _last_read_at(user: User, conversation_ref: str):
-    """When ``user`` last read the conversation at ``conversation_ref`` (or ``NEVER``)."""
-    return Coalesce(
-        Subquery(
-            ConversationReadState.objects.filter(conversation=OuterRef(conversation_ref), user=user).values(
-                "last_read_at"
-            )[:1]
-        ),
-        NEVER,
-    )
 
 
 def _conversation_ids(user: User) -> QuerySet:
@@ -80,7 +67,7 @@ def unread_messages(user: User) -> QuerySet[Message]:
     return (
         Message.objects.filter(conversation__in=_conversation_ids(user))
         .exclude(sender=user)
-        .alias(last_read_at=_last_read_at(user, "conversation"))
+        .alias(last_read_at=unread.read_up_to(user, "conversation"))
         .filter(created_at__gt=F("last_read_at"))
     )
 

@@ -33,16 +33,21 @@ NEVER = Value(datetime(2000, 1, 1, tzinfo=UTC), output_field=DateTimeField())
 SIDES = {"buyer_unread": "conversation__buyer", "seller_unread": "conversation__store__owner"}
 
 
+def read_up_to(person, conversation_ref: str):
+    """How far ``person`` (a user, or an expression naming one) has read the outer row's
+    conversation at ``conversation_ref``, or ``NEVER``: the point after which messages from
+    others are unread."""
+    receipt = ConversationReadState.objects.filter(conversation=OuterRef(conversation_ref), user=person)
+    return Coalesce(Subquery(receipt.values("last_read_at")[:1]), NEVER)
+
+
 def _unread_by(person: str):
     """How many of the outer conversation's messages ``person`` (a path from a message) has not
     read: from someone else, later than the person's read receipt."""
-    receipt = ConversationReadState.objects.filter(
-        conversation=OuterRef("conversation"), user=OuterRef(person)
-    ).values("last_read_at")[:1]
     messages = (
         Message.objects.filter(conversation=OuterRef("pk"))
         .exclude(sender=F(person))
-        .filter(created_at__gt=Coalesce(Subquery(receipt), NEVER))
+        .filter(created_at__gt=read_up_to(OuterRef(person), "conversation"))
     )
     return querying.aggregate_per_row(messages, Count("pk"), per="conversation")
 
