@@ -49,66 +49,50 @@ def in_windows(name: str, subject: int, moment: datetime, n: int = 1, *, bucket:
 
 
 def add(increments: Iterable[Increment]) -> None:
-    """Add ``increments`` to their tallies, in the caller's transaction: two statements for any
-    number of them (the deadline sweep closes dozens of disputes at once).
+    """Add ``increments`` to their tallies, in the caller's transaction: one statement for any
+    number of them on PostgreSQL (the deadline sweep closes a few hundred disputes at once).
 
-    Increments to one key are summed first. One ``INSERT ... ON CONFLICT DO NOTHING`` gives the
-    keys never counted a row at 0 (a concurrent writer's row wins, nothing is lost), then one
-    ``UPDATE`` adds each key's sum to its row, so concurrent adders queue on the row's lock and
-    none overwrites another. Both take the rows in key order, so two transactions adding to
-    the same keys wait for each other instead of deadlocking; a transaction that adds twice
-    (rather than once with everything) could still lock out of order.
+    Increments to one key are summed first, then each sum is inserted as its key's row or, when
+    the key has one, added to it (``INSERT ... ON CONFLICT DO UPDATE``): concurrent adders queue
+    on the row's lock and none overwrites another, and a key first counted by two transactions
+    at once is inserted by one and added to by the other. The rows are taken in key order, so two
+    transactions adding to the same keys wait for each other instead of deadlocking; a
+    transaction that adds twice (rather than once with everything) could still lock out of order.
     """
     sums: dict[tuple, int] = defaultdict(int)
     for increment in increments:
         sums[increment[:4]] += increment.n
-    keys = sorted(key for key, n in sums.items() if n)
-    if not keys:
+    rows = [(*key, n) for key, n in sorted(sums.items()) if n]
+    if not rows:
         return
-    Tally.objects.bulk_create(
-        [
-            Tally(name=name, subject=subject, period=period, bucket=bucket)
-            for name, subject, period, bucket in keys
-        ],
-        ignore_conflicts=True,
-    )
-    params: list = []
-    for name, subject, period, bucket in keys:
-        params += [
-            name,
-            subject,
-            connection.ops.adapt_datefield_value(period),
-            bucket,
-            sums[name, subject, period, bucket],
-        ]
+    # PostgreSQL takes the rows as five arrays; SQLite as five parameters a row, up to its limit.
+    per_statement = (connection.features.max_query_params or 5 * len(rows)) // 5
     with connection.cursor() as cursor:
-        cursor.execute(_update_sql(len(keys)), params)
+        for start in range(0, len(rows), per_statement):
+            cursor.execute(*_upsert(rows[start : start + per_statement]))
 
 
-def _update_sql(rows: int) -> str:
+def _upsert(rows: list[tuple]) -> tuple[str, list]:
+    """The statement adding each (name, subject, period, bucket, n) row's ``n`` to its key's
+    tally, and its parameters."""
     table = connection.ops.quote_name(Tally._meta.db_table)
-    values = ", ".join(["(%s, %s, %s, %s, %s)"] * rows)
-    same_key = " AND ".join(
-        f"{table}.{column} = v.{column}" for column in ("name", "subject", "period", "bucket")
-    )
-    if not connection.features.has_select_for_update:
-        # SQLite: one writer at a time holds the whole database; there is no row to lock.
+    on_conflict = f"ON CONFLICT (name, subject, period, bucket) DO UPDATE SET n = {table}.n + excluded.n"
+    if connection.vendor == "postgresql":
+        # One array per column, five parameters: the driver merges each parameter into the
+        # statement, and a sweep's group adds hundreds of rows.
         return (
-            f"WITH v (name, subject, period, bucket, n) AS (VALUES {values}) "
-            f"UPDATE {table} SET n = {table}.n + v.n FROM v WHERE {same_key}"
+            f"INSERT INTO {table} (name, subject, period, bucket, n) "
+            "SELECT * FROM unnest(%s::varchar[], %s::bigint[], %s::date[], %s::integer[], %s::bigint[]) "
+            f"AS v (name, subject, period, bucket, n) ORDER BY name, subject, period, bucket {on_conflict}",
+            [list(column) for column in zip(*rows, strict=True)],
         )
-    # An UPDATE locks rows in whatever order its join finds them; the sorted FOR UPDATE first
-    # takes them in key order (the CTE runs in full because the UPDATE reads it).
-    locked_key = " AND ".join(
-        f"t.{column} = v.{column}" for column in ("name", "subject", "period", "bucket")
-    )
-    return (
-        f"WITH v (name, subject, period, bucket, n) AS (VALUES {values}), "
-        f"locked AS (SELECT t.id FROM {table} t JOIN v ON {locked_key} "
-        f"ORDER BY t.name, t.subject, t.period, t.bucket FOR UPDATE OF t) "
-        f"UPDATE {table} SET n = {table}.n + v.n FROM v "
-        f"WHERE {same_key} AND {table}.id IN (SELECT id FROM locked)"
-    )
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+    params = [
+        value
+        for name, subject, period, bucket, n in rows
+        for value in (name, subject, connection.ops.adapt_datefield_value(period), bucket, n)
+    ]
+    return f"INSERT INTO {table} (name, subject, period, bucket, n) VALUES {values} {on_conflict}", params
 
 
 def replace(names: Iterable[str], counts: Mapping[tuple, int], *, model=Tally) -> None:

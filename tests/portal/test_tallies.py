@@ -1,4 +1,4 @@
-"""The kernel's tallies: adding sums per key in two statements, and medians read from histograms
+"""The kernel's tallies: adding sums per key in one statement, and medians read from histograms
 at the resolution the statistics page shows."""
 
 import statistics
@@ -41,8 +41,8 @@ def test_increments_to_one_key_add_up_and_new_keys_start_from_nothing():
 
 
 @pytest.mark.django_db
-def test_adding_costs_two_statements_however_many_keys_and_none_for_nothing():
-    # (SQLite splits an INSERT past 999 parameters, about 200 keys; PostgreSQL never does.)
+def test_adding_costs_one_statement_however_many_keys_and_none_for_nothing():
+    # (SQLite splits the statement past 999 parameters, 199 keys; PostgreSQL never does.)
     add([Increment("t.a", subject, MONDAY) for subject in range(3)])
     many = [
         Increment("t.a", subject, MONDAY - timedelta(weeks=w)) for subject in range(15) for w in range(12)
@@ -53,7 +53,7 @@ def test_adding_costs_two_statements_however_many_keys_and_none_for_nothing():
     with CaptureQueriesContext(connection) as nothing:
         add([Increment("t.a", 0, MONDAY, 0, 0)])
 
-    assert len(queries) == 2 and len(nothing) == 0
+    assert len(queries) == 1 and len(nothing) == 0
     assert sum(tallies().values()) == 3 + 180
 
 
