@@ -60,7 +60,10 @@ MAX_DESCRIPTION_LENGTH: int = _setting("MAX_DESCRIPTION_LENGTH", 4000)
 #: How many due dispute deadlines the sweep claims per batch.
 SWEEP_BATCH_SIZE: int = _setting("SWEEP_BATCH_SIZE", 200)
 #: How many due deadlines share one transaction (a failure re-applies that group one by one).
-SWEEP_ROWS_PER_TRANSACTION: int = _setting("SWEEP_ROWS_PER_TRANSACTION", 50)
+#: Each transaction has a fixed cost of about 25 statements, so a backlog drains faster in
+#: larger groups; a party acting on one of the group's rows waits until it commits (about 0.4 s
+#: for 200 on a 2-core machine), and is then told the deadline passed.
+SWEEP_ROWS_PER_TRANSACTION: int = _setting("SWEEP_ROWS_PER_TRANSACTION", 200)
 
 #: Evidence still unprocessed this long after upload (its job was lost) is processed by the sweep.
 EVIDENCE_PROCESSING_GRACE: timedelta = _setting("EVIDENCE_PROCESSING_GRACE", timedelta(minutes=2))

@@ -90,7 +90,10 @@ REFUND_TIMING_DAYS: dict[str, tuple[int, int]] = _setting(
 #: How many due deadlines the sweep applies per batch, and how many batches per run at most.
 SWEEP_BATCH_SIZE: int = _setting("SWEEP_BATCH_SIZE", 200)
 #: How many due deadlines share one transaction (a failure re-applies that group one by one).
-SWEEP_ROWS_PER_TRANSACTION: int = _setting("SWEEP_ROWS_PER_TRANSACTION", 50)
+#: Each transaction has a fixed cost of about 25 statements, so a backlog drains faster in
+#: larger groups; a party acting on one of the group's rows waits until it commits (about 0.4 s
+#: for 200 on a 2-core machine), and is then told the deadline passed.
+SWEEP_ROWS_PER_TRANSACTION: int = _setting("SWEEP_ROWS_PER_TRANSACTION", 200)
 
 #: A refund the queued job has not paid is picked up by the sweep after this long.
 REFUND_RETRY_DELAY: timedelta = _setting("REFUND_RETRY_DELAY", timedelta(minutes=5))

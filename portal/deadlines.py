@@ -167,7 +167,7 @@ def _apply_group(
 ) -> int:
     """Apply the due rows among ``pks`` in one transaction, or one per transaction if that fails.
 
-    The group's rows stay locked until it commits (a fraction of a second for 50 deadlines): a
+    The group's rows stay locked until it commits (under half a second for a group of 200): a
     party acting on one of them meanwhile waits that long, never longer.
     """
     if len(pks) > 1:
