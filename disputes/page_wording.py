@@ -164,14 +164,10 @@ def next_steps(dispute: Dispute, user: User, now: datetime) -> NextSteps | None:
         closed_because=closed_because,
         message_url=reverse("messaging:conversation", args=[order.number]),
         message_text=_("Message the seller") if viewer_is_buyer else _("Message the buyer"),
-        # The standing, and whether the order has an open dispute, that the gatekeeper read with the
-        # dispute for this request.
-        another=another_dispute(
-            order,
-            now,
-            standing=getattr(dispute.buyer, "standing", None),
-            open_dispute=getattr(dispute, "order_has_open_dispute", UNKNOWN),
-        ),
+        # The buyer's standing came with the dispute from the gatekeeper. Whether the order has an
+        # open dispute and what it refunded are asked here (two queries), as only a finished
+        # dispute's page needs them.
+        another=another_dispute(order, now, standing=getattr(dispute.buyer, "standing", None)),
         open_url=reverse("disputes:open", args=[order.number]) if viewer_is_buyer else "",
     )
 

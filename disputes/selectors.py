@@ -55,8 +55,9 @@ def dispute_for_page(dispute: Dispute) -> Dispute:
     """The dispute with everything its page shows, in a fixed number of queries.
 
     ``dispute`` comes from the gatekeeper (``get_dispute_for_user``), which already joined its
-    order, shipment, store, owner, buyer and decider; the lists are prefetched onto that same
-    instance rather than loading the dispute a second time.
+    order, shipment, store, buyer (with their standing) and appeal; the lists are prefetched onto
+    that same instance rather than loading the dispute a second time. A finished dispute's page
+    asks two more questions of its order ("can the buyer open another?", ``page_wording.next_steps``).
     """
     prefetch_related_objects(
         [dispute],
@@ -76,9 +77,6 @@ def dispute_for_page(dispute: Dispute) -> Dispute:
             "line_rulings", queryset=LineRuling.objects.select_related("line_item").order_by("line_item_id")
         ),
     )
-    # What a closed dispute's page asks of its order ("can the buyer open another?") came with the
-    # dispute from the gatekeeper (what it refunded, whether it has an open dispute), so the page
-    # costs the same queries whatever its state.
     dispute.order.buyer = dispute.buyer
     return dispute
 

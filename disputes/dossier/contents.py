@@ -76,8 +76,9 @@ def dossier_for(*, dispute: Dispute, reader: User, now: datetime) -> Dossier:
     """The dossier of ``dispute`` for ``reader``, who reached it through the gatekeeper
     (``get_dispute_for_user``): the case, the negotiation, the timeline, the chat and the evidence."""
     dispute = selectors.dispute_for_page(dispute)
-    # The mediators who decided, whom only the dossier names (the gatekeeper leaves them out).
-    prefetch_related_objects([dispute], "decided_by", "appeal__decided_by")
+    # The store's owner and the mediators who decided, whom only the dossier names (the gatekeeper
+    # leaves them out).
+    prefetch_related_objects([dispute], "store__owner", "decided_by", "appeal__decided_by")
     party = permissions.viewer_party(dispute, reader)
     originals = permissions.can_view_originals(reader)
     _conversation, chat = conversation_messages(dispute.order)
