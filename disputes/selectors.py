@@ -62,16 +62,13 @@ def dispute_for_page(dispute: Dispute) -> Dispute:
     prefetch_related_objects(
         [dispute],
         Prefetch("items", queryset=DisputedItem.objects.select_related("line_item").order_by("id")),
-        Prefetch(
-            "proposals", queryset=Proposal.objects.select_related("author").order_by("created_at", "id")
-        ),
+        # Who proposed and who uploaded are named by the party only (the case page names the
+        # people, from its own query): joining their users cost 0.9 ms a list at 1M orders.
+        Prefetch("proposals", queryset=Proposal.objects.order_by("created_at", "id")),
         Prefetch(
             "events", queryset=DisputeEvent.objects.select_related("actor").order_by("created_at", "id")
         ),
-        Prefetch(
-            "evidence",
-            queryset=Evidence.objects.select_related("uploaded_by").order_by("received_at", "id"),
-        ),
+        Prefetch("evidence", queryset=Evidence.objects.order_by("received_at", "id")),
         "refunds",
         Prefetch(
             "line_rulings", queryset=LineRuling.objects.select_related("line_item").order_by("line_item_id")
