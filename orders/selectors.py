@@ -332,14 +332,17 @@ def passed_deadline_sentence(order: Order) -> str:
 
 
 def navigation_roles(user: User) -> tuple[bool, bool]:
-    """Whether the user sells (owns a store) and whether they have bought, in one query."""
-    row = (
-        User.objects.filter(pk=user.pk)
-        .annotate(
-            sells=Exists(Store.objects.filter(owner=OuterRef("pk"))),
-            buys=Exists(Order.objects.filter(buyer=OuterRef("pk"))),
+    """Whether the user sells (owns a store) and whether they have bought, in one query the
+    first time a request's user is asked (the navigation bar and its unread badge both ask)."""
+    if not hasattr(user, "_navigation_roles"):
+        row = (
+            User.objects.filter(pk=user.pk)
+            .annotate(
+                sells=Exists(Store.objects.filter(owner=OuterRef("pk"))),
+                buys=Exists(Order.objects.filter(buyer=OuterRef("pk"))),
+            )
+            .values_list("sells", "buys")
+            .first()
         )
-        .values_list("sells", "buys")
-        .first()
-    )
-    return row or (False, False)
+        user._navigation_roles = row or (False, False)
+    return user._navigation_roles

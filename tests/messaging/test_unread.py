@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from messaging import policy, selectors, services
 from messaging.models import Conversation
-from tests.factories import OrderFactory, StoreFactory, open_dispute_for, ship
+from tests.factories import OrderFactory, StoreFactory, UserFactory, open_dispute_for, ship
 
 pytestmark = pytest.mark.django_db
 
@@ -141,8 +141,18 @@ def test_the_badge_reads_no_more_conversations_than_the_cap_needs(
     with CaptureQueriesContext(connection) as queries:
         assert selectors.unread_badge(buyer) == "2+"
 
-    [badge] = queries.captured_queries
+    roles, badge = queries.captured_queries  # the roles: the navigation bar asks them anyway
     assert badge["sql"].rstrip().endswith("LIMIT 3")
+    assert "UNION" not in badge["sql"]  # a buyer who sells nothing: only the buyer's side is read
+
+
+def test_the_badge_of_someone_who_neither_buys_nor_sells_asks_nothing_more(db):
+    newcomer = UserFactory()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert selectors.unread_badge(newcomer) == ""
+
+    assert len(queries.captured_queries) == 1  # the roles
 
 
 def test_the_recount_command_puts_every_conversations_counts_right(order, buyer, seller, send):
