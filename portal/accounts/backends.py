@@ -1,27 +1,20 @@
 """Signing in and permissions with Django's rules, in fewer queries per request."""
 
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import Group, Permission
-from django.db.models import Exists, OuterRef, Q
 
-from portal.accounts.models import User
-from portal.accounts.roles import MEDIATORS_GROUP
+from portal.accounts.roles import load_groups_and_permissions
 
 
 class PortalBackend(ModelBackend):
-    """Django's ``ModelBackend``, answering the two questions every admin page asks with one query
-    each instead of three: who is signed in (and whether they are in the Mediators group, which
-    ``roles.is_mediator`` reads from ``user._is_mediator``), and what they may do (their own and
-    their groups' permissions together)."""
+    """Django's ``ModelBackend``, answering what every admin page asks, what the signed-in user
+    may do (their own and their groups' permissions together), in one query instead of three:
+    the query that also says whether they are a mediator (``roles.load_groups_and_permissions``).
 
-    def get_user(self, user_id: int) -> User | None:
-        in_group = Group.objects.filter(name=MEDIATORS_GROUP, user=OuterRef("pk"))
-        try:
-            user = User._default_manager.annotate(in_mediators_group=Exists(in_group)).get(pk=user_id)
-        except User.DoesNotExist:
-            return None
-        user._is_mediator = user.in_mediators_group
-        return user if self.user_can_authenticate(user) else None
+    Who is signed in is Django's own query. Whether they are a mediator is asked only for staff
+    (``roles.is_mediator``; nobody else can be one): annotating it onto that query for every
+    request cost every buyer's and seller's page 1.7 ms of building and planning a subquery at 1M
+    orders (2.7 ms against 1.0 ms), and staff ask it with their permissions, in no extra query.
+    """
 
     def get_all_permissions(self, user_obj, obj=None) -> set[str]:
         """The user's own permissions and their groups', as ``"app_label.codename"``.
@@ -33,13 +26,5 @@ class PortalBackend(ModelBackend):
         if user_obj.is_superuser:
             return super().get_all_permissions(user_obj, obj)
         if not hasattr(user_obj, "_perm_cache"):
-            granted = Permission.objects.filter(
-                Q(pk__in=User.user_permissions.through.objects.filter(user=user_obj).values("permission"))
-                | Q(
-                    pk__in=Group.permissions.through.objects.filter(
-                        group__in=User.groups.through.objects.filter(user=user_obj).values("group")
-                    ).values("permission")
-                )
-            ).values_list("content_type__app_label", "codename")
-            user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in granted}
+            load_groups_and_permissions(user_obj)
         return user_obj._perm_cache

@@ -29,16 +29,33 @@ def signed_in(client, user):
     return get_user(request)
 
 
-def test_a_signed_in_mediator_is_loaded_with_the_role_in_one_query(
+def test_a_signed_in_buyer_is_loaded_in_one_query_and_is_no_mediator_without_another(
+    client, django_assert_num_queries
+):
+    buyer = UserFactory()
+    client.force_login(buyer)
+    request = RequestFactory().get("/")
+    request.session = client.session
+
+    with django_assert_num_queries(2):  # the session, then the user
+        user = get_user(request)
+        assert not is_mediator(user)
+
+    assert user == buyer
+
+
+def test_a_signed_in_mediators_role_and_permissions_come_in_one_query(
     client, mediator, django_assert_num_queries
 ):
     client.force_login(mediator)
     request = RequestFactory().get("/")
     request.session = client.session
+    user = get_user(request)
 
-    with django_assert_num_queries(2):  # the session, then the user with the role
-        user = get_user(request)
+    with django_assert_num_queries(1):  # the Mediators group and every permission together
         assert is_mediator(user)
+        assert user.has_perm(DECIDE) and user.has_perm(BLACKLIST)
+        assert not user.has_perm("auth.delete_user")
 
     assert user == mediator
 
