@@ -27,11 +27,15 @@ def load_groups_and_permissions(user: User) -> None:
     (``_is_mediator``) and what they may do, their own and their groups' permissions as
     ``"app_label.codename"`` (``_perm_cache``, which ``PortalBackend`` answers from): one query,
     as every console page asks both."""
-    as_member = Group.objects.filter(user=user).order_by().values_list(
-        "name", "permissions__content_type__app_label", "permissions__codename"
+    as_member = (
+        Group.objects.filter(user=user)
+        .order_by()
+        .values_list("name", "permissions__content_type__app_label", "permissions__codename")
     )
-    own = Permission.objects.filter(user=user).order_by().values_list(
-        Value("", output_field=CharField()), "content_type__app_label", "codename"
+    own = (
+        Permission.objects.filter(user=user)
+        .order_by()
+        .values_list(Value("", output_field=CharField()), "content_type__app_label", "codename")
     )
     rows = list(as_member.union(own, all=True))
     user._is_mediator = any(group == MEDIATORS_GROUP for group, _app, _codename in rows)
