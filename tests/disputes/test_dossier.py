@@ -103,7 +103,8 @@ def test_the_pdf_template_lists_every_part_of_the_case(rf, decided, buyer, media
     from disputes.dossier.contents import dossier_for
     from disputes.permissions import get_dispute_for_user
 
-    # As the download views have it: from the gatekeeper, which does not join the mediator.
+    # As the download views have it: from the gatekeeper, which joins neither the mediator nor the
+    # store's owner.
     decided = get_dispute_for_user(buyer, decided.pk)
     with timezone.override("Asia/Tokyo"):
         dossier = dossier_for(dispute=decided, reader=buyer, now=decided.closed_at)
@@ -117,6 +118,7 @@ def test_the_pdf_template_lists_every_part_of_the_case(rf, decided, buyer, media
         buyer.username,
         mediator.username,  # "Decided by"
         decided.store.name,
+        decided.store.owner.username,
         "The lid arrived cracked in two.",
         "It left our warehouse intact.",
         "The photo shows a crack; the item still works.",
