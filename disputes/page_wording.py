@@ -164,10 +164,13 @@ def next_steps(dispute: Dispute, user: User, now: datetime) -> NextSteps | None:
         closed_because=closed_because,
         message_url=reverse("messaging:conversation", args=[order.number]),
         message_text=_("Message the seller") if viewer_is_buyer else _("Message the buyer"),
-        # The buyer's standing came with the dispute from the gatekeeper. Whether the order has an
-        # open dispute and what it refunded are asked here (two queries), as only a finished
-        # dispute's page needs them.
-        another=another_dispute(order, now, standing=getattr(dispute.buyer, "standing", None)),
+        # Asked of what the page loaded already: the buyer's standing (the gatekeeper joins it),
+        # what the order refunded (``dispute_for_page`` reads its refunds), and whether it has an
+        # open dispute, which its hold says (the services set it when a dispute opens and clear
+        # it when it closes, under the order's lock).
+        another=another_dispute(
+            order, now, standing=getattr(dispute.buyer, "standing", None), open_dispute=order.on_hold
+        ),
         open_url=reverse("disputes:open", args=[order.number]) if viewer_is_buyer else "",
     )
 

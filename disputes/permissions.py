@@ -32,8 +32,9 @@ def get_dispute_for_user(user: User, pk: int) -> Dispute:
     # page of an open dispute never shows is left out, because PostgreSQL plans every join and
     # Django compiles every subquery of this query on every view of every dispute page (issue 17):
     # the store's owner (only the dossier names them, ``dossier_for``) took 1.6 ms a view, and what
-    # the order refunded and whether it has another open dispute (only a closed dispute's "what
-    # now" asks, ``page_wording.next_steps``) 2.8 ms, of the query's 10 ms at 1M orders.
+    # the order refunded and whether it has another open dispute (only a finished dispute's "what
+    # now" asks, ``page_wording.next_steps``, from what the page loads anyway) 2.8 ms, of the
+    # query's 10 ms at 1M orders.
     dispute = querying.unique_row(
         Dispute.objects.select_related(
             "order",

@@ -16,7 +16,7 @@ from disputes import automatic, page_wording
 from disputes.errors import DisputeError
 from disputes.models import Dispute, DisputedItem, DisputeEvent, Evidence, LineRuling, Party, Proposal
 from disputes.permissions import UNKNOWN, check_can_open, dispute_window
-from orders.models import Carrier, Order, Store
+from orders.models import Carrier, Order, Refund, Store
 from portal import formatting
 from portal.accounts.models import User
 
@@ -56,8 +56,7 @@ def dispute_for_page(dispute: Dispute) -> Dispute:
 
     ``dispute`` comes from the gatekeeper (``get_dispute_for_user``), which already joined its
     order, shipment, store, buyer (with their standing) and appeal; the lists are prefetched onto
-    that same instance rather than loading the dispute a second time. A finished dispute's page
-    asks two more questions of its order ("can the buyer open another?", ``page_wording.next_steps``).
+    that same instance rather than loading the dispute a second time.
     """
     prefetch_related_objects(
         [dispute],
@@ -69,13 +68,21 @@ def dispute_for_page(dispute: Dispute) -> Dispute:
             "events", queryset=DisputeEvent.objects.select_related("actor").order_by("created_at", "id")
         ),
         Prefetch("evidence", queryset=Evidence.objects.order_by("received_at", "id")),
-        "refunds",
+        # The order's refunds, not only this dispute's: the page lists this dispute's
+        # (``dispute_refunds``), and a finished dispute's "what now" adds them all up
+        # (``orders.selectors.refunded_total``) from the same query.
+        Prefetch("order__refunds", queryset=Refund.objects.order_by("created_at", "id")),
         Prefetch(
             "line_rulings", queryset=LineRuling.objects.select_related("line_item").order_by("line_item_id")
         ),
     )
     dispute.order.buyer = dispute.buyer
     return dispute
+
+
+def dispute_refunds(dispute: Dispute) -> list[Refund]:
+    """The refunds ``dispute`` paid, from its order's refunds that :func:`dispute_for_page` read."""
+    return [refund for refund in dispute.order.refunds.all() if refund.dispute_id == dispute.pk]
 
 
 # --- the deadline, in words -----------------------------------------------------------------------

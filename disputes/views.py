@@ -204,6 +204,7 @@ def dispute_page_context(request: HttpRequest, dispute: Dispute, bound: dict | N
     return {
         "dispute": dispute,
         "order": dispute.order,
+        "refunds": selectors.dispute_refunds(dispute),
         "viewer_party": permissions.viewer_party(dispute, user),
         "viewer_is_buyer": permissions.is_dispute_buyer(dispute, user),
         "actions": actions,

@@ -350,3 +350,29 @@ def test_a_counter_offer_over_the_limit_speaks_to_the_seller(client, seller, dam
     error = text(str(response.context["action_forms"]["counter_offer"].errors["amount"]))
     assert "The most you can offer is 60.00 USD (what the buyer paid for these items, less refunds)." in error
     assert "ask for" not in error
+
+
+def test_a_finished_disputes_page_lists_its_own_refund_and_counts_every_refund_of_the_order(
+    client, buyer, seller, order, now, mediator, time_machine
+):
+    first = escalated_dispute(order, at=now + 10 * DAY)
+    services.decide_dispute(
+        dispute=first,
+        mediator=mediator,
+        decision="partial_refund",
+        amount=Decimal("20.00"),
+        note="Half.",
+        now=now + 11 * DAY,
+    )
+    order.refresh_from_db()
+    second = open_dispute_for(order, at=now + 12 * DAY, amount=Decimal("10.00"))
+    services.accept_request(dispute=second, seller=seller, now=now + 13 * DAY)
+    time_machine.move_to(now + 14 * DAY, tick=False)
+
+    first_page = text(dispute_page(client, buyer, first))
+    second_page = text(dispute_page(client, buyer, second))
+
+    assert "Refund: 20.00 USD" in first_page and "Refund: 10.00 USD" not in first_page
+    assert "Refund: 10.00 USD" in second_page and "Refund: 20.00 USD" not in second_page
+    # What is left to dispute counts both disputes' refunds: 60.00 paid, 30.00 refunded.
+    assert "for up to 30.00 USD." in first_page and "for up to 30.00 USD." in second_page
