@@ -11,8 +11,7 @@ from django.urls import reverse
 from disputes import services
 from disputes.permissions import check_can_open
 from orders.selectors import refunded_total
-from tests.disputes.test_admin import escalated_dispute
-from tests.disputes.test_page_wording import order_page, text
+from tests.disputes.test_page_wording import order_page, partly_refunded, text
 from tests.factories import open_dispute_for
 
 pytestmark = pytest.mark.django_db
@@ -25,15 +24,7 @@ WHY = "Everything paid for this order has been refunded."
 def fully_refunded(order, seller, mediator, now, time_machine):
     """A 60.00 USD order: a mediator refunds 20.00, then the seller accepts a second dispute for
     the other 40.00 without a return. The order's window for another dispute is still open."""
-    first = escalated_dispute(order, at=now + 10 * DAY)
-    services.decide_dispute(
-        dispute=first,
-        mediator=mediator,
-        decision="partial_refund",
-        amount=Decimal("20.00"),
-        note="Half.",
-        now=now + 11 * DAY,
-    )
+    partly_refunded(order, mediator, now)
     order.refresh_from_db()
     second = open_dispute_for(order, at=now + 12 * DAY, reason="damaged", amount=Decimal("40.00"))
     services.accept_request(dispute=second, seller=seller, now=now + 13 * DAY)

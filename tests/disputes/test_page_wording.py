@@ -38,6 +38,21 @@ def text(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).replace("&#x27;", "'").split())
 
 
+def partly_refunded(order, mediator, now) -> Dispute:
+    """A case on the 60.00 USD ``order``, escalated on day 10, in which the mediator refunds
+    20.00 on day 11."""
+    dispute = escalated_dispute(order, at=now + 10 * DAY)
+    services.decide_dispute(
+        dispute=dispute,
+        mediator=mediator,
+        decision="partial_refund",
+        amount=Decimal("20.00"),
+        note="Half.",
+        now=now + 11 * DAY,
+    )
+    return dispute
+
+
 @pytest.fixture
 def delivered(order, now):
     ship(order, at=now)
@@ -146,15 +161,7 @@ def test_a_mediators_rejection_reads_as_no_refund_decided_not_agreed(client, buy
 def test_a_mediators_partial_refund_is_decided_terms_not_agreed_ones(
     client, buyer, order, now, mediator, time_machine
 ):
-    dispute = escalated_dispute(order, at=now + 10 * DAY)
-    services.decide_dispute(
-        dispute=dispute,
-        mediator=mediator,
-        decision="partial_refund",
-        amount=Decimal("20.00"),
-        note="Half.",
-        now=now + 11 * DAY,
-    )
+    dispute = partly_refunded(order, mediator, now)
     time_machine.move_to(now + 12 * DAY, tick=False)
 
     words = text(dispute_page(client, buyer, dispute))
@@ -168,15 +175,7 @@ def test_a_mediators_partial_refund_is_decided_terms_not_agreed_ones(
 def test_after_a_partial_refund_both_pages_say_until_when_and_for_how_much_another_dispute_can_be_opened(
     client, buyer, seller, order, now, mediator, time_machine
 ):
-    dispute = escalated_dispute(order, at=now + 10 * DAY)
-    services.decide_dispute(
-        dispute=dispute,
-        mediator=mediator,
-        decision="partial_refund",
-        amount=Decimal("20.00"),
-        note="Half.",
-        now=now + 11 * DAY,
-    )
+    dispute = partly_refunded(order, mediator, now)
     time_machine.move_to(now + 12 * DAY, tick=False)
     order.refresh_from_db()
     until = order.dispute_window_ends_at
@@ -355,15 +354,7 @@ def test_a_counter_offer_over_the_limit_speaks_to_the_seller(client, seller, dam
 def test_a_finished_disputes_page_lists_its_own_refund_and_counts_every_refund_of_the_order(
     client, buyer, seller, order, now, mediator, time_machine
 ):
-    first = escalated_dispute(order, at=now + 10 * DAY)
-    services.decide_dispute(
-        dispute=first,
-        mediator=mediator,
-        decision="partial_refund",
-        amount=Decimal("20.00"),
-        note="Half.",
-        now=now + 11 * DAY,
-    )
+    first = partly_refunded(order, mediator, now)
     order.refresh_from_db()
     second = open_dispute_for(order, at=now + 12 * DAY, amount=Decimal("10.00"))
     services.accept_request(dispute=second, seller=seller, now=now + 13 * DAY)
