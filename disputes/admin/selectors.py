@@ -205,8 +205,9 @@ _HISTORY_COUNTS = {
     "withdrawn": Q(state=S.WITHDRAWN),
     "mediated": Q(escalated_at__isnull=False),
 }
-#: The place of a row that is not the party's at all: after every place the party's rows take.
-_NOWHERE = 2**31
+#: The place of a row that is not the party's at all: after every place the party's rows take. The
+#: largest integer PostgreSQL's ``integer`` holds, since the query sends it as one.
+_NOWHERE = 2**31 - 1
 
 
 def _over(party: str) -> dict:

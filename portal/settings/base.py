@@ -123,9 +123,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # (33 ms of the console's search, 16 ms at 1.1); with 1 and 1.1, at 1M orders the queue's
     # filters walked all 26,000 open disputes in the order-id index to find the 3,300 in
     # mediation rather than read those from their own index (SQL 55 → 35 ms a view).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        "-c jit=off -c seq_page_cost=0.1 -c random_page_cost=0.11"
-    )
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = "-c jit=off -c seq_page_cost=0.1 -c random_page_cost=0.11"
+    # Prepared statements: psycopg prepares a query its connection has sent
+    # DATABASE_PREPARE_THRESHOLD times (the same SQL, any values), and PostgreSQL then stops
+    # planning it again once a plan for any values costs no more than the plans for each. Planning
+    # was 5.5 of the queue query's 7.5 ms at 1M orders; prepared, the 12 queries of the dispute
+    # page took 15-20 % less of its time (issue 17). The values travel apart from the SQL
+    # (server-side binding), which is what lets one statement serve every value. Empty turns it
+    # off, for a pooler in transaction mode that cannot keep a session's statements (PgBouncer
+    # before 1.21, or without ``max_prepared_statements``).
+    options["server_side_binding"] = True
+    threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")
+    options["prepare_threshold"] = int(threshold) if threshold else None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------

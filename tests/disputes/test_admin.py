@@ -273,6 +273,31 @@ def test_the_case_page_lists_the_parties_other_disputes_latest_first(
     assert context["store_orders"] == Order.objects.filter(store=store).count()
 
 
+def test_a_busy_stores_newer_disputes_do_not_push_the_buyers_history_off_the_case_page(
+    mediator_client, dispute, buyer, store, clock
+):
+    """The query keeps 2 * (HISTORY_ROWS + 1) rows, sorted by each row's place in its party's
+    history. A store with more disputes than that, all newer than the buyer's, must not crowd the
+    buyer's out: on PostgreSQL the place "neither party's" once went as an integer too big for
+    ``integer`` and wrapped round to the smallest, putting every such row first."""
+    from disputes.admin.selectors import HISTORY_ROWS
+
+    at = dispute.opened_at - 60 * DAY
+
+    def other_dispute(n: int, **order) -> Dispute:
+        shipped = ship(OrderFactory(paid_at=at, **order), at=at + DAY)
+        return open_dispute_for(shipped, at=at + 8 * DAY + n * timedelta(hours=1))
+
+    mine = [other_dispute(n, buyer=buyer, store=StoreFactory()) for n in range(2)]
+    theirs = [other_dispute(n, store=store) for n in range(10, 10 + 2 * (HISTORY_ROWS + 1) + 1)]
+
+    context = mediator_client.get(case_url(dispute)).context
+
+    assert [d.pk for d in context["buyer_history"].recent] == [d.pk for d in reversed(mine)]
+    assert [d.pk for d in context["store_history"].recent] == [d.pk for d in reversed(theirs)][:HISTORY_ROWS]
+    assert (context["buyer_history"].total, context["store_history"].total) == (3, len(theirs) + 1)
+
+
 def test_the_case_page_plays_videos(mediator_client, dispute, buyer, clock):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
