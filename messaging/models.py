@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order, Store
+from portal.choices import ChoiceLabels
 from portal.records import AppendOnlyModel, AppendOnlyQuerySet, PermanentRecordError
 
 
@@ -67,7 +68,7 @@ class Conversation(models.Model):
         return str(_("Conversation about order %(number)s") % {"number": self.order.number})
 
 
-class Message(AppendOnlyModel):
+class Message(ChoiceLabels, AppendOnlyModel):
     """One message as sent. Never edited, never deleted."""
 
     conversation = models.ForeignKey(
@@ -105,7 +106,7 @@ def derivative_path(instance: "MessageAttachment", filename: str) -> str:
     return f"messages/{instance.message.conversation_id}/derived/{uuid.uuid4().hex}.{extension}"
 
 
-class MessageAttachment(models.Model):
+class MessageAttachment(ChoiceLabels, models.Model):
     """One photo of a message. The original is kept as received, with its SHA-256; the parties
     only ever see the re-encoded display and thumbnail copies, which carry no metadata."""
 

@@ -15,10 +15,11 @@ from disputes.models.dispute import Dispute
 from disputes.roles import Party
 from orders.models import MONEY
 from portal import reminders
+from portal.choices import ChoiceLabels
 from portal.records import AppendOnlyModel
 
 
-class Appeal(ConcurrentTransitionMixin, models.Model):
+class Appeal(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
     """One appeal per dispute (the one-to-one is the database's "no second appeal")."""
 
     class State(models.TextChoices):
@@ -192,7 +193,7 @@ class AppealClawback(models.Model):
         return f"{self.amount} {self.currency} ({self.appeal})"
 
 
-class AppealEvent(AppendOnlyModel):
+class AppealEvent(ChoiceLabels, AppendOnlyModel):
     """The appeal's append-only timeline; ``actor`` is ``None`` when the clock acted."""
 
     class Type(models.TextChoices):

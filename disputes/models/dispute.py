@@ -14,6 +14,7 @@ from disputes.models import choices
 from disputes.models.deadline import DisputeDeadline
 from disputes.roles import Party
 from orders.models import MONEY, Carrier, Order, Store
+from portal.choices import ChoiceLabels
 
 #: State values for the database's constraints and partial indexes (the FSM's own tuples live
 #: on Dispute; these plain strings keep migrations stable).
@@ -33,7 +34,7 @@ MEDIATION_QUEUE_COLUMNS = ["id", "escalated_at", "reason", "currency", "requeste
 MEDIATION_QUEUE_COLUMNS += ["buyer", "order"]  # and the keys a row is joined by
 
 
-class Dispute(DisputeDeadline, ConcurrentTransitionMixin, models.Model):
+class Dispute(ChoiceLabels, DisputeDeadline, ConcurrentTransitionMixin, models.Model):
     State = choices.State
     Reason = choices.Reason
     DeadlineKind = choices.DeadlineKind

@@ -6,10 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 from disputes.models.dispute import Dispute
 from disputes.roles import Party
+from portal.choices import ChoiceLabels
 from portal.records import AppendOnlyModel
 
 
-class DisputeEvent(AppendOnlyModel):
+class DisputeEvent(ChoiceLabels, AppendOnlyModel):
     """Append-only timeline of a dispute. ``actor`` is ``None`` when the clock acted."""
 
     class Type(models.TextChoices):

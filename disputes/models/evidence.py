@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from disputes.models.dispute import Dispute
 from disputes.roles import Party
+from portal.choices import ChoiceLabels
 
 
 def evidence_path(instance: "Evidence", filename: str) -> str:
@@ -19,7 +20,7 @@ def derivative_path(instance: "Evidence", filename: str) -> str:
     return f"evidence/{instance.dispute_id}/derived/{uuid.uuid4().hex}{filename[filename.rfind('.') :]}"
 
 
-class Evidence(models.Model):
+class Evidence(ChoiceLabels, models.Model):
     """One file of evidence. The original is kept as received, with its SHA-256 and receipt
     time; parties see a re-encoded copy without metadata."""
 

@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from disputes.models.dispute import Dispute
 from orders.models import MONEY, LineItem
+from portal.choices import ChoiceLabels
 
 
-class LineRuling(models.Model):
+class LineRuling(ChoiceLabels, models.Model):
     class Remedy(models.TextChoices):
         REFUND = "refund", _("Refund")
         REFUND_AFTER_RETURN = "refund_after_return", _("Refund after this line is returned")

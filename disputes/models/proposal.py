@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 from disputes.models.dispute import Dispute
 from disputes.roles import Party
 from orders.models import MONEY, LineItem
+from portal.choices import ChoiceLabels
 
 
 class DisputedItem(models.Model):
@@ -33,7 +34,7 @@ class DisputedItem(models.Model):
         return f"{self.quantity} × {self.line_item.title}"
 
 
-class Proposal(models.Model):
+class Proposal(ChoiceLabels, models.Model):
     """One step of the negotiation: the buyer's request, a counter-offer, a modification,
     a rejection, or a mediator's decision. Proposals are never edited."""
 

@@ -5,10 +5,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from orders.models.order import Order
+from portal.choices import ChoiceLabels
 from portal.records import AppendOnlyModel
 
 
-class OrderEvent(AppendOnlyModel):
+class OrderEvent(ChoiceLabels, AppendOnlyModel):
     """Append-only timeline of an order. ``actor`` is ``None`` when the clock acted."""
 
     class Type(models.TextChoices):

@@ -16,9 +16,10 @@ from orders.models.carrier import protection_period
 from orders.models.money import MONEY
 from orders.models.store import Store
 from portal import reminders
+from portal.choices import ChoiceLabels
 
 
-class Order(ConcurrentTransitionMixin, models.Model):
+class Order(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
     """One paid order and its buyer-protection clock.
 
     ``deadline_at``/``deadline_kind`` hold the single next thing the clock will do to this
@@ -312,7 +313,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         self.settled_amount = Decimal("0.00")
 
 
-class ReturnTerms(models.Model):
+class ReturnTerms(ChoiceLabels, models.Model):
     """The store's return policy as it stood when the order was paid: it governs the order.
 
     Captured once (``orders.terms.capture_return_terms``) and never edited, so a seller's later

@@ -11,9 +11,10 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from orders.models.money import MONEY
 from orders.models.order import Order
+from portal.choices import ChoiceLabels
 
 
-class Refund(ConcurrentTransitionMixin, models.Model):
+class Refund(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
     """One entry of the refund ledger, paid by a background job through the payment provider.
 
     ``idempotency_key`` travels to the provider with every attempt, so a retried job can never

@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.models.carrier import CARRIER_CLASS, Carrier
 from orders.models.order import Order
+from portal.choices import ChoiceLabels
 
 
-class Shipment(models.Model):
+class Shipment(ChoiceLabels, models.Model):
     """The outbound parcel: carrier and tracking number entered by the seller."""
 
     order = models.OneToOneField(

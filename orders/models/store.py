@@ -11,10 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from orders import policy
 from orders.models.money import MONEY
+from portal.choices import ChoiceLabels
 from portal.indexing import PrefixPattern
 
 
-class Store(models.Model):
+class Store(ChoiceLabels, models.Model):
     """A seller's store and its return policy (SPEC "Seller return policy")."""
 
     class ReturnShippingPayer(models.TextChoices):

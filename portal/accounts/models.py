@@ -6,12 +6,13 @@ from django.db import models
 from django.db.models.functions import Lower, Upper
 from django.utils.translation import gettext_lazy as _
 
+from portal.choices import ChoiceLabels
 from portal.indexing import PrefixPattern
 
 TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 
-class User(AbstractUser):
+class User(ChoiceLabels, AbstractUser):
     """A person using the portal: a buyer by default, a seller when they own a store,
     a mediator when they are staff in the Mediators group."""
 

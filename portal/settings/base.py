@@ -136,6 +136,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     options["server_side_binding"] = True
     threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")
     options["prepare_threshold"] = int(threshold) if threshold else None
+    # Django's backend, reading timestamps with psycopg's compiled loader (``portal.postgresql``).
+    DATABASES["default"]["ENGINE"] = "portal.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------

@@ -2,34 +2,12 @@
 (planning was most of the queue query's time at 1M orders, issue 17); a deployment behind a
 pooler that cannot keep prepared statements turns that off with one variable."""
 
-import importlib
-import os
-from contextlib import contextmanager
-
 import pytest
 from django.db import connection
 
 from portal.accounts.models import User
 from tests.factories import UserFactory
-
-
-@contextmanager
-def settings_module_with(**environ: str):
-    """``portal.settings.base`` as it reads ``environ``, and as it was afterwards."""
-    before = {name: os.environ.get(name) for name in environ}
-    os.environ.update(environ)
-    try:
-        yield importlib.reload(importlib.import_module("portal.settings.base"))
-    finally:
-        for name, value in before.items():
-            if value is None:
-                del os.environ[name]
-            else:
-                os.environ[name] = value
-        importlib.reload(importlib.import_module("portal.settings.base"))
-
-
-POSTGRES = "postgres://portal:secret@db.example:5432/portal"
+from tests.performance.environ import POSTGRES, settings_module_with
 
 
 def test_postgresql_connections_send_values_apart_and_prepare_a_query_sent_five_times():
