@@ -10,7 +10,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
 
@@ -203,15 +203,19 @@ def _advance_read_state(*, conversation: Conversation, user: User, to: datetime)
     return state.last_read_at
 
 
-@transaction.atomic
-def mark_conversation_read(*, conversation: Conversation, user: User, now: datetime) -> datetime:
-    """Everything in the conversation up to ``now`` counts as read by ``user`` (a read receipt);
-    returns how far ``user`` has now read (a late receipt never moves it back).
+def mark_conversation_read(*, conversation: Conversation, user: User, now: datetime) -> None:
+    """Everything in the conversation up to ``now`` counts as read by ``user`` (a read receipt,
+    which a late one never moves back).
 
-    The conversation's row is locked first, as a sender's is, and the reader's unread count is
-    counted again after the receipt moves, so it sees every message committed before the lock
-    (:mod:`messaging.unread`). With nothing unread there is nothing to count again: a receipt
-    that moves forward only leaves fewer messages after it.
+    With nothing unread for ``user`` (the conversation's unread count of their side, read
+    without a lock) nothing is written: every message of the other side is already before the
+    receipt, and one sent from now on is after ``now`` too. Opening a conversation is most often
+    that, and it was a transaction of four statements on every view (issue 17). A message that
+    commits after this read was not on the page, and is left unread.
+
+    Otherwise the conversation's row is locked first, as a sender's is, and the reader's unread
+    count is counted again after the receipt moves, so it sees every message committed before
+    the lock (:mod:`messaging.unread`).
 
     :raises NotAParticipant: ``user`` is neither the order's buyer nor its seller
     """
@@ -219,8 +223,22 @@ def mark_conversation_read(*, conversation: Conversation, user: User, now: datet
     if roles.party_of(order, user) is None:
         raise NotAParticipant(_("Only the buyer and the seller of this order have read receipts here."))
     row = Conversation.objects.filter(pk=conversation.pk)
+    unread_here = Q()  # a participant has one side at least (party_of above)
+    if order.buyer_id == user.pk:
+        unread_here |= Q(buyer_unread__gt=0)
+    if order.store.owner_id == user.pk:
+        unread_here |= Q(seller_unread__gt=0)
+    if row.filter(unread_here).exists():
+        _read_what_was_unread(row, conversation=conversation, user=user, now=now)
+
+
+@transaction.atomic
+def _read_what_was_unread(
+    row: QuerySet[Conversation], *, conversation: Conversation, user: User, now: datetime
+) -> None:
+    """``mark_conversation_read`` once something was unread: under the conversation's lock."""
+    order = conversation.order
     buyer_unread, seller_unread = row.select_for_update().values_list("buyer_unread", "seller_unread").get()
-    read_up_to = _advance_read_state(conversation=conversation, user=user, to=now)
+    _advance_read_state(conversation=conversation, user=user, to=now)
     if (buyer_unread and order.buyer_id == user.pk) or (seller_unread and order.store.owner_id == user.pk):
         unread.recount(row)
-    return read_up_to

@@ -304,29 +304,29 @@ def test_replying_counts_as_having_read_the_thread(order, buyer, seller, send):
 def test_a_late_read_receipt_never_moves_the_read_position_back(order, buyer, seller, now, send):
     conversation = send(order, buyer, "One").conversation
     services.mark_conversation_read(conversation=conversation, user=seller, now=now + timedelta(hours=1))
+    send(order, buyer, "Two", after=timedelta(hours=2))
 
-    read_up_to = services.mark_conversation_read(conversation=conversation, user=seller, now=now)
+    # A page opened before the first receipt, whose receipt comes last.
+    services.mark_conversation_read(conversation=conversation, user=seller, now=now + timedelta(minutes=30))
 
-    assert read_up_to == now + timedelta(hours=1)
     assert selectors.last_read_at(conversation=conversation, user=seller) == now + timedelta(hours=1)
+    assert selectors.unread_messages(seller).count() == 1
 
 
 @pytest.mark.django_db
-def test_opening_a_conversation_with_nothing_unread_again_locks_it_and_moves_the_read_position(
+def test_opening_a_conversation_with_nothing_unread_again_writes_nothing(
     order, buyer, seller, now, send, django_assert_num_queries
 ):
     conversation = send(order, buyer, "One").conversation
     services.mark_conversation_read(conversation=conversation, user=seller, now=now + timedelta(hours=1))
 
-    # The row's lock and the receipt's UPDATE, in a savepoint inside the test's transaction: the
-    # unread counts stay as they are, nothing being unread.
-    with django_assert_num_queries(4):
-        read_up_to = services.mark_conversation_read(
-            conversation=conversation, user=seller, now=now + timedelta(hours=2)
-        )
+    # Whether the seller's side has anything unread, and nothing else: no lock, no receipt moved.
+    with django_assert_num_queries(1):
+        services.mark_conversation_read(conversation=conversation, user=seller, now=now + timedelta(hours=2))
 
-    assert read_up_to == now + timedelta(hours=2)
-    assert selectors.last_read_at(conversation=conversation, user=seller) == now + timedelta(hours=2)
+    assert selectors.last_read_at(conversation=conversation, user=seller) == now + timedelta(hours=1)
+    send(order, buyer, "Two", after=timedelta(hours=3))
+    assert selectors.unread_messages(seller).count() == 1
 
 
 @pytest.mark.django_db
@@ -334,10 +334,10 @@ def test_the_first_read_receipt_is_written(order, buyer, seller, now, send):
     conversation = send(order, buyer, "One").conversation
     assert selectors.last_read_at(conversation=conversation, user=seller) is None
 
-    read_up_to = services.mark_conversation_read(conversation=conversation, user=seller, now=now)
+    services.mark_conversation_read(conversation=conversation, user=seller, now=now)
 
-    assert read_up_to == now
     assert selectors.last_read_at(conversation=conversation, user=seller) == now
+    assert selectors.unread_messages(seller).count() == 0
 
 
 @pytest.mark.django_db

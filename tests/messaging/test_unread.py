@@ -73,7 +73,8 @@ def test_reading_a_conversation_with_nothing_unread_changes_no_count(order, buye
     services.mark_conversation_read(conversation=conversation, user=buyer, now=now + timedelta(hours=2))
 
     assert kept(conversation) == defined(conversation) == (0, 0)
-    assert selectors.last_read_at(conversation=conversation, user=buyer) == now + timedelta(hours=2)
+    # Nothing was unread, so nothing was written: the receipt stays where it was.
+    assert selectors.last_read_at(conversation=conversation, user=buyer) == now + timedelta(hours=1)
 
 
 def test_the_badge_adds_up_what_a_person_has_unread_as_buyer_and_as_seller(order, buyer, seller, send):
