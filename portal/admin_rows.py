@@ -39,13 +39,15 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.db.models import Model
-from django.urls import NoReverseMatch
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from portal.choices import labels
 
+#: Stands for a row's key in the change-page URL resolved once per page (``Rows.url_for_result``).
+KEY = "0portal-row-key0"
 # Django's CheckboxInput with ModelAdmin.action_checkbox's attributes, as its template writes it.
 CHECKBOX = '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">'
 
@@ -104,6 +106,7 @@ class Rows:
         self.empty = cl.model_admin.get_empty_value_display()
         self.own_checkbox = type(cl.model_admin).action_checkbox is ModelAdmin.action_checkbox
         self.kept_filters: tuple[str, str] | None = None  # a row's URL, and with the list's filters
+        self.change_url: str | None = None  # the rows' change page, KEY standing for the row's key
         self.checkbox_label = _("Select this object for an action - {}")
         self.columns = []
         first = True
@@ -174,7 +177,7 @@ class Rows:
     def link(self, result: Model, shown: object) -> SafeString:
         cl = self.cl
         try:
-            url = cl.url_for_result(result)
+            url = self.url_for_result(result)
         except NoReverseMatch:
             return conditional_escape(shown)
         popup = ""
@@ -183,6 +186,22 @@ class Rows:
                 ' data-popup-opener="{}"', result.serializable_value(str(cl.to_field or cl.pk_attname))
             )
         return format_html('<a href="{}"{}>{}</a>', self.keep_filters(url), popup, shown)
+
+    def url_for_result(self, result: Model) -> str:
+        """``cl.url_for_result(result)``. Django resolves the same change-page URL again for every
+        row, but for the row's key (90 µs a row); it is resolved once per page with ``KEY`` in
+        the key's place, and each row's key put in, when it is a number, as a key of an
+        auto-increment column always is. Any other key, or a change list of its own
+        ``url_for_result``, is resolved as Django does."""
+        cl = self.cl
+        key = getattr(result, cl.pk_attname)
+        if type(key) is not int or type(cl).url_for_result is not ChangeList.url_for_result:
+            return cl.url_for_result(result)
+        if self.change_url is None:
+            opts = cl.opts
+            name = f"admin:{opts.app_label}_{opts.model_name}_change"
+            self.change_url = reverse(name, args=(KEY,), current_app=cl.model_admin.admin_site.name)
+        return self.change_url.replace(KEY, str(key), 1)
 
     def keep_filters(self, url: str) -> str:
         """``add_preserved_filters`` for a row's change page. What it appends (the list's own

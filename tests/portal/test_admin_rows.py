@@ -81,3 +81,24 @@ def test_the_queue_rows_keep_the_filters_and_carry_the_selection_checkbox(consol
     assert 'class="action-select" aria-label="Select this object for an action - D-' in html
     assert "/change/?_changelist_filters=state%3Dall" in html
     assert "&lt;b&gt;Shop &amp; Co 0&lt;/b&gt;" in html and "<b>Shop" not in html
+
+
+def test_a_rows_link_is_the_one_django_resolves_and_a_list_of_its_own_links_is_asked(console):
+    response = console.get(reverse("admin:orders_order_changelist"))
+    cl = response.context["cl"]
+    rows = admin_rows.Rows(cl)
+
+    assert [rows.url_for_result(order) for order in cl.result_list] == [
+        cl.url_for_result(order) for order in cl.result_list
+    ]
+    assert len({rows.url_for_result(order) for order in cl.result_list}) == len(cl.result_list) > 1
+
+    class OwnLinks(type(cl)):
+        def url_for_result(self, result):
+            return f"/elsewhere/{result.pk}/"
+
+    cl.__class__ = OwnLinks
+    own = admin_rows.Rows(cl)
+    assert [own.url_for_result(order) for order in cl.result_list] == [
+        f"/elsewhere/{order.pk}/" for order in cl.result_list
+    ]
