@@ -5,7 +5,9 @@ Services take ``now`` from the caller and queue side effects (photo processing, 
 after commit. Messages are append-only evidence: nothing here edits or deletes one.
 """
 
+import operator
 from datetime import datetime
+from functools import reduce
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -222,23 +224,25 @@ def mark_conversation_read(*, conversation: Conversation, user: User, now: datet
     order = conversation.order
     if roles.party_of(order, user) is None:
         raise NotAParticipant(_("Only the buyer and the seller of this order have read receipts here."))
+    counts = _own_unread_counts(order, user)
     row = Conversation.objects.filter(pk=conversation.pk)
-    unread_here = Q()  # a participant has one side at least (party_of above)
-    if order.buyer_id == user.pk:
-        unread_here |= Q(buyer_unread__gt=0)
-    if order.store.owner_id == user.pk:
-        unread_here |= Q(seller_unread__gt=0)
-    if row.filter(unread_here).exists():
-        _read_what_was_unread(row, conversation=conversation, user=user, now=now)
+    if row.filter(reduce(operator.or_, (Q(**{f"{count}__gt": 0}) for count in counts))).exists():
+        _read_what_was_unread(row, counts, conversation=conversation, user=user, now=now)
+
+
+def _own_unread_counts(order: Order, user: User) -> list[str]:
+    """The conversation's unread counts (``unread.SIDES``) that are ``user``'s: the buyer's, the
+    seller's, or both for someone who bought from their own store."""
+    mine = {"buyer_unread": order.buyer_id == user.pk, "seller_unread": order.store.owner_id == user.pk}
+    return [count for count, is_mine in mine.items() if is_mine]
 
 
 @transaction.atomic
 def _read_what_was_unread(
-    row: QuerySet[Conversation], *, conversation: Conversation, user: User, now: datetime
+    row: QuerySet[Conversation], counts: list[str], *, conversation: Conversation, user: User, now: datetime
 ) -> None:
     """``mark_conversation_read`` once something was unread: under the conversation's lock."""
-    order = conversation.order
-    buyer_unread, seller_unread = row.select_for_update().values_list("buyer_unread", "seller_unread").get()
+    unread_now = row.select_for_update().values_list(*counts).get()
     _advance_read_state(conversation=conversation, user=user, to=now)
-    if (buyer_unread and order.buyer_id == user.pk) or (seller_unread and order.store.owner_id == user.pk):
+    if any(unread_now):
         unread.recount(row)

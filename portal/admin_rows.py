@@ -81,7 +81,7 @@ class Column:
         self.choices: dict | None = None  # a field with choices: its labels (``display_for_field``)
         try:
             self.field = _get_non_gfk_field(cl.opts, name)
-            if self.field.flatchoices:
+            if self.field.choices:
                 self.choices = labels(self.field)
         except (FieldDoesNotExist, FieldIsAForeignKeyColumnName):
             if callable(name):
