@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     DecimalField,
-    Exists,
+    Model,
     OuterRef,
     Prefetch,
     QuerySet,
@@ -333,16 +334,21 @@ def passed_deadline_sentence(order: Order) -> str:
 
 def navigation_roles(user: User) -> tuple[bool, bool]:
     """Whether the user sells (owns a store) and whether they have bought, in one query the
-    first time a request's user is asked (the navigation bar and its unread badge both ask)."""
+    first time a request's user is asked (the navigation bar and its unread badge both ask).
+
+    Two ``EXISTS`` written as SQL: every page with the bar asks, and the ORM took 1.2 ms to
+    build the statement (a query on the user with two correlated subqueries) for 0.16 ms of work
+    at 1M orders (issue 17). The tables and columns are named from the models."""
     if not hasattr(user, "_navigation_roles"):
-        row = (
-            User.objects.filter(pk=user.pk)
-            .annotate(
-                sells=Exists(Store.objects.filter(owner=OuterRef("pk"))),
-                buys=Exists(Order.objects.filter(buyer=OuterRef("pk"))),
-            )
-            .values_list("sells", "buys")
-            .first()
-        )
-        user._navigation_roles = row or (False, False)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {_exists(Store, 'owner')}, {_exists(Order, 'buyer')}", [user.pk, user.pk])
+            sells, buys = cursor.fetchone()
+        user._navigation_roles = (bool(sells), bool(buys))
     return user._navigation_roles
+
+
+def _exists(model: type[Model], field: str) -> str:
+    """SQL that is true when some row of ``model`` has the parameter as ``field``."""
+    quote = connection.ops.quote_name
+    column = quote(model._meta.get_field(field).column)
+    return f"EXISTS (SELECT 1 FROM {quote(model._meta.db_table)} WHERE {column} = %s)"

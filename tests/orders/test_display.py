@@ -8,8 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from orders.models import Carrier, LineItem, Order, tracking_url
+from orders.selectors import navigation_roles
 from portal.accounts.forms import ProfileForm
-from tests.factories import OrderFactory, UserFactory, ship
+from tests.factories import OrderFactory, StoreFactory, UserFactory, ship
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +127,21 @@ def test_the_time_zone_picker_groups_zones_by_region():
     html = str(ProfileForm(instance=user)["time_zone"])
     assert '<optgroup label="Europe">' in html
     assert 'data-filter-label="Search time zones"' in html
+
+
+@pytest.mark.parametrize(
+    ("owns_a_store", "has_bought"), [(False, False), (True, False), (False, True), (True, True)]
+)
+def test_the_navigation_roles_say_whether_the_user_sells_and_buys_in_one_query_per_request(
+    owns_a_store, has_bought, other_store, django_assert_num_queries
+):
+    user = UserFactory()
+    if owns_a_store:
+        StoreFactory(owner=user)
+    if has_bought:
+        OrderFactory(buyer=user, store=other_store)
+    OrderFactory(store=other_store)  # someone else's order, and other_store's own owner, count for nothing
+
+    with django_assert_num_queries(1):
+        assert navigation_roles(user) == (owns_a_store, has_bought)
+        assert navigation_roles(user) == (owns_a_store, has_bought)
