@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from portal.accounts.roles import is_mediator
-from portal.notifications.models import Notification
+from portal.notifications.selectors import unread_count
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -15,7 +15,5 @@ def navigation(request: HttpRequest) -> dict:
         return {}
     return {
         "nav_is_mediator": SimpleLazyObject(lambda: is_mediator(user)),
-        "nav_unread_notifications": SimpleLazyObject(
-            lambda: Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-        ),
+        "nav_unread_notifications": SimpleLazyObject(lambda: unread_count(user)),
     }
