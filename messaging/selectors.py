@@ -2,10 +2,12 @@
 
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
     F,
+    Model,
     OuterRef,
     Prefetch,
     QuerySet,
@@ -89,22 +91,47 @@ def unread_badge(user: User) -> str:
         return ""
     sells, buys = navigation_roles(user)
     cap = policy.UNREAD_BADGE_CAP
-    sides = []
-    if buys:
-        sides.append(Conversation.objects.filter(buyer=user, buyer_unread__gt=0).values_list("buyer_unread"))
-    if sells:
-        sides.append(
-            Conversation.objects.filter(store__in=Store.objects.filter(owner=user), seller_unread__gt=0)
-            .exclude(buyer=user)  # their own order, counted once as its buyer
-            .values_list("seller_unread")
-        )
-    if not sides:
-        return ""
-    counted = sides[0].union(*sides[1:], all=True) if len(sides) > 1 else sides[0]
-    total = sum(count for (count,) in counted[: cap + 1])
+    total = sum(_unread_counts(user, buys=buys, sells=sells, limit=cap + 1))
     if total > cap:
         return f"{cap}+"
     return str(total) if total else ""
+
+
+def _unread_counts(user: User, *, buys: bool, sells: bool, limit: int) -> list[int]:
+    """The unread counts of up to ``limit`` of ``user``'s conversations with something unread,
+    on the sides they have: as the buyer, and as the seller of a store they own (but not of
+    their own order, counted once as its buyer).
+
+    Written as SQL: every page with the bar asks, and the ORM took longer to build the statement
+    than the database took to answer it (0.7 ms against 0.2 for a buyer at 1M orders, 1.4
+    against 0.3 for a seller's union of both sides, issue 17). The tables and columns are named
+    from the models."""
+    quote = connection.ops.quote_name
+
+    def column(model: type[Model], name: str) -> str:
+        return quote(model._meta.get_field(name).column)
+
+    conversations = quote(Conversation._meta.db_table)
+    buyer = column(Conversation, "buyer")
+    sides, params = [], []
+    if buys:
+        unread = column(Conversation, "buyer_unread")
+        sides.append(f"SELECT {unread} FROM {conversations} WHERE {buyer} = %s AND {unread} > 0")
+        params.append(user.pk)
+    if sells:
+        unread = column(Conversation, "seller_unread")
+        stores = quote(Store._meta.db_table)
+        owned = f"SELECT {column(Store, 'id')} FROM {stores} WHERE {column(Store, 'owner')} = %s"
+        sides.append(
+            f"SELECT {unread} FROM {conversations} WHERE {column(Conversation, 'store')} IN ({owned})"
+            f" AND {unread} > 0 AND {buyer} <> %s"
+        )
+        params += [user.pk, user.pk]
+    if not sides:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(f"{' UNION ALL '.join(sides)} LIMIT %s", [*params, limit])
+        return [count for (count,) in cursor.fetchall()]
 
 
 def last_read_at(*, conversation: Conversation, user: User) -> datetime | None:
