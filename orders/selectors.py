@@ -349,6 +349,5 @@ def navigation_roles(user: User) -> tuple[bool, bool]:
 
 def _exists(model: type[Model], field: str) -> str:
     """SQL that is true when some row of ``model`` has the parameter as ``field``."""
-    quote = connection.ops.quote_name
-    column = quote(model._meta.get_field(field).column)
-    return f"EXISTS (SELECT 1 FROM {quote(model._meta.db_table)} WHERE {column} = %s)"
+    table, column = querying.sql_names(model, field)
+    return f"EXISTS (SELECT 1 FROM {table} WHERE {column} = %s)"

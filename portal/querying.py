@@ -1,7 +1,8 @@
 """Query-building helpers the selectors and services share.
 
 Correlated aggregates: :func:`aggregate_per_row`. A group of rows' changes written together:
-:func:`saved_together`. The row a unique key names: :func:`unique_row`.
+:func:`saved_together`. The row a unique key names: :func:`unique_row`. The names a statement
+written as SQL uses: :func:`sql_names`.
 """
 
 import copy
@@ -11,6 +12,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from django.core.exceptions import MultipleObjectsReturned
+from django.db import connection
 from django.db.models import Aggregate, Expression, Field, IntegerField, Model, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django_fsm import ConcurrentTransition, FSMFieldMixin
@@ -47,6 +49,14 @@ def unique_row(queryset: QuerySet[M]) -> M | None:
     if len(rows) > 1:
         raise MultipleObjectsReturned(f"{len(rows)} {queryset.model.__name__} rows where one key was asked")
     return rows[0] if rows else None
+
+
+def sql_names(model: type[Model], *fields: str) -> tuple[str, ...]:
+    """``model``'s table and its ``fields``' columns, quoted for the database: a statement
+    written as SQL (where building it in the ORM cost more than running it) names them from the
+    model, as the ORM would."""
+    quote = connection.ops.quote_name
+    return (quote(model._meta.db_table), *(quote(model._meta.get_field(name).column) for name in fields))
 
 
 @contextmanager
