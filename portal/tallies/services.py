@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from django.db import connection
 
+from portal.querying import sql_names
 from portal.tallies.models import Tally
 
 #: The weeks a rolling window spans (the statistics page's period): a figure ranked over a
@@ -183,8 +184,9 @@ def highest_ratios(name: str, per: str, period: date, *, limit: int) -> list[tup
         return [tuple(row) for row in cursor.fetchall()]
 
 
-#: The buckets ``medians`` first sums in groups: 2**11 minutes (about 34 hours), so a group holds
-#: up to 34 hourly buckets, and a shift (which rounds down, as grouping needs) finds a bucket's.
+#: The buckets ``medians`` first sums in groups: 2**11 minutes (about 34 hours of buckets: up to 35
+#: hourly ones, or the minute buckets below an hour with 15 hourly ones), and a shift, which rounds
+#: down as grouping needs, finds a bucket's group.
 GROUP_BITS = 11
 
 
@@ -202,16 +204,16 @@ def medians(name: str, period: date) -> dict[int, timedelta]:
     orders over 7,243 rows (21 mediators and the team), the two steps about 6 (issue 17). Each
     sum is an ``integer`` (a window holds far fewer than 2**31 decisions): a sum of ``bigint``
     counts is a ``numeric``, slower to add up."""
-    table = connection.ops.quote_name(Tally._meta.db_table)
+    table, name_, period_, subject, bucket, n = sql_names(Tally, "name", "period", "subject", "bucket", "n")
 
     def passing(position: str) -> str:
         """The first bucket of group m whose durations, with those before the group, pass
         ``position``."""
         return (
-            "(SELECT x.bucket FROM (SELECT t.bucket,"
-            " SUM(CAST(t.n AS integer)) OVER (ORDER BY t.bucket ROWS UNBOUNDED PRECEDING) AS cum"
-            f" FROM {table} t WHERE t.name = %s AND t.period = %s AND t.subject = m.subject"
-            f" AND t.bucket >= m.grp << {GROUP_BITS} AND t.bucket < (m.grp + 1) << {GROUP_BITS}) x"
+            f"(SELECT x.bucket FROM (SELECT t.{bucket} AS bucket,"
+            f" SUM(CAST(t.{n} AS integer)) OVER (ORDER BY t.{bucket} ROWS UNBOUNDED PRECEDING) AS cum"
+            f" FROM {table} t WHERE t.{name_} = %s AND t.{period_} = %s AND t.{subject} = m.subject"
+            f" AND t.{bucket} >= m.grp << {GROUP_BITS} AND t.{bucket} < (m.grp + 1) << {GROUP_BITS}) x"
             f" WHERE m.before + x.cum > {position} ORDER BY x.bucket LIMIT 1)"
         )
 
@@ -222,8 +224,8 @@ def medians(name: str, period: date) -> dict[int, timedelta]:
         " SELECT subject, grp, n,"
         " SUM(n) OVER (PARTITION BY subject ORDER BY grp ROWS UNBOUNDED PRECEDING) AS cum,"
         " SUM(n) OVER (PARTITION BY subject) AS total FROM ("
-        f"  SELECT subject, bucket >> {GROUP_BITS} AS grp, CAST(SUM(n) AS integer) AS n FROM {table}"
-        f"  WHERE name = %s AND period = %s GROUP BY subject, bucket >> {GROUP_BITS}"
+        f"  SELECT {subject} AS subject, {bucket} >> {GROUP_BITS} AS grp, CAST(SUM({n}) AS integer) AS n"
+        f"  FROM {table} WHERE {name_} = %s AND {period_} = %s GROUP BY {subject}, {bucket} >> {GROUP_BITS}"
         " ) grouped) counted WHERE cum > (total - 1) / 2 AND cum - n <= total / 2) m"
     )
     period_value = connection.ops.adapt_datefield_value(period)

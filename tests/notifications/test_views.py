@@ -8,7 +8,6 @@ from django.urls import reverse
 
 from portal.notifications import services
 from portal.notifications.models import Notification
-from portal.notifications.selectors import unread_count
 
 pytestmark = pytest.mark.django_db
 
@@ -143,13 +142,3 @@ def test_a_notification_that_asks_for_action_shows_the_deadline_and_the_step_unt
     assert "Your move, by 6 Nov 2026, 12:00:" in before and "Confirm receipt or open a dispute." in before
     assert "Action needed" in before and 'class="countdown"' in before
     assert "Was due by 6 Nov 2026, 12:00:" in after and "Action needed" not in after
-
-
-def test_the_unread_count_counts_only_my_unread_notifications(buyer, other_buyer, now):
-    notify(buyer, "Unread", at=now)
-    read = notify(buyer, "Read", at=now)
-    services.mark_notification_read(notification=read, now=now)
-    notify(other_buyer, "Someone else's", at=now)
-
-    assert unread_count(buyer) == 1
-    assert unread_count(other_buyer) == 1
