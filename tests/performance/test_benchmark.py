@@ -149,6 +149,7 @@ def test_the_table_shows_each_figure_next_to_its_target():
     text = "\n".join(table(report))
 
     assert "Buyer: orders list" in text and "7 / 7" in text and "12.5" in text
+    assert "max ms" in text and text.splitlines()[3].split()[-2:] == ["ok", "20.0"]  # the slowest view
     assert "slowdown 1.10x" in text and "MISSED" in text  # 454.5/s is under the 500/s target
     assert "weighted mix 220 req/s" in text and "55%" in text
     assert "flat mix 100 req/s (p99 120ms): 25% of the bare view" in text
