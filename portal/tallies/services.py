@@ -204,6 +204,7 @@ def medians(name: str, period: date) -> dict[int, timedelta]:
     orders over 7,243 rows (21 mediators and the team), the two steps about 6 (issue 17). Each
     sum is an ``integer`` (a window holds far fewer than 2**31 decisions): a sum of ``bigint``
     counts is a ``numeric``, slower to add up."""
+    # The quoted names of the columns (the rows read below are ``who``, ``held``, ...).
     table, name_, period_, subject, bucket, n = sql_names(Tally, "name", "period", "subject", "bucket", "n")
 
     def passing(position: str) -> str:
@@ -232,13 +233,13 @@ def medians(name: str, period: date) -> dict[int, timedelta]:
     middles: dict[int, dict[int, int]] = defaultdict(dict)
     with connection.cursor() as cursor:
         cursor.execute(sql, [name, period_value] * 3)
-        for subject, before, n, total, low, high in cursor.fetchall():
-            # The group holds the positions before .. before + n - 1 (from 0); the middle ones
-            # are (total - 1) // 2 and total // 2, the same position for an odd total.
-            for position, bucket in (((total - 1) // 2, low), (total // 2, high)):
-                if before <= position < before + n:
-                    middles[subject][position] = bucket
+        for who, before, held, total, low, high in cursor.fetchall():
+            # The group holds the positions before .. before + held - 1 (from 0); the middle
+            # ones are (total - 1) // 2 and total // 2, the same position for an odd total.
+            for position, middle in (((total - 1) // 2, low), (total // 2, high)):
+                if before <= position < before + held:
+                    middles[who][position] = middle
     return {
-        subject: timedelta(minutes=(min(found.values()) + max(found.values())) / 2)
-        for subject, found in middles.items()
+        who: timedelta(minutes=(min(found.values()) + max(found.values())) / 2)
+        for who, found in middles.items()
     }
